@@ -1,0 +1,55 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# uv is used when present (much faster); otherwise plain venv + pip.
+UV     := $(shell command -v uv 2>/dev/null)
+
+.PHONY: demo test lint typecheck pytest bench clean venv
+
+$(BIN)/python:
+ifdef UV
+	$(UV) venv $(VENV) --python $(PYTHON)
+else
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+endif
+
+# Stamp files re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+ifdef UV
+	$(UV) pip install --python $(BIN)/python -e .
+else
+	$(BIN)/python -m pip install --quiet -e .
+endif
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+ifdef UV
+	$(UV) pip install --python $(BIN)/python -e ".[test]"
+else
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+endif
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/cellworks demo --out demo-report
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy src/cellworks
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed
+	@for b in benchmarks/*.py; do case $$b in */_*) continue;; esac; echo "== $$b"; $(BIN)/python $$b --json || exit 1; done
+
+clean:
+	rm -rf $(VENV) .venv-bench* demo-report .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""The ``cellworks`` command: one typer app, one command group per part.
+
+Each part registers itself by providing ``cellworks/<part>/cli.py`` with a module-level
+``app`` (a ``typer.Typer``). A part that is not there yet shows as "not available yet".
+Errors from bad input (:class:`cellworks.errors.InputError`, missing files, usage errors) end in
+one line on stderr and exit code 2; Ctrl-C ends with code 130 and writes nothing half-done.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cellworks import __version__
+
+GROUPS: dict[str, str] = {
+    "protocol": "Parse experiment text (PyBaMM grammar plus A/g, mA/cm2, W, Ohm, uA) into typed steps.",
+    "lis": "Lithium-sulfur cell simulation, digital twins and cell-design arithmetic.",
+    "cycling": "Cycler files of every common brand into one table; per-cycle summaries, plateaus, dQ/dV.",
+    "eis": "Impedance spectra: circuit fitting (impedance.py grammar), Lin-KK validation, readers.",
+    "pack": "Series/parallel packs with variation, soft shorts and BMS bleed balancing; sizing.",
+    "gcms": "EI GC-MS: runs, peaks, library identification, isotope clusters, quantification.",
+}
+
+app = typer.Typer(
+    name="cellworks",
+    help="cellworks: battery research toolkit (Li-S physics, cycler & EIS data, packs, GC-MS).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"cellworks {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """cellworks: battery research toolkit."""
+
+
+def _load_group(name: str) -> typer.Typer:
+    module_name = "cellworks.protocol_cli" if name == "protocol" else f"cellworks.{name}.cli"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (exc.name == module_name or module_name.startswith(exc.name + ".")):
+            from cellworks.clikit import not_available
+
+            sub: typer.Typer = not_available(name)
+            return sub
+        raise
+    group: typer.Typer = module.app
+    return group
+
+
+for _name, _help in GROUPS.items():
+    app.add_typer(_load_group(_name), name=_name, help=_help)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder for the HTML report.")] = Path("demo-report"),
+    quick: Annotated[bool, typer.Option(help="Smaller runs (for tests).")] = False,
+) -> None:
+    """Run every available part on built-in defaults and write a self-contained HTML report."""
+    from cellworks.demo import run_demo
+
+    path = run_demo(out, quick=quick)
+    typer.echo(str(path.resolve()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    import click
+
+    from cellworks.errors import InputError
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="cellworks", standalone_mode=False)
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc.one_line()}\n")
+        return 2
+    except FileNotFoundError as exc:
+        sys.stderr.write(f"error: {exc.filename or exc}: file not found\n")
+        return 2
+    except IsADirectoryError as exc:
+        sys.stderr.write(f"error: {exc.filename or exc}: is a directory, expected a file\n")
+        return 2
+    except PermissionError as exc:
+        sys.stderr.write(f"error: {exc.filename or exc}: permission denied\n")
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except click.ClickException as exc:
+        # usage errors: one line, no usage box
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        return int(exc.exit_code) if exc.exit_code else 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Errors for bad input.
+
+Every problem with user input (a file, a protocol text, a parameter) raises a subclass of
+:class:`InputError`, itself a ``ValueError``. It carries *where* the problem is (file, record or
+line, field, token and its position) so the command line can print one readable line and exit
+with code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input, located as precisely as the caller knows.
+
+    Parameters
+    ----------
+    message:
+        What is wrong, in plain words ("voltage is NaN", "unknown unit 'banana'").
+    file:
+        The input file, if any.
+    record:
+        Row, record, line, scan or byte offset (as text, e.g. ``"row 17"`` or ``"byte 4096"``).
+    field:
+        Column or field name.
+    token:
+        The offending token of a text input.
+    position:
+        0-based character position of ``token`` in the text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        record: str | int | None = None,
+        field: str | None = None,
+        token: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.record = record
+        self.field = field
+        self.token = token
+        self.position = position
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The whole error in one line: ``file: record: field 'x': message``."""
+        where: list[str] = []
+        if self.file:
+            where.append(self.file)
+        if self.record is not None:
+            rec = self.record
+            where.append(f"record {rec}" if isinstance(rec, int) else str(rec))
+        if self.field:
+            where.append(f"field '{self.field}'")
+        if self.token is not None:
+            tok = f"token '{self.token}'"
+            if self.position is not None:
+                tok += f" at position {self.position}"
+            where.append(tok)
+        prefix = ": ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ProtocolError(InputError):
+    """An experiment text that cannot be parsed."""
+
+
+class SchemaError(InputError):
+    """A cycling table that breaks the cellworks.timeseries schema."""
+
+
+class FileFormatError(InputError):
+    """An instrument file that is truncated, corrupt or of an unknown format."""
+
+
+class ParameterError(InputError):
+    """An impossible or unknown model parameter."""
