@@ -5,11 +5,8 @@ loaded here. Each part (``cellworks.lis``, ``cellworks.cycling``, ``cellworks.ei
 ``cellworks.pack``, ``cellworks.gcms``) imports what it needs when it is used.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cellworks")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+# single source of the version (pyproject reads it); a literal keeps `import cellworks` fast —
+# importlib.metadata alone costs ~40 ms
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -81,15 +81,30 @@ def demo(
     typer.echo(str(path.resolve()))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+def _click_exceptions() -> tuple[tuple[type[BaseException], ...], ...]:
+    """(Exit, Abort, ClickException) classes of typer, of click, and of the click copy typer may vendor."""
     import click
 
+    exits: list[type[BaseException]] = [typer.Exit, click.exceptions.Exit]
+    aborts: list[type[BaseException]] = [typer.Abort, click.exceptions.Abort]
+    errors: list[type[BaseException]] = [click.exceptions.ClickException]
+    try:
+        from typer._click import exceptions as vendored  # typer >= 0.20 ships its own click
+
+        errors.append(vendored.ClickException)
+    except ImportError:
+        pass
+    return tuple(exits), tuple(aborts), tuple(errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
     from cellworks.errors import InputError
 
+    exit_exc, abort_exc, click_exc = _click_exceptions()
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="cellworks", standalone_mode=False)
+        rv = app(args=args, prog_name="cellworks", standalone_mode=False)
     except InputError as exc:
         sys.stderr.write(f"error: {exc.one_line()}\n")
         return 2
@@ -102,19 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     except PermissionError as exc:
         sys.stderr.write(f"error: {exc.filename or exc}: permission denied\n")
         return 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except exit_exc as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except (KeyboardInterrupt, *abort_exc):
         sys.stderr.write("interrupted\n")
         return 130
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except click.ClickException as exc:
+    except click_exc as exc:
         # usage errors: one line, no usage box
-        sys.stderr.write(f"error: {exc.format_message()}\n")
-        return int(exc.exit_code) if exc.exit_code else 2
-    return 0
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        sys.stderr.write(f"error: {message}\n")
+        code = getattr(exc, "exit_code", 2)
+        return int(code) if code else 2
+    return int(rv) if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":
