@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except exit_exc as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
-    except (KeyboardInterrupt, *abort_exc):
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except abort_exc:
         sys.stderr.write("interrupted\n")
         return 130
     except click_exc as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +109,9 @@ def render_html(title: str, sections: list[Section], subtitle: str = "") -> str:
         parts.append(f"<p class='note'>{html.escape(subtitle)}</p>")
     anchors = [s.anchor or f"s{i}" for i, s in enumerate(sections)]
     parts.append(
-        "<nav>" + "".join(f"<a href='#{a}'>{html.escape(s.title)}</a>" for a, s in zip(anchors, sections)) + "</nav>"
+        "<nav>" + "".join(f"<a href='#{a}'>{html.escape(s.title)}</a>" for a, s in zip(anchors, sections, strict=True)) + "</nav>"
     )
-    for anchor, sec in zip(anchors, sections):
+    for anchor, sec in zip(anchors, sections, strict=True):
         parts.append(f"<section id='{anchor}'><h2>{html.escape(sec.title)}</h2>")
         if sec.intro:
             for para in sec.intro.split("\n\n"):

@@ -1,0 +1,266 @@
+"""Shared plumbing of the cycler readers: read-only byte access and table assembly.
+
+Every reader turns its instrument's columns into plain arrays and hands them to :func:`assemble`,
+which applies the cellworks conventions once (see ``cellworks.timeseries``):
+
+* ``current_A`` positive on charge;
+* capacities and energies restart at 0 at every step, never decrease inside a step;
+* ``step_index`` increases through the test from 1 (a new step starts wherever the instrument's
+  step key changes between consecutive records);
+* ``cycle_index`` is the instrument's own cycle number, shifted to start at 1 when the instrument
+  counts from 0 (the shift is recorded in ``Metadata.extra['cycle_index_offset']``).
+
+Capacities are built from per-record *increments* of charge in the charge and in the discharge
+direction. Readers derive those increments from the instrument's own counters with
+:func:`increments_from_counter` (which understands counters that restart per step, per
+half-cycle, per cycle or never), so the sum of the step maxima over a cycle equals the
+instrument's own per-cycle figure.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cellworks.errors import FileFormatError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from cellworks.timeseries import CyclingData
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The whole file, opened read-only (never locked, never modified)."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            return fh.read()
+    except IsADirectoryError:
+        raise FileFormatError("is a directory, not a data file", file=p) from None
+
+
+def read_head(path: str | Path, n_bytes: int = 4096) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(n_bytes)
+
+
+def decode_text(raw: bytes) -> str:
+    """Text exports come as UTF-8, UTF-16 (with BOM) or a Windows code page."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
+    if raw[:3] == b"\xef\xbb\xbf":
+        return raw[3:].decode("utf-8", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def run_starts(key: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """True where a record starts a new run of equal values (the first record always does)."""
+    import numpy as np
+
+    k = np.asarray(key)
+    out = np.ones(len(k), dtype=bool)
+    if len(k) > 1:
+        out[1:] = k[1:] != k[:-1]
+    return out
+
+
+def step_key(*keys: Any) -> npt.NDArray[np.int64]:
+    """Consecutive step numbers 1..N: a new step wherever any of the keys changes."""
+    import numpy as np
+
+    n = len(keys[0])
+    new = np.zeros(n, dtype=bool)
+    for k in keys:
+        new |= run_starts(np.asarray(k))
+    return np.cumsum(new).astype(np.int64)
+
+
+def increments_from_counter(
+    values: Any, *, resets: Any = None, auto_reset: bool = True
+) -> npt.NDArray[np.float64]:
+    """Per-record increments of an instrument's cumulative counter.
+
+    ``resets`` marks records where the instrument restarted the counter (its value there is the
+    amount since the restart). With ``auto_reset`` a counter that *falls* is taken to have been
+    restarted too (Arbin and Neware zero their capacity counters per cycle or per step).
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    inc = np.empty_like(v)
+    if len(v) == 0:
+        return inc
+    inc[0] = v[0]
+    inc[1:] = np.diff(v)
+    mask = np.zeros(len(v), dtype=bool)
+    if resets is not None:
+        mask |= np.asarray(resets, dtype=bool)
+    if auto_reset:
+        mask[1:] |= inc[1:] < 0
+    inc[mask] = v[mask]
+    return inc
+
+
+def per_step_cumsum(inc: Any, starts: Any) -> npt.NDArray[np.float64]:
+    """Cumulative sum of ``inc`` that restarts at every True of ``starts`` (vectorised)."""
+    import numpy as np
+
+    x = np.asarray(inc, dtype=float)
+    c = np.cumsum(x)
+    idx = np.flatnonzero(np.asarray(starts, dtype=bool))
+    if len(x) == 0:
+        return c
+    base_at_start = c[idx] - x[idx]
+    seg = np.cumsum(np.asarray(starts, dtype=bool)) - 1
+    return np.asarray(c - base_at_start[seg])
+
+
+def derive_step_types(
+    current_A: Any, step_index: Any, *, rest_fraction: float = 1e-3
+) -> npt.NDArray[np.object_]:
+    """charge / discharge / rest per step from the sign of its median current.
+
+    A step is a rest when its median |current| is below ``rest_fraction`` × the largest |current|
+    of the file (instrument offsets in open circuit are ~1e-4 of full scale or less).
+    """
+    import numpy as np
+    import pandas as pd
+
+    i = np.asarray(current_A, dtype=float)
+    s = np.asarray(step_index)
+    if len(i) == 0:
+        return np.array([], dtype=object)
+    tol = max(rest_fraction * float(np.nanmax(np.abs(i))) if np.isfinite(i).any() else 0.0, 1e-12)
+    med = pd.Series(i).groupby(s).transform("median").to_numpy()
+    out = np.full(len(i), "rest", dtype=object)
+    out[med > tol] = "charge"
+    out[med < -tol] = "discharge"
+    return out
+
+
+def assemble(
+    *,
+    path: str | Path,
+    instrument: str,
+    fmt: str,
+    test_time_s: Any,
+    voltage_V: Any,
+    current_A: Any,
+    step_index: Any,
+    cycle_index: Any,
+    charge_increment_Ah: Any = None,
+    discharge_increment_Ah: Any = None,
+    charge_energy_increment_Wh: Any = None,
+    discharge_energy_increment_Wh: Any = None,
+    step_type: Any = None,
+    temperature_C: Any = None,
+    timestamp: Any = None,
+    extra_columns: dict[str, Any] | None = None,
+    active_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    cell_name: str | None = None,
+    meta_extra: dict[str, Any] | None = None,
+) -> CyclingData:
+    """Build the validated cellworks table from instrument arrays (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    from cellworks._io import sha256_file
+    from cellworks.timeseries import CyclingData, Metadata, normalize, step_capacities, validate
+
+    t = np.asarray(test_time_s, dtype=float)
+    v = np.asarray(voltage_V, dtype=float)
+    i = np.asarray(current_A, dtype=float)
+    step = step_key(np.asarray(step_index))
+    starts = run_starts(step)
+    cyc = np.asarray(cycle_index, dtype=np.int64)
+    extra_meta: dict[str, Any] = {"format": fmt, **(meta_extra or {})}
+    if len(cyc) and cyc.min() < 1:
+        offset = int(1 - cyc.min())
+        cyc = cyc + offset
+        extra_meta["cycle_index_offset"] = offset
+    if charge_increment_Ah is None or discharge_increment_Ah is None:
+        caps = step_capacities(t, i, v, step)
+        qc, qd = caps["charge_capacity_Ah"], caps["discharge_capacity_Ah"]
+        ec, ed = caps["charge_energy_Wh"], caps["discharge_energy_Wh"]
+        extra_meta["capacities"] = "integrated from current and time (trapezoid)"
+    else:
+        dqc = np.clip(np.asarray(charge_increment_Ah, dtype=float), 0.0, None)
+        dqd = np.clip(np.asarray(discharge_increment_Ah, dtype=float), 0.0, None)
+        qc = per_step_cumsum(dqc, starts)
+        qd = per_step_cumsum(dqd, starts)
+        if charge_energy_increment_Wh is None or discharge_energy_increment_Wh is None:
+            # energy increments: charge increment × mean voltage over the record interval
+            vmid = v.copy()
+            if len(v) > 1:
+                vmid[1:] = 0.5 * (v[1:] + v[:-1])
+            dec = np.abs(vmid) * dqc
+            ded = np.abs(vmid) * dqd
+            extra_meta["energies"] = "charge increments × mean voltage of each record interval"
+        else:
+            dec = np.clip(np.asarray(charge_energy_increment_Wh, dtype=float), 0.0, None)
+            ded = np.clip(np.asarray(discharge_energy_increment_Wh, dtype=float), 0.0, None)
+        ec = per_step_cumsum(dec, starts)
+        ed = per_step_cumsum(ded, starts)
+    if step_type is None:
+        st = derive_step_types(i, step)
+    else:
+        st = np.asarray(step_type, dtype=object)
+    cols: dict[str, Any] = {
+        "test_time_s": t,
+        "cycle_index": cyc,
+        "step_index": step,
+        "step_type": st,
+        "current_A": i,
+        "voltage_V": v,
+        "charge_capacity_Ah": qc,
+        "discharge_capacity_Ah": qd,
+        "charge_energy_Wh": ec,
+        "discharge_energy_Wh": ed,
+    }
+    if temperature_C is not None:
+        cols["temperature_C"] = np.asarray(temperature_C, dtype=float)
+    if timestamp is not None:
+        cols["timestamp"] = timestamp
+    for name, arr in (extra_columns or {}).items():
+        cols[name] = arr
+    df = normalize(pd.DataFrame(cols))
+    validate(df, source=str(path))
+    meta = Metadata(
+        source_file=str(Path(path).resolve()),
+        source_sha256=sha256_file(path),
+        instrument=instrument,
+        cell_name=cell_name,
+        active_mass_g=active_mass_g,
+        area_cm2=area_cm2,
+        extra=extra_meta,
+    )
+    return CyclingData(df, meta)
+
+
+def monotonic_time(t: Any, starts: Any) -> npt.NDArray[np.float64]:
+    """Make a time column non-decreasing: a step-time column (restarting at each step) is
+    accumulated; a test-time column is returned unchanged."""
+    import numpy as np
+
+    x = np.asarray(t, dtype=float)
+    if len(x) < 2 or np.all(np.diff(x) >= 0):
+        return x
+    st = np.asarray(starts, dtype=bool)
+    idx = np.flatnonzero(st)
+    # duration of each step = its last time value; offsets = cumulative durations before it
+    ends = np.r_[idx[1:] - 1, len(x) - 1]
+    dur = x[ends] - np.where(x[idx] < 0, x[idx], 0.0)
+    offs = np.r_[0.0, np.cumsum(dur)[:-1]]
+    seg = np.cumsum(st) - 1
+    return np.asarray(x + offs[seg])
+
+
+def warn_once(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)
