@@ -127,9 +127,11 @@ class Circuit:
     def impedance_and_jacobian(self, params: Sequence[float], omega: Array) -> tuple[Array, Array]:
         """``(Z, J)``: impedance (n,) and dZ/dp (n_params, n) at angular frequency ``omega`` [rad/s]."""
         z, blocks = self.root.evaluate(params, omega)
-        jac = np.zeros((self.n_params, omega.size), dtype=complex)
-        for off, blk in blocks:
-            jac[off : off + blk.shape[0]] += blk
+        if len(blocks) == 1 and blocks[0][1].shape[0] == self.n_params:
+            return z, blocks[0][1]
+        jac = np.empty((self.n_params, omega.size), dtype=complex)
+        for off, blk in blocks:  # every parameter belongs to exactly one element: no overlap
+            jac[off : off + blk.shape[0]] = blk
         return z, jac
 
     def _check(self, params: Sequence[float]) -> list[float]:

@@ -52,6 +52,8 @@ class FitResult:
     n_points: int
     n_starts: int
     n_at_best: int  # starts that ended at the best cost (within 1e-6 relative)
+    local_values: tuple[float, ...]  # the local optimum reached from the initial guess alone (impedance.py's answer)
+    local_chi2: float
     success: bool
     message: str
     source: str = "least squares as impedance.py (ECSHackWeek) circuit_fit; weighting per its docs"
@@ -88,6 +90,10 @@ class FitResult:
             "n_points": self.n_points,
             "n_starts": self.n_starts,
             "n_at_best": self.n_at_best,
+            "from_initial_guess": {
+                "parameters": {n: v for n, v in zip(self.param_names, self.local_values)},
+                "chi2": self.local_chi2,
+            },
             "success": self.success,
             "message": self.message,
         }
@@ -115,15 +121,27 @@ class _Problem:
         p = np.asarray(p, dtype=float)
         return np.where(self.logmask, np.log(np.maximum(np.abs(p), _TINY)), p)
 
+    def __post_init__(self) -> None:
+        self.all_log = bool(np.all(self.logmask))
+        self.all_free = self.free.size == self.full0.size
+        self.isr = 1.0 / self.sr
+        self.isi = 1.0 / self.si
+
     def _eval(self, x: Array) -> tuple[Array, Array]:
-        key = np.asarray(x).tobytes()
+        key = x.tobytes()
         if self._last[0] == key:
             return self._last[1]  # type: ignore[no-any-return]
-        p = self.to_p(x)
-        full = self.full0.copy()
-        full[self.free] = p
+        p = np.exp(x) if self.all_log else self.to_p(x)
+        if self.all_free:
+            full = p
+        else:
+            full = self.full0.copy()
+            full[self.free] = p
         z, jac = self.circuit.impedance_and_jacobian(full, self.omega)
-        out = (z, jac[self.free] * np.where(self.logmask, p, 1.0)[:, None])
+        if not self.all_free:
+            jac = jac[self.free]
+        jac = jac * (p if self.all_log else np.where(self.logmask, p, 1.0))[:, None]
+        out = (z, jac)
         self._last = (key, out)
         self.nfev += 1
         return out
@@ -131,11 +149,11 @@ class _Problem:
     def residuals(self, x: Array) -> Array:
         z, _ = self._eval(x)
         d = z - self.z
-        return np.concatenate([d.real / self.sr, d.imag / self.si])
+        return np.concatenate([d.real * self.isr, d.imag * self.isi])
 
     def jacobian(self, x: Array) -> Array:
         _, j = self._eval(x)
-        return np.concatenate([(j.real / self.sr).T, (j.imag / self.si).T])
+        return np.concatenate([j.real * self.isr, j.imag * self.isi], axis=1).T
 
 
 def _weights(z: Array, weight: str) -> tuple[Array, Array]:
@@ -252,10 +270,11 @@ def fit_circuit(
     constants: Mapping[str, float] | None = None,
     weight: str = "none",
     bounds: tuple[Sequence[float], Sequence[float]] | None = None,
-    n_starts: int = 12,
-    agree: int = 4,
+    n_starts: int = 24,
+    agree: int | None = None,
     seed: int = 0,
     spread_decades: float = 1.5,
+    polish_tol: float = 1e-10,
 ) -> FitResult:
     """Fit ``circuit`` to the spectrum ``(freq_Hz, Z)``.
 
@@ -315,16 +334,14 @@ def fit_circuit(
     bounded = bool(np.any(np.isfinite(lb)) or np.any(np.isfinite(ub)))
     method = "trf" if bounded else "lm"
 
-    def local(x0: Array) -> tuple[Array, float, bool, str]:
+    def local(x0: Array, max_nfev: int = 150, tol: float = 1e-8) -> tuple[Array, float, bool, str]:
         x0 = _clip_into(x0, lb, ub) if bounded else x0
         try:
             with np.errstate(all="ignore"):
-                kw: dict[str, Any] = dict(jac=prob.jacobian, method=method, xtol=1e-12, ftol=1e-12, gtol=1e-12)
+                kw: dict[str, Any] = dict(jac=prob.jacobian, method=method, xtol=tol, ftol=tol, gtol=tol)
+                kw["max_nfev"] = max_nfev
                 if bounded:
                     kw["bounds"] = (lb, ub)
-                    kw["max_nfev"] = 400
-                else:
-                    kw["max_nfev"] = 800
                 sol = least_squares(prob.residuals, x0, **kw)
         except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
             return x0, math.inf, False, str(exc)
@@ -340,6 +357,7 @@ def fit_circuit(
     if n_starts > 1:
         starts.append(x_data)
     best_x, best_cost, best_ok, best_msg = x_user, math.inf, False, "not run"
+    first_x, first_cost = x_user, math.inf
     costs: list[float] = []
     n_run = 0
     ln10 = math.log(10.0)
@@ -351,16 +369,30 @@ def fit_circuit(
             centre = best_x if (n_run % 2 == 0 and math.isfinite(best_cost)) else x_data
             step = rng.uniform(-spread_decades, spread_decades, size=centre.size) * ln10
             x0 = np.where(logmask, centre + step, centre * (1 + 0.3 * rng.standard_normal(centre.size)))
-        x, cost, ok, msg = local(x0)
+        if n_starts <= 1:
+            x, cost, ok, msg = local(x0, max_nfev=3000, tol=polish_tol)
+        else:
+            x, cost, ok, msg = local(x0, max_nfev=3000 if n_run == 0 else 150)
+        if n_run == 0:
+            first_x, first_cost = x, cost
         n_run += 1
         costs.append(cost)
         if cost < best_cost * (1 - 1e-9) or not math.isfinite(best_cost):
             best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
         n_best = sum(1 for v in costs if math.isfinite(v) and v <= best_cost * (1 + 1e-6) + 1e-300)
-        if n_best >= agree and n_run >= min(n_starts, 3):
+        if agree is not None and n_best >= agree and n_run >= min(n_starts, 3):
             break
     if not math.isfinite(best_cost):
         raise InputError(f"fit of {c.text!r} failed from every start: {best_msg}")
+    # polish the best point with a generous evaluation budget (a no-op when it has converged)
+    if n_run > 1:
+        x, cost, ok, msg = local(best_x, max_nfev=3000, tol=polish_tol)
+        if cost <= best_cost:
+            best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
+    if n_run > 1 and math.isfinite(first_cost):
+        first_x, first_cost, _, _ = local(first_x, max_nfev=3000, tol=polish_tol)
+    else:
+        first_x, first_cost = best_x, best_cost
     n_at_best = sum(1 for v in costs if math.isfinite(v) and v <= best_cost * (1 + 1e-6) + 1e-300)
     p_best = prob.to_p(best_x)
     stderr, corr = _uncertainty(prob, best_x, p_best, best_cost, f.size)
@@ -381,6 +413,8 @@ def fit_circuit(
         n_points=int(f.size),
         n_starts=n_run,
         n_at_best=n_at_best,
+        local_values=tuple(float(v) for v in prob.to_p(first_x)),
+        local_chi2=float(first_cost),
         success=best_ok,
         message=best_msg,
     )

@@ -253,7 +253,10 @@ def isotope_pattern(
         for gi, g in enumerate(f.groups):
             for k, n_iso in enumerate(conf[gi]):
                 if n_iso:
-                    label.append(f"{iso_nums[gi][k]}{g.element}" + (str(n_iso) if n_iso > 1 else ""))
+                    a = iso_nums[gi][k]
+                    # ¹H is written plain ("H4"), every other isotope with its mass number
+                    pre = "" if (g.element == "H" and a == 1) else str(a)
+                    label.append(f"{pre}{g.element}" + (str(n_iso) if n_iso > 1 else ""))
         mz = float(mass) if charge == 0 else (float(mass) - charge * ELECTRON_MASS_DA) / abs(charge)
         rows.append((mz, float(prob), "".join(label)))
     rows.sort()

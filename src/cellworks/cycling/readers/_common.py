@@ -88,7 +88,9 @@ def increments_from_counter(
 
     ``resets`` marks records where the instrument restarted the counter (its value there is the
     amount since the restart). With ``auto_reset`` a counter that *falls* is taken to have been
-    restarted too (Arbin and Neware zero their capacity counters per cycle or per step).
+    restarted too (Arbin and Neware zero their capacity counters per cycle or per step) when it
+    drops to at most half its previous value; a smaller drop is rounding noise of a counter stored
+    as float32 and stays a (negative, later clipped) increment.
     """
     import numpy as np
 
@@ -102,7 +104,7 @@ def increments_from_counter(
     if resets is not None:
         mask |= np.asarray(resets, dtype=bool)
     if auto_reset:
-        mask[1:] |= inc[1:] < 0
+        mask[1:] |= (inc[1:] < 0) & (np.abs(v[1:]) <= 0.5 * np.abs(v[:-1]))
     inc[mask] = v[mask]
     return inc
 

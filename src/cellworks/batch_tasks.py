@@ -1,0 +1,165 @@
+"""Batch task functions of the parts, ready for :func:`cellworks.batch.run_batch`.
+
+Each task takes one input (a file path or a parameter mapping) and returns a pandas DataFrame.
+They are module-level functions (picklable by reference on every Dask worker) and import their
+heavy dependencies inside.
+
+Also here: :func:`synthetic_cycler_file`, a deterministic simulated cycler record (galvanostatic
+cycling of a cell with an open-circuit-voltage curve, an ohmic resistance and capacity fade) that
+the scale benchmark and the batch tests use, in memory (:func:`simulate_and_summarize`, a
+parameter-sweep task) or written with :func:`cellworks.timeseries.write_parquet`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cellworks.errors import FileFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cellworks.timeseries import CyclingData
+
+
+def read_cycling_file(path: str | Path) -> CyclingData:
+    """A cycling table from a cellworks Parquet file or, when the cycling readers offer a
+    ``read(path)`` dispatcher, from any instrument file they recognise."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        from cellworks.timeseries import read_parquet
+
+        return read_parquet(path)
+    try:
+        from cellworks.cycling import readers
+    except ImportError:
+        readers = None  # type: ignore[assignment]
+    read = getattr(readers, "read", None)
+    if read is None:
+        raise FileFormatError("no cycling reader for this file type", file=path)
+    data: CyclingData = read(path)
+    return data
+
+
+def summarize_cycling_file(path: str | Path, pairing: str = "auto") -> pd.DataFrame:
+    """Per-cycle summary (``cellworks.cycling.cycles.summarize``) of one cycling file.
+
+    Adds ``pairing`` (the pairing actually used, e.g. ``discharge-first``) as a column so the
+    dataset of many files is self-explanatory.
+    """
+    from cellworks.cycling.cycles import summarize
+
+    summary = summarize(read_cycling_file(path), pairing=pairing)
+    table = summary.table.copy()
+    table["pairing"] = summary.pairing
+    return table
+
+
+def synthetic_cycling(
+    *,
+    seed: int,
+    n_cycles: int = 20,
+    points_per_step: int = 400,
+    capacity_Ah: float = 2.0,
+    resistance_Ohm: float = 0.05,
+    fade_per_cycle: float = 2e-3,
+) -> CyclingData:
+    """A simulated galvanostatic cycling record: C/2 charge, 10 min rest, C/2 discharge, 10 min rest.
+
+    Not a physical model of a particular cell: a generic Li-ion-like open-circuit voltage
+    ``3.4 V + 0.7 V·soc + 0.05 V·ln(soc/(1−soc))``, terminal voltage = OCV + I·R plus 1 mV Gaussian
+    noise (seeded), and a capacity that fades linearly by ``fade_per_cycle`` of ``capacity_Ah``
+    per cycle. Each active step lasts exactly capacity/current, so the charge (and discharge)
+    capacity of cycle *n* is ``capacity_Ah·(1 − fade_per_cycle·(n − 1))`` by construction (the
+    tests use this). Starts with a charge (charge-first pairing).
+    """
+    import numpy as np
+
+    from cellworks.errors import ParameterError
+    from cellworks.timeseries import Metadata, from_arrays
+
+    if n_cycles < 1 or points_per_step < 8:
+        raise ParameterError("need n_cycles ≥ 1 and points_per_step ≥ 8", field="n_cycles")
+    if not (capacity_Ah > 0 and resistance_Ohm >= 0 and 0 <= fade_per_cycle * (n_cycles - 1) < 1):
+        raise ParameterError("need capacity_Ah > 0, resistance_Ohm ≥ 0 and a fade that leaves capacity", field="fade_per_cycle")
+    rng = np.random.default_rng(seed)
+    current_A = capacity_Ah / 2.0
+    t_list, i_list, v_list, step_list, cyc_list, type_list = [], [], [], [], [], []
+    t0 = 0.0
+    step = 0
+    soc_end = 0.0
+
+    def ocv(soc: Any) -> Any:
+        soc = np.clip(soc, 1e-4, 1 - 1e-4)
+        return 3.4 + 0.7 * soc + 0.05 * np.log(soc / (1 - soc))
+
+    for cycle in range(1, n_cycles + 1):
+        cap = capacity_Ah * (1.0 - fade_per_cycle * (cycle - 1))
+        for kind, sign in (("charge", 1.0), ("rest", 0.0), ("discharge", -1.0), ("rest", 0.0)):
+            step += 1
+            n = points_per_step if kind != "rest" else max(2, points_per_step // 8)
+            span = cap / current_A * 3600.0 if kind != "rest" else 600.0
+            frac = np.linspace(0.0, 1.0, n)
+            t = t0 + span * frac
+            if kind == "charge":
+                soc = frac
+            elif kind == "discharge":
+                soc = 1.0 - frac
+            else:
+                soc = np.full(n, soc_end)
+            soc_end = float(soc[-1])
+            i = np.full(n, sign * current_A)
+            v = ocv(soc) + i * resistance_Ohm + rng.normal(0.0, 1e-3, n)
+            t_list.append(t)
+            i_list.append(i)
+            v_list.append(v)
+            step_list.append(np.full(n, step))
+            cyc_list.append(np.full(n, cycle))
+            type_list.append(np.full(n, kind, dtype=object))
+            t0 = float(t[-1])
+    return from_arrays(
+        test_time_s=np.concatenate(t_list),
+        current_A=np.concatenate(i_list),
+        voltage_V=np.concatenate(v_list),
+        step_index=np.concatenate(step_list),
+        cycle_index=np.concatenate(cyc_list),
+        step_type=np.concatenate(type_list),
+        meta=Metadata(cell_name=f"synthetic-{seed}", nominal_capacity_Ah=capacity_Ah),
+    )
+
+
+def synthetic_cycler_file(path: str | Path, **params: Any) -> Path:
+    """Write :func:`synthetic_cycling` (``params``: its keywords) with ``write_parquet``."""
+    from cellworks.timeseries import write_parquet
+
+    return write_parquet(synthetic_cycling(**params), path)
+
+
+def simulate_and_summarize(params: Mapping[str, Any]) -> pd.DataFrame:
+    """Sweep task: simulate :func:`synthetic_cycling` with ``params`` and return its per-cycle
+    summary plus, per cycle, the voltage of the discharge dQ/dV peak (``dqdv_peak_V``)."""
+    import numpy as np
+
+    from cellworks.cycling.cycles import summarize
+    from cellworks.cycling.dqdv import dqdv_curves
+
+    data = synthetic_cycling(**dict(params))
+    table = summarize(data).table.copy()
+    peaks = {
+        c.cycle: float(c.voltage_V[np.argmin(c.dqdv_Ah_per_V)])
+        for c in dqdv_curves(data)
+        if c.direction == "discharge" and len(c.voltage_V)
+    }
+    table["dqdv_peak_V"] = [peaks.get(int(c), np.nan) for c in table["cycle"]]
+    return table
+
+
+__all__ = [
+    "read_cycling_file",
+    "simulate_and_summarize",
+    "summarize_cycling_file",
+    "synthetic_cycler_file",
+    "synthetic_cycling",
+]

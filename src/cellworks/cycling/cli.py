@@ -1,0 +1,182 @@
+"""``cellworks cycling``: summarize, convert and plot cycler files.
+
+Heavy libraries and the readers are imported inside the commands, so ``cellworks --help`` stays
+fast. Every command only reads its input (never writes, moves or locks it) and writes outputs
+atomically; an output path equal to the input is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from cellworks.timeseries import CyclingData
+
+app = typer.Typer(
+    help="Cycler files of every common brand into one table; per-cycle summaries, plateaus, dQ/dV.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+PairingOpt = Annotated[
+    str,
+    typer.Option(
+        "--pairing",
+        help="How half-cycles pair into cycles: discharge-first (Li-S, cathode half-cells), charge-first "
+        "(Li-ion full cells), auto (from the first non-rest step; stated in the output), instrument "
+        "(the file's own cycle numbers).",
+    ),
+]
+MassOpt = Annotated[
+    float | None, typer.Option("--active-mass-mg", help="Active-material mass in mg (capacities per gram).")
+]
+
+
+def _load(path: Path, active_mass_mg: float | None = None, area_cm2: float | None = None) -> CyclingData:
+    from cellworks.cycling.readers import read
+    from cellworks.errors import InputError
+
+    if active_mass_mg is not None and not active_mass_mg > 0:
+        raise InputError(f"--active-mass-mg must be positive, got {active_mass_mg}", field="active_mass_mg")
+    if area_cm2 is not None and not area_cm2 > 0:
+        raise InputError(f"--area-cm2 must be positive, got {area_cm2}", field="area_cm2")
+    mass_g = active_mass_mg * 1e-3 if active_mass_mg is not None else None
+    return read(path, active_mass_g=mass_g, area_cm2=area_cm2)
+
+
+def _not_input(out: Path, src: Path) -> None:
+    from cellworks.errors import InputError
+
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise InputError("the output would overwrite the input file; choose another path", file=out)
+
+
+def _parse_cycles(text: str | None) -> list[int] | None:
+    from cellworks.errors import InputError
+
+    if text is None or not text.strip():
+        return None
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                out.extend(range(a, b + 1))
+            else:
+                out.append(int(part))
+        except ValueError:
+            raise InputError("expected cycle numbers like 1,10,50 or 1-5", token=part, field="cycles") from None
+    return out
+
+
+_SHOWN = (
+    "cycle",
+    "charge_capacity_mAh",
+    "discharge_capacity_mAh",
+    "discharge_capacity_mAh_per_g",
+    "discharge_capacity_mAh_per_cm2",
+    "coulombic_efficiency",
+    "energy_efficiency",
+    "mean_discharge_voltage_V",
+    "retention_pct",
+)
+
+
+@app.command()
+def summarize(
+    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format) or cellworks Parquet.")],
+    active_mass_mg: MassOpt = None,
+    area_cm2: Annotated[float | None, typer.Option("--area-cm2", help="Electrode area in cm² (capacities per cm²).")] = None,
+    pairing: PairingOpt = "auto",
+    reference_cycle: Annotated[int | None, typer.Option(help="Cycle that retention is measured against (default 1).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-cycle table as CSV.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write capacity and CE vs cycle as PNG.")] = None,
+) -> None:
+    """Per-cycle summary: capacities, energies, efficiencies, voltages, retention, step times."""
+    from cellworks.clikit import emit_json
+    from cellworks.cycling.cycles import summarize as _summarize
+
+    if json_out and csv is not None:
+        raise typer.BadParameter("choose one of --json and --csv")
+    for out in (csv, plot):
+        if out is not None:
+            _not_input(out, file)
+    data = _load(file, active_mass_mg, area_cm2)
+    s = _summarize(data, pairing=pairing, reference_cycle=reference_cycle)
+    if plot is not None:
+        from cellworks.cycling.plots import plot_capacity, save_png
+
+        save_png(plot_capacity(s), plot)
+    if json_out:
+        emit_json(s.to_dict())
+        return
+    if csv is not None:
+        from cellworks._io import atomic_write
+
+        with atomic_write(csv, "w") as fh:
+            s.table.to_csv(fh, index=False)
+        typer.echo(f"wrote {csv}: {len(s.table)} cycles; pairing: {s.pairing_reason}; {s.ce_definition}")
+        return
+    typer.echo(f"file: {file}")
+    typer.echo(f"pairing: {s.pairing_reason}")
+    typer.echo(f"{s.ce_definition}")
+    for note in s.notes:
+        typer.echo(f"note: {note}")
+    cols = [c for c in _SHOWN if c in s.table.columns]
+    typer.echo(s.table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+@app.command()
+def convert(
+    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format).")],
+    out: Annotated[Path, typer.Argument(help="Output Parquet file (cellworks table + metadata).")],
+    active_mass_mg: MassOpt = None,
+    area_cm2: Annotated[float | None, typer.Option("--area-cm2", help="Electrode area in cm².")] = None,
+) -> None:
+    """Convert a cycler file into the cellworks Parquet table (written atomically)."""
+    from cellworks.timeseries import write_parquet
+
+    _not_input(out, file)
+    data = _load(file, active_mass_mg, area_cm2)
+    write_parquet(data, out)
+    typer.echo(f"wrote {out}: {len(data)} records")
+
+
+@app.command("plot")
+def plot_cmd(
+    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format) or cellworks Parquet.")],
+    out: Annotated[Path, typer.Argument(help="Output PNG.")],
+    kind: Annotated[str, typer.Option("--kind", help="profiles | capacity | rate | dqdv")] = "profiles",
+    cycles: Annotated[str | None, typer.Option("--cycles", help="Cycles to draw, e.g. 1,10,50 or 1-5.")] = None,
+    pairing: PairingOpt = "auto",
+    active_mass_mg: MassOpt = None,
+) -> None:
+    """Draw voltage profiles, capacity vs cycle, the rate test, or dQ/dV as a PNG."""
+    from cellworks.cycling import plots
+    from cellworks.cycling.cycles import summarize as _summarize
+    from cellworks.errors import InputError
+
+    if kind not in plots.KINDS:
+        raise InputError(f"unknown plot kind; choose one of {', '.join(plots.KINDS)}", token=kind, field="kind")
+    chosen = _parse_cycles(cycles)
+    _not_input(out, file)
+    data = _load(file, active_mass_mg)
+    fig: Any
+    if kind == "profiles":
+        fig = plots.plot_profiles(data, pairing=pairing, cycles=chosen)
+    elif kind == "dqdv":
+        fig = plots.plot_dqdv(data, pairing=pairing, cycles=chosen)
+    elif kind == "capacity":
+        fig = plots.plot_capacity(_summarize(data, pairing=pairing))
+    else:
+        fig = plots.plot_rate(_summarize(data, pairing=pairing))
+    plots.save_png(fig, out)
+    typer.echo(f"wrote {out}")

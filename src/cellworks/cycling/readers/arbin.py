@@ -1,0 +1,220 @@
+"""Arbin files: ``.res`` (MS Access / Jet database) and the CSV / XLSX exports of MITS Pro.
+
+``.res`` is read in pure Python by ``access-parser`` (Apache-2.0): the file is loaded into memory
+once (read-only) — no ODBC driver, no mdbtools, no temporary copy. The data table is
+``Channel_Normal_Table``; its row count is checked against the count the table definition
+declares, so a truncated database gives :class:`FileFormatError` instead of silently short data.
+
+Mapping (Arbin → cellworks):
+
+=====================================  =========================================================
+``Test_Time`` (s)                      ``test_time_s``
+``Voltage`` (V), ``Current`` (A)        ``voltage_V``, ``current_A`` (Arbin: positive on charge)
+``Charge_Capacity``/``Discharge_...``   counters that restart per cycle (or never) → per-step
+                                       capacities; raw values kept as ``instrument_*_Ah``
+``Charge_Energy``/``Discharge_Energy``  same, in Wh
+``Step_Index``                         schedule step; a new cellworks step wherever it or the cycle
+                                       changes (``instrument_step`` keeps the raw number)
+``Cycle_Index``                        ``cycle_index``
+``Data_Point``                         ``instrument_record``
+=====================================  =========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cellworks.cycling.readers._common import assemble, increments_from_counter, run_starts, step_key
+from cellworks.errors import FileFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cellworks.timeseries import CyclingData
+
+JET_MAGIC = b"\x00\x01\x00\x00Standard Jet DB"
+
+_ALIASES = {
+    "data_point": "Data_Point",
+    "test_time": "Test_Time",
+    "step_time": "Step_Time",
+    "step_index": "Step_Index",
+    "cycle_index": "Cycle_Index",
+    "current": "Current",
+    "voltage": "Voltage",
+    "charge_capacity": "Charge_Capacity",
+    "discharge_capacity": "Discharge_Capacity",
+    "charge_energy": "Charge_Energy",
+    "discharge_energy": "Discharge_Energy",
+    "date_time": "DateTime",
+    "datetime": "DateTime",
+    "temperature": "Temperature",
+    "aux_temperature_1": "Temperature",
+}
+#: unit suffixes of MITS Pro exports and the factor to the base unit of the canonical column
+_UNIT_FACTORS = {"s": 1.0, "h": 3600.0, "min": 60.0, "a": 1.0, "ma": 1e-3, "v": 1.0, "mv": 1e-3, "ah": 1.0,
+                 "mah": 1e-3, "wh": 1.0, "mwh": 1e-3, "c": 1.0}
+
+
+def canonical_columns(columns: list[str]) -> dict[str, tuple[str, float]]:
+    """Map export headers like ``Current(A)`` or ``Charge_Capacity(mAh)`` to (canonical, factor)."""
+    out: dict[str, tuple[str, float]] = {}
+    for col in columns:
+        m = re.match(r"^\s*([^()\[\]]+?)\s*(?:[(\[]\s*([^)\]]*)\s*[)\]])?\s*$", str(col))
+        if not m:
+            continue
+        base = m.group(1).strip().lower().replace(" ", "_")
+        unit = (m.group(2) or "").strip().lower()
+        canon = _ALIASES.get(base)
+        if canon is None or canon in {c for c, _ in out.values()}:
+            continue
+        out[col] = (canon, _UNIT_FACTORS.get(unit, 1.0))
+    return out
+
+
+def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: float | None,
+                   area_cm2: float | None, meta_extra: dict[str, Any]) -> CyclingData:
+    import numpy as np
+
+    cmap = canonical_columns(list(df.columns))
+    cols: dict[str, Any] = {}
+    for src, (canon, factor) in cmap.items():
+        if canon == "DateTime":
+            continue
+        try:
+            cols[canon] = df[src].to_numpy(dtype=float) * factor
+        except (TypeError, ValueError) as exc:
+            raise FileFormatError(f"non-numeric values ({exc})", file=path, field=str(src)) from None
+    for need in ("Test_Time", "Current", "Voltage", "Step_Index", "Cycle_Index"):
+        if need not in cols:
+            raise FileFormatError(f"no '{need}' column (found: {', '.join(map(str, df.columns))})", file=path,
+                                  field=need)
+    for k, v in cols.items():
+        bad = ~np.isfinite(v)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise FileFormatError("empty or non-numeric value (truncated row?)", file=path,
+                                  record=f"data row {row + 1}", field=k)
+    step_raw = cols["Step_Index"].astype(np.int64)
+    cyc = cols["Cycle_Index"].astype(np.int64)
+    step = step_key(step_raw, cyc)
+    starts = run_starts(step)
+    extra: dict[str, Any] = {"instrument_step": step_raw}
+    if "Data_Point" in cols:
+        extra["instrument_record"] = cols["Data_Point"].astype(np.int64)
+    inc: dict[str, Any] = {}
+    for canon, unit, key in (
+        ("Charge_Capacity", "Ah", "qc"), ("Discharge_Capacity", "Ah", "qd"),
+        ("Charge_Energy", "Wh", "ec"), ("Discharge_Energy", "Wh", "ed"),
+    ):
+        if canon in cols:
+            extra[f"instrument_{canon.lower()}_{unit}"] = cols[canon]
+            inc[key] = increments_from_counter(cols[canon])
+    have_q = "qc" in inc and "qd" in inc
+    have_e = "ec" in inc and "ed" in inc
+    return assemble(
+        path=path, instrument="Arbin", fmt=fmt, test_time_s=cols["Test_Time"], voltage_V=cols["Voltage"],
+        current_A=cols["Current"], step_index=step, cycle_index=cyc,
+        charge_increment_Ah=inc.get("qc") if have_q else None,
+        discharge_increment_Ah=inc.get("qd") if have_q else None,
+        charge_energy_increment_Wh=inc.get("ec") if have_e else None,
+        discharge_energy_increment_Wh=inc.get("ed") if have_e else None,
+        temperature_C=cols.get("Temperature"), extra_columns=extra,
+        active_mass_g=active_mass_g, area_cm2=area_cm2,
+        meta_extra={**meta_extra, "capacities": "Arbin capacity/energy counters, restarted per step",
+                    "step_start_rows": int(starts.sum())},
+    )
+
+
+def read_res_tables(path: str | Path) -> dict[str, pd.DataFrame]:
+    """All user tables of an Arbin ``.res`` as DataFrames (pure Python, read-only)."""
+    import logging
+
+    import pandas as pd
+    from access_parser import AccessParser
+
+    p = Path(path)
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(0x20)
+    if not head.startswith(JET_MAGIC):
+        raise FileFormatError("not an MS Access (Jet) database", file=p, record="byte 0")
+    page = 2048 if head[0x14] == 0 else 4096  # Jet3 pages are 2 KiB, Jet4 4 KiB
+    if size % page:
+        raise FileFormatError(f"file size {size} is not a whole number of {page}-byte database pages (truncated)",
+                              file=p, record=f"byte {size - size % page}")
+    logging.getLogger("access_parser").setLevel(logging.CRITICAL)
+    try:
+        db = AccessParser(str(p))
+    except Exception as exc:  # the parser raises construct/struct errors on corrupt pages
+        raise FileFormatError(f"corrupt database ({type(exc).__name__}: {exc})", file=p) from None
+    out: dict[str, pd.DataFrame] = {}
+    for name in db.catalog:
+        if name.startswith("MSys"):
+            continue
+        try:
+            table = db.get_table(name)
+            if table is None:
+                continue
+            parsed = table.parse()
+            declared = int(table.table_header.number_of_rows)
+        except Exception as exc:
+            raise FileFormatError(f"table '{name}' is corrupt ({type(exc).__name__}: {exc})", file=p) from None
+        frame = pd.DataFrame({k: v for k, v in parsed.items() if isinstance(v, list)})
+        if len(frame) != declared:
+            raise FileFormatError(
+                f"table '{name}' declares {declared} rows but {len(frame)} could be read (truncated or corrupt)",
+                file=p, record=f"row {len(frame) + 1}",
+            )
+        out[name] = frame
+    return out
+
+
+def read_res(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
+    p = Path(path)
+    tables = read_res_tables(p)
+    if "Channel_Normal_Table" not in tables:
+        raise FileFormatError("no Channel_Normal_Table: not an Arbin result file", file=p)
+    df = tables["Channel_Normal_Table"]
+    if len(df) == 0:
+        raise FileFormatError("Channel_Normal_Table is empty", file=p)
+    df = df.sort_values(["Test_ID", "Data_Point"], kind="stable").reset_index(drop=True) if "Test_ID" in df else df
+    meta: dict[str, Any] = {}
+    g = tables.get("Global_Table")
+    cell = None
+    if g is not None and len(g):
+        row = g.iloc[0]
+        for k in ("Test_Name", "Schedule_File_Name", "Channel_Number", "Creator"):
+            if k in g.columns:
+                meta[k] = str(row[k])
+        cell = meta.get("Test_Name")
+    data = _table_to_data(df, p, "arbin-res", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra=meta)
+    return data.with_meta(cell_name=cell) if cell else data
+
+
+def read_arbin_csv(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
+    import pandas as pd
+
+    p = Path(path)
+    try:
+        df = pd.read_csv(p, encoding_errors="replace")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise FileFormatError(f"unreadable CSV ({exc})", file=p) from None
+    return _table_to_data(df, p, "arbin-csv", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra={})
+
+
+def read_arbin_xlsx(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
+    """MITS Pro workbook: data in the sheet(s) named ``Channel...`` (concatenated in order)."""
+    import pandas as pd
+
+    from cellworks.cycling.readers.generic import read_xlsx_sheets
+
+    p = Path(path)
+    sheets = read_xlsx_sheets(p)
+    data = [df for name, df in sheets.items() if name.lower().startswith("channel")]
+    if not data:
+        raise FileFormatError(f"no 'Channel...' data sheet (sheets: {', '.join(sheets)})", file=p)
+    df = pd.concat(data, ignore_index=True)
+    return _table_to_data(df, p, "arbin-xlsx", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra={})

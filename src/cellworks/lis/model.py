@@ -1,0 +1,295 @@
+"""The zero-dimensional Li–S model as compiled pure functions (numba, ``cache=True``).
+
+Equations (Marinescu, Zhang & Offer, PCCP 18 (2016) 584; fade: Marinescu et al., JES 165 (2018)
+A6107, eq. 8b), model current ``I > 0`` on discharge::
+
+    E_H = E_H⁰ + RT/(4F)·ln(f_h·S₈/S₄²),          f_h = n₄²·M_s·v/n₈
+    E_L = E_L⁰ + RT/(4F)·ln(f_l·S₄/(S₂·S²)),       f_l = n₁²·n₂·M_s²·v²/n₄
+    i_H = −2·i_H0·a_r·sinh(n_e·F·(V − E_H)/(2RT)),  i_L likewise,  i_H + i_L = I
+    dS₈/dt = −n₈M_s·i_H/(n_eF) − k_s·S₈
+    dS₄/dt =  n₈M_s·i_H/(n_eF) + (1 − φ)·k_s·S₈ − n₄M_s·i_L/(n_eF),   φ = min(1, f_s·S_sh/M_s)
+    dS₂/dt =  n₂M_s·i_L/(n_eF)
+    dS/dt  = 2n₁M_s·i_L/(n_eF) − k_p·Sₚ·(S − S*)/(v·ρ_s),   dSₚ/dt = k_p·Sₚ·(S − S*)/(v·ρ_s)
+    dS_sh/dt = k_s·S₈ (shuttled, cumulative),   dS_lost/dt = φ·k_s·S₈ (lost to the anode as Li₂S)
+
+Numerics: the algebraic cathode potential V is eliminated in closed form. With
+``x = exp(b(V − E_r))``, ``b = n_eF/(2RT)``, ``E_r = (E_H + E_L)/2`` the current balance is the
+quadratic ``A·x² + I·x − B = 0`` (A, B > 0), whose positive root is taken in the cancellation-free
+form; so V exists and is unique for every state and current. The five sulfur species are integrated
+as natural logarithms of their masses (``u = ln S``): they stay positive by construction and the
+log singularities of E_H, E_L at S → 0 become linear in the state (the logarithmic barrier is what
+drives a species back from zero physically). Total sulfur and electrons are restored exactly after
+each accepted step by a projection (see solver.py).
+
+State vector (``NY`` = 11): ``ln S₈, ln S₄, ln S₂, ln S, ln Sₚ, S_sh [g], S_lost [g], n_Li [mol],
+q [A·s] (this step, model sign), energy [J] (this step, model sign), e_sh [mol e⁻ from the shuttle]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from cellworks.lis.params import FARADAY_C_PER_MOL as F
+from cellworks.lis.params import GAS_CONSTANT_J_PER_MOL_K as R
+
+if TYPE_CHECKING:
+    from cellworks.lis.params import LiSParameters
+
+NY = 11
+N_DYN = 6  # states the right-hand side depends on (species logs and S_sh)
+# stoichiometry (fixed: the two lumped reactions each transfer n_e = 4 electrons)
+N8, N4, N2, N1, NE = 8.0, 4.0, 2.0, 1.0, 4.0
+#: electrons per gram-atom of sulfur in each species: S₈⁰, S₄²⁻, S₂²⁻, S²⁻, Li₂S(s)
+ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
+
+# packed parameter vector
+(P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL) = range(19)
+NP = 19
+
+# control modes
+MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
+
+
+def pack_params(p: LiSParameters) -> np.ndarray:
+    """The numeric parameter vector the compiled kernels read."""
+    out = np.zeros(NP)
+    out[P_MS] = p.molar_mass_S_g_per_mol
+    out[P_T] = p.temperature_K
+    out[P_IH0] = p.i_H0_A_per_m2
+    out[P_IL0] = p.i_L0_A_per_m2
+    out[P_AR] = p.a_r_m2
+    out[P_V] = p.electrolyte_volume_L
+    out[P_RHO] = p.rho_s_g_per_L
+    out[P_EH0] = p.E_H0_V
+    out[P_EL0] = p.E_L0_V
+    out[P_KP] = p.k_p_per_s
+    out[P_SSTAR] = p.S_star_g
+    out[P_KSCH] = p.k_s_charge_per_s
+    out[P_KSDIS] = p.k_s_discharge_per_s
+    out[P_FS] = p.f_s_per_mol
+    out[P_RS] = p.series_resistance_Ohm
+    out[P_ANODE_I0A] = p.anode_i0_A_per_m2 * p.anode_area_m2
+    out[P_LIEFF] = p.li_plating_efficiency
+    out[P_VFLOOR] = p.voltage_floor_V
+    out[P_VCEIL] = p.voltage_ceiling_V
+    return out
+
+
+def initial_state(p: LiSParameters) -> np.ndarray:
+    y = np.zeros(NY)
+    y[0] = math.log(p.S8_initial_g)
+    y[1] = math.log(p.S4_initial_g)
+    y[2] = math.log(p.S2_initial_g)
+    y[3] = math.log(p.S_initial_g)
+    y[4] = math.log(p.Sp_initial_g)
+    y[7] = p.li_inventory_initial_mol
+    return y
+
+
+@njit(cache=True, nogil=True)
+def plateau_potentials(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
+    """E_H, E_L [V] from the log-mass state."""
+    ms = P[P_MS]
+    v = P[P_V]
+    c = R * P[P_T] / (4.0 * F)
+    f_h = N4 * N4 * ms * v / N8
+    f_l = N1 * N1 * N2 * ms * ms * v * v / N4
+    e_h = P[P_EH0] + c * (math.log(f_h) + y[0] - 2.0 * y[1])
+    e_l = P[P_EL0] + c * (math.log(f_l) + y[1] - y[2] - 2.0 * y[3])
+    return e_h, e_l
+
+
+@njit(cache=True, nogil=True)
+def cathode(e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float, float]:
+    """Cathode potential V, high-plateau current i_H and dV/dI for total current I (closed form)."""
+    b = NE * F / (2.0 * R * P[P_T])
+    e_r = 0.5 * (e_h + e_l)
+    d_h = b * (e_h - e_r)
+    if d_h > 700.0:
+        d_h = 700.0
+    elif d_h < -700.0:
+        d_h = -700.0
+    ar = P[P_AR]
+    a = ar * (P[P_IH0] * math.exp(-d_h) + P[P_IL0] * math.exp(d_h))
+    bb = ar * (P[P_IH0] * math.exp(d_h) + P[P_IL0] * math.exp(-d_h))
+    disc = math.sqrt(current * current + 4.0 * a * bb)
+    if current > 0.0:
+        x = 2.0 * bb / (current + disc)
+    else:
+        x = (disc - current) / (2.0 * a)
+    v = e_r + math.log(x) / b
+    i_h = -ar * P[P_IH0] * (x * math.exp(-d_h) - math.exp(d_h) / x)
+    dv_di = -1.0 / (b * disc)
+    return v, i_h, dv_di
+
+
+@njit(cache=True, nogil=True)
+def anode_overpotential(current: float, P: np.ndarray) -> tuple[float, float]:
+    """Butler–Volmer (symmetric, n = 1) overpotential of the Li anode and its dη/dI; 0 when ideal."""
+    i0a = P[P_ANODE_I0A]
+    if i0a <= 0.0:
+        return 0.0, 0.0
+    c = 2.0 * R * P[P_T] / F
+    z = current / (2.0 * i0a)
+    return c * math.asinh(z), c / (2.0 * i0a * math.sqrt(1.0 + z * z))
+
+
+@njit(cache=True, nogil=True)
+def cell_voltage(e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float]:
+    """Terminal voltage and dV/dI: cathode − I·R_series − η_anode."""
+    vc, _, dvc = cathode(e_h, e_l, current, P)
+    eta, deta = anode_overpotential(current, P)
+    return vc - current * P[P_RS] - eta, dvc - P[P_RS] - deta
+
+
+@njit(cache=True, nogil=True)
+def _h(mode: int, value: float, e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float]:
+    """Control residual written so that it decreases with I where the root is sought; and dh/dI."""
+    v, dv = cell_voltage(e_h, e_l, current, P)
+    if mode == MODE_VOLTAGE:
+        return v - value, dv
+    if mode == MODE_RESISTANCE:
+        return v - current * value, dv - value
+    # power (model sign: > 0 discharge): h = P − V·I
+    return value - v * current, -(v + current * dv)
+
+
+@njit(cache=True, nogil=True)
+def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float, P: np.ndarray) -> float:
+    """Current (model sign) that satisfies a voltage, power or resistance control; NaN if none.
+
+    V(I) is strictly decreasing, so voltage and resistance controls have exactly one root; a charge
+    power has one root with I < 0; a discharge power is solved on the rising branch of V·I (NaN when
+    it exceeds the cell's maximum power).
+    """
+    if mode == MODE_CURRENT:
+        return value
+    scale = abs(guess) + 1e-3
+    if mode == MODE_POWER and value > 0.0:
+        lo = 0.0
+        hi = max(guess, 1e-6)
+        ok = False
+        for _ in range(200):
+            h_hi, d_hi = _h(mode, value, e_h, e_l, hi, P)
+            if h_hi <= 0.0:
+                ok = True
+                break
+            if d_hi >= 0.0:
+                return math.nan  # past the maximum power, still short of the demand
+            lo = hi
+            hi *= 2.0
+        if not ok:
+            return math.nan
+    elif mode == MODE_POWER:
+        hi = 0.0
+        lo = min(guess, -1e-6)
+        ok = False
+        for _ in range(200):
+            h_lo, _ = _h(mode, value, e_h, e_l, lo, P)
+            if h_lo >= 0.0:
+                ok = True
+                break
+            hi = lo
+            lo *= 2.0
+        if not ok:
+            return math.nan
+    else:
+        lo = guess - scale
+        hi = guess + scale
+        ok = False
+        for _ in range(400):
+            h_lo, _ = _h(mode, value, e_h, e_l, lo, P)
+            h_hi, _ = _h(mode, value, e_h, e_l, hi, P)
+            if h_lo >= 0.0 and h_hi <= 0.0:
+                ok = True
+                break
+            width = hi - lo
+            if h_lo < 0.0:
+                lo -= width
+            if h_hi > 0.0:
+                hi += width
+        if not ok:
+            return math.nan
+    # safeguarded Newton on the decreasing residual inside [lo, hi]
+    x = min(max(guess, lo), hi)
+    for _ in range(200):
+        hx, dx = _h(mode, value, e_h, e_l, x, P)
+        if hx == 0.0:
+            return x
+        if hx > 0.0:
+            lo = x
+        else:
+            hi = x
+        xn = x - hx / dx if dx < 0.0 else 0.5 * (lo + hi)
+        if not (lo <= xn <= hi):
+            xn = 0.5 * (lo + hi)
+        if abs(xn - x) <= 1e-14 * (abs(x) + 1e-9) or hi - lo <= 1e-15 * (abs(x) + 1e-9):
+            return xn
+        x = xn
+    return x
+
+
+@njit(cache=True, nogil=True)
+def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy: np.ndarray) -> float:
+    """dy/dt for the control (mode, value); returns the model current I (NaN if infeasible)."""
+    e_h, e_l = plateau_potentials(y, P)
+    current = solve_current(mode, value, e_h, e_l, guess, P)
+    if not math.isfinite(current):
+        for k in range(NY):
+            dy[k] = math.nan
+        return current
+    vc, i_h, _ = cathode(e_h, e_l, current, P)
+    i_l = current - i_h
+    eta, _ = anode_overpotential(current, P)
+    v_cell = vc - current * P[P_RS] - eta
+    ms = P[P_MS]
+    r_h = ms * i_h / (NE * F)
+    r_l = ms * i_l / (NE * F)
+    m8 = math.exp(y[0])
+    m4 = math.exp(y[1])
+    m2 = math.exp(y[2])
+    m1 = math.exp(y[3])
+    mp = math.exp(y[4])
+    ks = P[P_KSCH] if current < 0.0 else P[P_KSDIS]
+    phi = P[P_FS] * y[5] / ms
+    if phi > 1.0:
+        phi = 1.0
+    elif phi < 0.0:
+        phi = 0.0
+    shuttle = ks * m8
+    prec_rate = P[P_KP] * (m1 - P[P_SSTAR]) / (P[P_V] * P[P_RHO])  # per unit Sp [1/s]
+    dy[0] = (-N8 * r_h - shuttle) / m8
+    dy[1] = (N8 * r_h + (1.0 - phi) * shuttle - N4 * r_l) / m4
+    dy[2] = N2 * r_l / m2
+    dy[3] = 2.0 * N1 * r_l / m1 - prec_rate * mp / m1
+    dy[4] = prec_rate
+    dy[5] = shuttle
+    dy[6] = phi * shuttle
+    e_sh = shuttle * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms  # mol e⁻/s taken from the anode
+    if current >= 0.0:
+        dy[7] = -current / F - e_sh
+    else:
+        dy[7] = -P[P_LIEFF] * current / F - e_sh
+    dy[8] = current
+    dy[9] = current * v_cell
+    dy[10] = e_sh
+    return current
+
+
+@njit(cache=True, nogil=True)
+def outputs(y: np.ndarray, current: float, P: np.ndarray) -> tuple[float, float, float, float, float]:
+    """Terminal voltage, cathode potential, i_H, i_L, anode overpotential at state y and current I."""
+    e_h, e_l = plateau_potentials(y, P)
+    vc, i_h, _ = cathode(e_h, e_l, current, P)
+    eta, _ = anode_overpotential(current, P)
+    return vc - current * P[P_RS] - eta, vc, i_h, current - i_h, eta
+
+
+def shuttle_current_A(params: LiSParameters, S8_g: float) -> float:
+    """Current equivalent of the charge-time shuttle, k_s·S₈·n_e·F/(n₈·M_s) [A]."""
+    return params.k_s_charge_per_s * S8_g * NE * F / (N8 * params.molar_mass_S_g_per_mol)
