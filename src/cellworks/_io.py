@@ -11,6 +11,13 @@ from pathlib import Path
 from typing import IO
 
 
+def _umask_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give (mkstemp makes 0600 files)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
     """SHA-256 hex digest of a file, read in chunks (the file is opened read-only)."""
     h = hashlib.sha256()
@@ -35,6 +42,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: i
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -53,6 +61,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -46,6 +46,7 @@ import fcntl
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -102,6 +103,22 @@ def canonical_json(params: Mapping[str, Any]) -> str:
     """
     from cellworks.clikit import _to_jsonable
 
+    def check(value: Any, where: str) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                check(v, f"{where}.{k}" if where else str(k))
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                check(v, f"{where}[{i}]")
+        elif isinstance(value, float) or type(value).__module__ == "numpy":
+            try:
+                finite = math.isfinite(float(value))
+            except (TypeError, ValueError):
+                return
+            if not finite:
+                raise ParameterError("NaN or infinite value in a parameter set (not JSON)", field=where)
+
+    check(params, "")
     try:
         return json.dumps(_to_jsonable(dict(params)), sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:

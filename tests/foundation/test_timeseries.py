@@ -136,3 +136,13 @@ def test_validation_names_row_and_field(mutate, field, record, fragment) -> None
     assert err.record == record
     assert fragment in str(err)
     assert str(err).startswith("x.parquet")
+
+
+def test_outputs_get_normal_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = write_parquet(_cycle(), tmp_path / "perm.parquet")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

@@ -344,8 +344,6 @@ def run_step(
                         aux[p, A_TBAL] = clock[p]
                 if changed:
                     continue  # recompute the groups with the new bleed state
-            elif not pol_on and pol[0] < -0.5:
-                pass
             # ---- group voltages at this current
             vpack = 0.0
             vextreme = -1e300 if current < 0.0 else 1e300

@@ -1,0 +1,594 @@
+"""Compiled protocol driver: adaptive Rodas4 integration, exact conservation, event location.
+
+* **Integrator** — Rodas4 (Hairer & Wanner, *Solving ODEs II*, §VI.4; the coefficients of their
+  RODAS code): a 6-stage, L-stable, stiffly accurate Rosenbrock method of order 4 with an embedded
+  order-3 error estimate. The Jacobian is a forward finite difference of the compiled right-hand
+  side, recomputed every step (6 extra evaluations; the other 5 states are quadratures that do not
+  feed back). Step size control: ``h ← h·clip(0.9·err^(−1/4), 0.2, 6)``.
+* **Conservation** — species are integrated as log-masses, so positivity is exact; after every
+  accepted step the state is projected (Newton, two multipliers) back onto the two linear
+  invariants: total sulfur ``ΣS_i + S_lost = const`` and electrons
+  ``Σ w_i·S_i/M_s = Z₀ + q/F + e_sh − 2·ΔS_lost/M_s`` (w = 0, ½, 1, 2, 2 e⁻ per S). The projection
+  is the standard manifold projection (Hairer, Lubich & Wanner, *Geometric Numerical
+  Integration*, §IV.4); its size (≈ the local error) is reported as ``projection_max``.
+* **Events** — voltage, current and capacity cut-offs, anode lithium exhaustion and the model's
+  voltage floor/ceiling ("sulfur exhausted") are located by Illinois root finding on the step
+  fraction θ, re-stepping from the accepted point with θ·h; time limits clamp the last step.
+* **Shuttle** — a charge whose current is (almost) all carried by the shuttle is stationary: it is
+  ended with reason ``shuttle: charge cannot progress`` when its net progress falls below
+  ``1e-3`` of the current; a charge ended by its time/capacity limit without reaching its voltage
+  cut-off while ≥ 90 % of its current fed the shuttle gets the same reason.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from cellworks.lis.model import (
+    MODE_CURRENT,
+    N_DYN,
+    NY,
+    P_KSCH,
+    P_KSDIS,
+    P_FS,
+    P_MS,
+    P_VCEIL,
+    P_VFLOOR,
+    outputs,
+    plateau_potentials,
+    rhs,
+    solve_current,
+)
+from cellworks.lis.params import FARADAY_C_PER_MOL as F
+
+# --- end reasons
+R_RUNNING, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR, R_TIME, R_SHUTTLE, R_INFEASIBLE, R_FAIL = range(10)
+REASONS: dict[int, str] = {
+    R_RUNNING: "running",
+    R_VOLTAGE: "voltage cut-off",
+    R_CURRENT: "current cut-off",
+    R_CAPACITY: "capacity",
+    R_LITHIUM: "anode lithium exhausted",
+    R_SULFUR: "sulfur exhausted",
+    R_TIME: "time",
+    R_SHUTTLE: "shuttle: charge cannot progress",
+    R_INFEASIBLE: "power cannot be delivered",
+    R_FAIL: "solver failure",
+}
+EVENT_REASON = np.array([R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR])
+N_EV = 5
+
+# step kinds
+K_REST, K_CHARGE, K_DISCHARGE, K_HOLD = 0, 1, 2, 3
+
+# output row layout
+O_T, O_STEP, O_I, O_V, O_VC, O_IH, O_IL, O_ETA = range(8)
+O_Y = 8
+NOUT = O_Y + NY
+
+# step record layout
+(RC_REASON, RC_T0, RC_T1, RC_Q, RC_E, RC_V0, RC_V1, RC_VMIN, RC_VMAX, RC_I1, RC_ROW0, RC_ROW1, RC_NACC,
+ RC_NREJ) = range(14)
+NREC = 14
+
+# options vector layout
+OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS = range(8)
+NOPT = 8
+
+# --- Rodas4 (Hairer & Wanner), transformed form
+GAMMA = 0.25
+A21 = 1.544
+A31, A32 = 0.9466785280815826, 0.2557011698983284
+A41, A42, A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
+A51, A52, A53, A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950
+C21 = -5.6688
+C31, C32 = -2.430093356833875, -0.2063599157091915
+C41, C42, C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
+C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
+C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
+
+WEIGHTS = (0.0, 0.5, 1.0, 2.0, 2.0)
+
+
+@njit(cache=True, nogil=True)
+def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
+    n = a.shape[0]
+    for k in range(n):
+        p = k
+        best = abs(a[k, k])
+        for i in range(k + 1, n):
+            if abs(a[i, k]) > best:
+                best = abs(a[i, k])
+                p = i
+        piv[k] = p
+        if best == 0.0 or not math.isfinite(best):
+            return False
+        if p != k:
+            for j in range(n):
+                tmp = a[k, j]
+                a[k, j] = a[p, j]
+                a[p, j] = tmp
+        inv = 1.0 / a[k, k]
+        for i in range(k + 1, n):
+            a[i, k] *= inv
+            f = a[i, k]
+            if f != 0.0:
+                for j in range(k + 1, n):
+                    a[i, j] -= f * a[k, j]
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
+    n = a.shape[0]
+    for k in range(n):
+        p = piv[k]
+        if p != k:
+            tmp = b[k]
+            b[k] = b[p]
+            b[p] = tmp
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= a[i, j] * b[j]
+        b[i] = s
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= a[i, j] * b[j]
+        b[i] = s / a[i, i]
+
+
+@njit(cache=True, nogil=True)
+def rodas_step(
+    y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+) -> bool:
+    """One Rodas4 step of size h from y into ynew; the error estimate is left in ws[6]."""
+    f0 = ws[0]
+    k1 = ws[1]
+    k2 = ws[2]
+    k3 = ws[3]
+    k4 = ws[4]
+    k5 = ws[5]
+    k6 = ws[6]
+    u = ws[7]
+    fu = ws[8]
+    cur = rhs(y, mode, value, guess, P, f0)
+    if not math.isfinite(cur):
+        return False
+    guess = cur
+    inv_hg = 1.0 / (h * GAMMA)
+    for i in range(NY):
+        for j in range(NY):
+            W[i, j] = 0.0
+        W[i, i] = inv_hg
+    for j in range(N_DYN):
+        for i in range(NY):
+            u[i] = y[i]
+        d = 1e-7 * max(1.0, abs(y[j]))
+        u[j] = y[j] + d
+        c2 = rhs(u, mode, value, guess, P, fu)
+        if not math.isfinite(c2):
+            return False
+        for i in range(NY):
+            W[i, j] -= (fu[i] - f0[i]) / d
+    if not _lu(W, piv):
+        return False
+    inv_h = 1.0 / h
+    # stage 1
+    for i in range(NY):
+        k1[i] = f0[i]
+    _lusolve(W, piv, k1)
+    # stage 2
+    for i in range(NY):
+        u[i] = y[i] + A21 * k1[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k2[i] = fu[i] + C21 * inv_h * k1[i]
+    _lusolve(W, piv, k2)
+    # stage 3
+    for i in range(NY):
+        u[i] = y[i] + A31 * k1[i] + A32 * k2[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k3[i] = fu[i] + inv_h * (C31 * k1[i] + C32 * k2[i])
+    _lusolve(W, piv, k3)
+    # stage 4
+    for i in range(NY):
+        u[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k4[i] = fu[i] + inv_h * (C41 * k1[i] + C42 * k2[i] + C43 * k3[i])
+    _lusolve(W, piv, k4)
+    # stage 5
+    for i in range(NY):
+        u[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k5[i] = fu[i] + inv_h * (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i])
+    _lusolve(W, piv, k5)
+    # stage 6 (stiffly accurate)
+    for i in range(NY):
+        u[i] += k5[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k6[i] = fu[i] + inv_h * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i])
+    _lusolve(W, piv, k6)
+    for i in range(NY):
+        ynew[i] = u[i] + k6[i]
+        if not math.isfinite(ynew[i]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _electrons(y: np.ndarray) -> float:
+    z = 0.0
+    for i in range(5):
+        z += WEIGHTS[i] * math.exp(y[i])
+    return z
+
+
+@njit(cache=True, nogil=True)
+def _species_mass(y: np.ndarray) -> float:
+    m = 0.0
+    for i in range(5):
+        m += math.exp(y[i])
+    return m
+
+
+@njit(cache=True, nogil=True)
+def project(y: np.ndarray, m_target: float, z_target: float) -> float:
+    """Shift the log-masses by λ₁ + λ₂·w_i so that Σ S_i = m_target and Σ w_i S_i = z_target.
+
+    Returns max(|λ₁|, |λ₂|) (a relative correction) or inf when the target cannot be met.
+    """
+    l1 = 0.0
+    l2 = 0.0
+    for _ in range(6):
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(5):
+            m = math.exp(y[i] + l1 + l2 * WEIGHTS[i])
+            s0 += m
+            s1 += WEIGHTS[i] * m
+            s2 += WEIGHTS[i] * WEIGHTS[i] * m
+        f1 = s0 - m_target
+        f2 = s1 - z_target
+        det = s0 * s2 - s1 * s1
+        if det <= 1e-13 * s0 * s2 or z_target <= 0.0:
+            d1 = math.log(m_target / s0)
+            d2 = 0.0
+            l1 += d1
+        else:
+            d1 = (s2 * f1 - s1 * f2) / det
+            d2 = (s0 * f2 - s1 * f1) / det
+            l1 -= d1
+            l2 -= d2
+        if abs(d1) + abs(d2) < 1e-15:
+            break
+    if not (math.isfinite(l1) and math.isfinite(l2)):
+        return math.inf
+    for i in range(5):
+        y[i] += l1 + l2 * WEIGHTS[i]
+    return max(abs(l1), abs(l2))
+
+
+@njit(cache=True, nogil=True)
+def _events(
+    y: np.ndarray, cur: float, v: float, vcut: float, vdir: float, icut: float, qcut: float,
+    mode: int, li_active: bool, sdir: float, P: np.ndarray, g: np.ndarray,
+) -> None:
+    g[0] = vdir * (v - vcut) if math.isfinite(vcut) else math.inf
+    g[1] = abs(cur) - icut if (math.isfinite(icut) and mode != MODE_CURRENT) else math.inf
+    g[2] = qcut - abs(y[8]) if math.isfinite(qcut) else math.inf
+    g[3] = y[7] if li_active else math.inf
+    if sdir > 0:
+        g[4] = v - P[P_VFLOOR]
+    elif sdir < 0:
+        g[4] = P[P_VCEIL] - v
+    else:
+        g[4] = min(v - P[P_VFLOOR], P[P_VCEIL] - v)
+
+
+@njit(cache=True, nogil=True)
+def _record(out: np.ndarray, n: int, t: float, step: int, cur: float, y: np.ndarray, P: np.ndarray) -> np.ndarray:
+    if n >= out.shape[0]:
+        bigger = np.empty((2 * out.shape[0] + 16, NOUT))
+        bigger[:n] = out[:n]
+        out = bigger
+    v, vc, ih, il, eta = outputs(y, cur, P)
+    out[n, O_T] = t
+    out[n, O_STEP] = step
+    out[n, O_I] = cur
+    out[n, O_V] = v
+    out[n, O_VC] = vc
+    out[n, O_IH] = ih
+    out[n, O_IL] = il
+    out[n, O_ETA] = eta
+    for i in range(NY):
+        out[n, O_Y + i] = y[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
+    """Fraction of a charge current consumed by the shuttle (electrons)."""
+    if cur >= 0.0:
+        return 0.0
+    ms = P[P_MS]
+    ks = P[P_KSCH]
+    phi = min(max(P[P_FS] * y[5] / ms, 0.0), 1.0)
+    e_sh = ks * math.exp(y[0]) * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms
+    return e_sh * F / abs(cur)
+
+
+@njit(cache=True, nogil=True)
+def run_steps(
+    P: np.ndarray, y: np.ndarray, t: float, m_total: float,
+    kinds: np.ndarray, modes: np.ndarray, values: np.ndarray, durations: np.ndarray,
+    vcuts: np.ndarray, icuts: np.ndarray, qcuts: np.ndarray,
+    s0: int, s1: int, opts: np.ndarray, atol: np.ndarray, rtol: np.ndarray, out: np.ndarray, n_out: int,
+    recs: np.ndarray, current_guess: float,
+) -> tuple[float, np.ndarray, int, int, float, float]:
+    """Run protocol steps ``s0 … s1−1`` from state ``y`` (updated in place) at time ``t``.
+
+    Returns ``(t, out, n_out, status, projection_max, last_current)``; status 0 ok, 1 failure.
+    Rows are appended to ``out`` (grown as needed), one record per step into ``recs[s]``.
+    """
+    ws = np.empty((9, NY))
+    W = np.empty((NY, NY))
+    piv = np.empty(NY, dtype=np.int64)
+    ynew = np.empty(NY)
+    ytry = np.empty(NY)
+    g_old = np.empty(N_EV)
+    g_new = np.empty(N_EV)
+    g_try = np.empty(N_EV)
+    status = 0
+    proj_max = 0.0
+    h_max = opts[OPT_HMAX]
+    max_steps = int(opts[OPT_MAXSTEPS])
+    for s in range(s0, s1):
+        kind = kinds[s]
+        mode = modes[s]
+        value = values[s]
+        y[8] = 0.0
+        y[9] = 0.0
+        t_start = t
+        t_end = t + durations[s]
+        e_h, e_l = plateau_potentials(y, P)
+        guess = value if mode == MODE_CURRENT else current_guess
+        cur = solve_current(mode, value, e_h, e_l, guess, P)
+        recs[s, RC_T0] = t
+        recs[s, RC_NACC] = 0
+        recs[s, RC_NREJ] = 0
+        recs[s, RC_ROW0] = n_out
+        if not math.isfinite(cur):
+            recs[s, RC_REASON] = R_INFEASIBLE
+            recs[s, RC_T1] = t
+            recs[s, RC_Q] = 0.0
+            recs[s, RC_E] = 0.0
+            recs[s, RC_I1] = 0.0
+            v0 = outputs(y, 0.0, P)[0]
+            for c in (RC_V0, RC_V1, RC_VMIN, RC_VMAX):
+                recs[s, c] = v0
+            recs[s, RC_ROW1] = n_out
+            continue
+        v = outputs(y, cur, P)[0]
+        vcut = vcuts[s]
+        if kind == K_DISCHARGE:
+            vdir = 1.0
+        elif kind == K_CHARGE:
+            vdir = -1.0
+        else:
+            vdir = 1.0 if (not math.isfinite(vcut) or v > vcut) else -1.0
+        sdir = 1.0 if cur > 0.0 else (-1.0 if cur < 0.0 else 0.0)
+        if mode != MODE_CURRENT:
+            sdir = 0.0
+        # lithium event active when the step removes lithium from the anode
+        rhs(y, mode, value, cur, P, ws[0])
+        li_active = ws[0][7] < 0.0
+        _events(y, cur, v, vcut, vdir, icuts[s], qcuts[s], mode, li_active, sdir, P, g_old)
+        out = _record(out, n_out, t, s, cur, y, P)
+        n_out += 1
+        t_rec, v_rec, q_rec = t, v, 0.0
+        v_min = v
+        v_max = v
+        recs[s, RC_V0] = v
+        reason = R_RUNNING
+        for k in range(N_EV):
+            if g_old[k] <= 0.0:
+                reason = EVENT_REASON[k]
+                break
+        z0 = _electrons(y)
+        esh0 = y[10]
+        lost0 = y[6]
+        ms = P[P_MS]
+        h = opts[OPT_H0]
+        n_acc = 0
+        n_rej = 0
+        ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
+        while reason == R_RUNNING:
+            if n_acc + n_rej > max_steps:
+                reason = R_FAIL
+                break
+            by_time = False
+            if h > h_max:
+                h = h_max
+            if t + h >= t_end:
+                h = t_end - t
+                by_time = True
+            ok = rodas_step(y, h, mode, value, cur, P, ynew, ws, W, piv)
+            err = math.inf
+            if ok:
+                acc = 0.0
+                for i in range(NY):
+                    sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
+                    e = ws[6][i] / sc
+                    acc += e * e
+                err = math.sqrt(acc / NY)
+            lam = math.inf
+            if ok and err <= 1.0:
+                m_t = m_total - ynew[6]
+                z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
+                lam = project(ynew, m_t, z_t)
+            if not (ok and err <= 1.0 and lam < 1e-3):
+                n_rej += 1
+                if ok and math.isfinite(err) and lam < 1e-3:
+                    h *= max(0.2, 0.9 * err ** -0.25)
+                else:
+                    h *= 0.25
+                if h < 1e-12 * max(1.0, abs(t)):
+                    reason = R_FAIL
+                continue
+            e_h, e_l = plateau_potentials(ynew, P)
+            cur_new = solve_current(mode, value, e_h, e_l, cur, P)
+            if not math.isfinite(cur_new):
+                n_rej += 1
+                h *= 0.25
+                if h < 1e-12 * max(1.0, abs(t)):
+                    reason = R_INFEASIBLE
+                continue
+            v_new = outputs(ynew, cur_new, P)[0]
+            _events(ynew, cur_new, v_new, vcut, vdir, icuts[s], qcuts[s], mode, li_active, sdir, P, g_new)
+            crossed = False
+            for k in range(N_EV):
+                if g_new[k] <= 0.0:
+                    crossed = True
+            if crossed:
+                # locate the earliest crossing with Illinois iterations on θ ∈ (0, 1]
+                best_theta = 2.0
+                best_k = -1
+                for k in range(N_EV):
+                    if g_new[k] > 0.0:
+                        continue
+                    a_t, a_g = 0.0, g_old[k]
+                    b_t, b_g = 1.0, g_new[k]
+                    side = 0
+                    for _ in range(60):
+                        if (b_t - a_t) * h <= 1e-7 * max(1.0, h * 1e-6) or (b_t - a_t) < 1e-12:
+                            break
+                        th = b_t - b_g * (b_t - a_t) / (b_g - a_g) if b_g != a_g else 0.5 * (a_t + b_t)
+                        if not (a_t < th < b_t):
+                            th = 0.5 * (a_t + b_t)
+                        if not rodas_step(y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                            th = 0.5 * (a_t + b_t)
+                            if not rodas_step(y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                                break
+                        m_t = m_total - ytry[6]
+                        z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
+                        project(ytry, m_t, z_t)
+                        e_h, e_l = plateau_potentials(ytry, P)
+                        c_try = solve_current(mode, value, e_h, e_l, cur, P)
+                        if not math.isfinite(c_try):
+                            a_t = th
+                            continue
+                        v_try = outputs(ytry, c_try, P)[0]
+                        _events(ytry, c_try, v_try, vcut, vdir, icuts[s], qcuts[s], mode, li_active, sdir, P, g_try)
+                        gt = g_try[k]
+                        if gt <= 0.0:
+                            b_t, b_g = th, gt
+                            if side == -1:
+                                a_g *= 0.5
+                            side = -1
+                        else:
+                            a_t, a_g = th, gt
+                            if side == 1:
+                                b_g *= 0.5
+                            side = 1
+                        if abs(gt) < 1e-13:
+                            b_t = th if gt <= 0.0 else b_t
+                            break
+                    if b_t < best_theta:
+                        best_theta = b_t
+                        best_k = k
+                if best_theta < 1.0:
+                    ok2 = rodas_step(y, best_theta * h, mode, value, cur, P, ynew, ws, W, piv)
+                    if ok2:
+                        m_t = m_total - ynew[6]
+                        z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
+                        lam = project(ynew, m_t, z_t)
+                        e_h, e_l = plateau_potentials(ynew, P)
+                        cur_new = solve_current(mode, value, e_h, e_l, cur, P)
+                        v_new = outputs(ynew, cur_new, P)[0]
+                        h = best_theta * h
+                    else:
+                        best_theta = 1.0
+                reason = EVENT_REASON[best_k]
+                by_time = False
+            if lam > proj_max and math.isfinite(lam):
+                proj_max = lam
+            t = t + h
+            for i in range(NY):
+                y[i] = ynew[i]
+            cur = cur_new
+            n_acc += 1
+            if v_new < v_min:
+                v_min = v_new
+            if v_new > v_max:
+                v_max = v_new
+            if by_time and reason == R_RUNNING:
+                reason = R_TIME
+                if math.isfinite(vcut) and kind != K_DISCHARGE and ks_step > 0.0:
+                    if _shuttle_fraction(y, cur, P) >= 0.9:
+                        reason = R_SHUTTLE
+            if reason == R_RUNNING and ks_step > 0.0 and cur < 0.0 and math.isfinite(vcut):
+                if _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
+                    reason = R_SHUTTLE
+            if reason == R_RUNNING and not math.isfinite(durations[s]) and ks_step > 0.0 and cur < 0.0:
+                if math.isfinite(icuts[s]) and _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
+                    reason = R_SHUTTLE
+            if reason == R_CAPACITY and math.isfinite(vcut) and kind == K_CHARGE and ks_step > 0.0:
+                if _shuttle_fraction(y, cur, P) >= 0.9:
+                    reason = R_SHUTTLE
+            if (
+                reason != R_RUNNING
+                or abs(v_new - v_rec) >= opts[OPT_DV]
+                or abs(y[8] - q_rec) >= opts[OPT_DQ]
+                or t - t_rec >= opts[OPT_DT]
+            ):
+                out = _record(out, n_out, t, s, cur, y, P)
+                n_out += 1
+                t_rec, v_rec, q_rec = t, v_new, y[8]
+            if math.isfinite(err) and err > 0.0:
+                h *= min(6.0, max(0.2, 0.9 * err ** -0.25))
+            else:
+                h *= 6.0
+        if reason == R_FAIL:
+            status = 1
+        if n_out == 0 or out[n_out - 1, O_T] != t or out[n_out - 1, O_STEP] != s:
+            out = _record(out, n_out, t, s, cur, y, P)
+            n_out += 1
+        recs[s, RC_REASON] = reason
+        recs[s, RC_T1] = t
+        recs[s, RC_Q] = y[8]
+        recs[s, RC_E] = y[9]
+        recs[s, RC_V1] = outputs(y, cur, P)[0]
+        recs[s, RC_VMIN] = v_min
+        recs[s, RC_VMAX] = v_max
+        recs[s, RC_I1] = cur
+        recs[s, RC_ROW1] = n_out
+        recs[s, RC_NACC] = n_acc
+        recs[s, RC_NREJ] = n_rej
+        current_guess = cur
+        if status != 0:
+            return t, out, n_out, status, proj_max, current_guess
+    return t, out, n_out, status, proj_max, current_guess
+
+
+def species_mass_total(y: np.ndarray) -> float:
+    return float(np.exp(y[:5]).sum())
+
+
+__all__ = ["REASONS", "run_steps", "rodas_step", "project", "NOUT", "NREC", "NOPT"]
+_ = (P_KSDIS,)
