@@ -1,7 +1,8 @@
 """Lin-KK validity test (Schönleber, Klotz, Ivers-Tiffée, Electrochim. Acta 131 (2014) 20-27).
 
 The spectrum is fitted by a Kramers-Kronig-compliant Voigt chain
-``Z = R0 + jωL + Σ_k R_k / (1 + jωτ_k)`` with τ_k log-spaced from 1/ω_max to 1/ω_min; the fit is
+``Z = R0 + jωL + Σ_k R_k / (1 + jωτ_k)`` (optionally ``+ 1/(jωC)`` for
+a capacitive low-frequency end, as the paper suggests) with τ_k log-spaced from 1/ω_max to 1/ω_min; the fit is
 linear in (R0, L, R_k) and weighted by 1/|Z|. The number of RC elements M grows from 1 until the
 under/over-fitting measure μ = 1 − Σ_{R_k<0} |R_k| / Σ_{R_k≥0} |R_k| falls to or below ``c``
 (0.85 in the paper). The relative residuals Δ' = (Z' − Z'_fit)/|Z|, Δ'' = (Z'' − Z''_fit)/|Z| reveal
@@ -29,6 +30,7 @@ class LinKKResult:
     R_Ohm: Array  # R_k of the RC elements
     R0_Ohm: float
     L_H: float
+    C_F: float  # series capacitance (inf when not part of the model)
     Z_fit: Array
     residual_real: Array  # (Z' − Z'_fit)/|Z|
     residual_imag: Array
@@ -53,13 +55,15 @@ class LinKKResult:
         }
 
 
-def _fit_m(w: Array, z: Array, m: int, with_inductance: bool) -> tuple[Array, Array, Array]:
+def _fit_m(w: Array, z: Array, m: int, with_inductance: bool, with_capacitance: bool) -> tuple[Array, Array, Array]:
     tau = np.logspace(np.log10(1.0 / w.max()), np.log10(1.0 / w.min()), m) if m > 1 else np.array(
         [1.0 / np.sqrt(w.max() * w.min())]
     )
     basis = [np.ones_like(z)]
     if with_inductance:
         basis.append(1j * w)
+    if with_capacitance:
+        basis.append(1.0 / (1j * w))  # coefficient 1/C of a series capacitance
     basis.extend(1.0 / (1.0 + 1j * w[:, None] * tau[None, :]).T)
     a = np.array(basis).T  # (n, k)
     wt = 1.0 / np.abs(z)
@@ -70,17 +74,25 @@ def _fit_m(w: Array, z: Array, m: int, with_inductance: bool) -> tuple[Array, Ar
 
 
 def lin_kk(freq_Hz: Array, Z: Array, c: float = 0.85, max_rc: int = 50, with_inductance: bool = True,
-           threshold: float = 0.01) -> LinKKResult:
-    """Run the Lin-KK test; ``valid`` when every relative residual is within ``threshold``."""
+           with_capacitance: bool | None = None, threshold: float = 0.01) -> LinKKResult:
+    """Run the Lin-KK test; ``valid`` when every relative residual is within ``threshold``.
+
+    ``with_capacitance=None`` tries the chain with and without a series capacitance and keeps the
+    one with the smaller RMS residual (a diffusion tail is capacitive at the lowest frequencies).
+    """
+    if with_capacitance is None:
+        a = lin_kk(freq_Hz, Z, c, max_rc, with_inductance, False, threshold)
+        b = lin_kk(freq_Hz, Z, c, max_rc, with_inductance, True, threshold)
+        return b if (b.rms_residual < a.rms_residual and b.C_F > 0) else a
     if not 0 < c < 1:
         raise ParameterError(f"mu threshold c must be in (0, 1), got {c}", field="c")
     f, z = check_spectrum(freq_Hz, Z)
     w = 2 * np.pi * f
-    n_extra = 2 if with_inductance else 1
+    n_extra = 1 + int(with_inductance) + int(with_capacitance)
     max_m = max(1, min(max_rc, 2 * f.size - n_extra - 1))
     chosen = None
     for m in range(1, max_m + 1):
-        tau, coef, z_fit = _fit_m(w, z, m, with_inductance)
+        tau, coef, z_fit = _fit_m(w, z, m, with_inductance, with_capacitance)
         rk = coef[n_extra:]
         pos = np.sum(np.abs(rk[rk >= 0]))
         neg = np.sum(np.abs(rk[rk < 0]))
@@ -102,6 +114,7 @@ def lin_kk(freq_Hz: Array, Z: Array, c: float = 0.85, max_rc: int = 50, with_ind
         R_Ohm=coef[n_extra:],
         R0_Ohm=float(coef[0]),
         L_H=float(coef[1]) if with_inductance else 0.0,
+        C_F=float(1.0 / coef[n_extra - 1]) if with_capacitance and coef[n_extra - 1] != 0 else float("inf"),
         Z_fit=z_fit,
         residual_real=rr,
         residual_imag=ri,
