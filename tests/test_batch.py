@@ -69,12 +69,10 @@ def expected_square(keys_to_i: Mapping[str, int]) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def cluster_address() -> Iterator[str]:
     import dask
-    from distributed import LocalCluster
 
+    # what `--scheduler local` starts (processes=True, threads_per_worker=1), with 2 workers
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, silence_logs=50
-        )
+        cluster = batch.start_local_cluster(2, silence_logs=50)
     try:
         yield cluster.scheduler_address
     finally:
@@ -145,6 +143,7 @@ def test_cluster_and_processes_match_serial(tmp_path: Path, cluster_address: str
     assert set(man["status"]) == {"ok"}
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask's parquet reader
 def test_dataset_queryable_by_pandas_duckdb_dask(tmp_path: Path) -> None:
     inputs = [{"i": i} for i in range(5)]
     run_batch(square, inputs, tmp_path, scheduler="sync", progress=False)
@@ -161,9 +160,10 @@ def test_dataset_queryable_by_pandas_duckdb_dask(tmp_path: Path) -> None:
     import duckdb
 
     glob = str(tmp_path / "results" / "*" / "*.parquet")
-    got = duckdb.sql(f"select input_key, i, value, label from read_parquet('{glob}', hive_partitioning=true)").df()
+    con = duckdb.connect()
+    got = con.execute(f"select input_key, i, value, label from read_parquet('{glob}', hive_partitioning=true)").df()
     pd.testing.assert_frame_equal(canon(got), canon(want))
-    n_ok = duckdb.sql(f"select count(*) from read_parquet('{tmp_path / 'manifest.parquet'}') where status='ok'")
+    n_ok = con.execute(f"select count(*) from read_parquet('{tmp_path / 'manifest.parquet'}') where status='ok'")
     assert n_ok.fetchall() == [(5,)]
 
     import dask.dataframe as dd
@@ -245,7 +245,7 @@ def test_folder_with_corrupt_file_on_cluster(tmp_path: Path, cluster_address: st
 
 def test_worker_killed_mid_batch_then_rerun(tmp_path: Path, cluster_address: str) -> None:
     marker = tmp_path / "died-once"
-    inputs = [{"i": i, "die_at": 4, "marker": str(marker)} for i in range(10)]
+    inputs: list[dict[str, Any]] = [{"i": i, "die_at": 4, "marker": str(marker)} for i in range(10)]
     out = tmp_path / "out"
     rep = run_batch(square_dies_once, inputs, out, scheduler=cluster_address, progress=False)
     assert marker.exists()  # a worker really died while running input 4
@@ -324,3 +324,10 @@ def test_busy_output_folder_refused(tmp_path: Path) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(InputError, match="another batch"):
             run_batch(square, [{"i": 1}], tmp_path, scheduler="sync", progress=False)
+
+
+def test_unknown_scheduler_is_an_input_error(tmp_path: Path) -> None:
+    # anything but local/processes/sync is a scheduler address; a malformed one is refused
+    with pytest.raises(InputError, match="cannot connect to the Dask scheduler"):
+        run_batch(square, [{"i": 1}], tmp_path, scheduler="bogus", progress=False)
+    assert read_results(tmp_path).empty

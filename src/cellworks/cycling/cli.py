@@ -36,7 +36,25 @@ MassOpt = Annotated[
 ]
 
 
-def _load(path: Path, active_mass_mg: float | None = None, area_cm2: float | None = None) -> CyclingData:
+FormatOpt = Annotated[str | None, typer.Option("--format", help="Override content detection (e.g. maccor-txt, generic-csv).")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="Column mapping for generic CSV/XLSX, repeatable: --map voltage_V='Voltage (V)'."),
+]
+TruncOpt = Annotated[
+    bool, typer.Option("--allow-truncated", help="Text exports: drop an incomplete last record (with a warning).")
+]
+
+
+def _load(
+    path: Path,
+    active_mass_mg: float | None = None,
+    area_cm2: float | None = None,
+    *,
+    fmt: str | None = None,
+    column_map: list[str] | None = None,
+    allow_truncated: bool = False,
+) -> CyclingData:
     from cellworks.cycling.readers import read
     from cellworks.errors import InputError
 
@@ -44,8 +62,24 @@ def _load(path: Path, active_mass_mg: float | None = None, area_cm2: float | Non
         raise InputError(f"--active-mass-mg must be positive, got {active_mass_mg}", field="active_mass_mg")
     if area_cm2 is not None and not area_cm2 > 0:
         raise InputError(f"--area-cm2 must be positive, got {area_cm2}", field="area_cm2")
+    mapping: dict[str, str] | None = None
+    if column_map:
+        mapping = {}
+        for item in column_map:
+            key, sep, header = item.partition("=")
+            if not sep or not key.strip() or not header:
+                raise InputError("expected --map cellworks_column=File header", token=item, field="map")
+            mapping[key.strip()] = header
     mass_g = active_mass_mg * 1e-3 if active_mass_mg is not None else None
-    return read(path, active_mass_g=mass_g, area_cm2=area_cm2)
+    import sys
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read(path, format=fmt, column_map=mapping, active_mass_g=mass_g, area_cm2=area_cm2, allow_truncated=allow_truncated)
+    for w in caught:  # reader warnings as one line each (unknown column IDs, dropped records)
+        sys.stderr.write(f"warning: {str(w.message).splitlines()[0]}\n")
+    return data
 
 
 def _not_input(out: Path, src: Path) -> None:
@@ -99,6 +133,9 @@ def summarize(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-cycle table as CSV.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write capacity and CE vs cycle as PNG.")] = None,
+    fmt: FormatOpt = None,
+    column_map: MapOpt = None,
+    allow_truncated: TruncOpt = False,
 ) -> None:
     """Per-cycle summary: capacities, energies, efficiencies, voltages, retention, step times."""
     from cellworks.clikit import emit_json
@@ -109,7 +146,7 @@ def summarize(
     for out in (csv, plot):
         if out is not None:
             _not_input(out, file)
-    data = _load(file, active_mass_mg, area_cm2)
+    data = _load(file, active_mass_mg, area_cm2, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
     s = _summarize(data, pairing=pairing, reference_cycle=reference_cycle)
     if plot is not None:
         from cellworks.cycling.plots import plot_capacity, save_png
@@ -140,12 +177,15 @@ def convert(
     out: Annotated[Path, typer.Argument(help="Output Parquet file (cellworks table + metadata).")],
     active_mass_mg: MassOpt = None,
     area_cm2: Annotated[float | None, typer.Option("--area-cm2", help="Electrode area in cm².")] = None,
+    fmt: FormatOpt = None,
+    column_map: MapOpt = None,
+    allow_truncated: TruncOpt = False,
 ) -> None:
     """Convert a cycler file into the cellworks Parquet table (written atomically)."""
     from cellworks.timeseries import write_parquet
 
     _not_input(out, file)
-    data = _load(file, active_mass_mg, area_cm2)
+    data = _load(file, active_mass_mg, area_cm2, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
     write_parquet(data, out)
     typer.echo(f"wrote {out}: {len(data)} records")
 
@@ -158,6 +198,9 @@ def plot_cmd(
     cycles: Annotated[str | None, typer.Option("--cycles", help="Cycles to draw, e.g. 1,10,50 or 1-5.")] = None,
     pairing: PairingOpt = "auto",
     active_mass_mg: MassOpt = None,
+    fmt: FormatOpt = None,
+    column_map: MapOpt = None,
+    allow_truncated: TruncOpt = False,
 ) -> None:
     """Draw voltage profiles, capacity vs cycle, the rate test, or dQ/dV as a PNG."""
     from cellworks.cycling import plots
@@ -168,7 +211,7 @@ def plot_cmd(
         raise InputError(f"unknown plot kind; choose one of {', '.join(plots.KINDS)}", token=kind, field="kind")
     chosen = _parse_cycles(cycles)
     _not_input(out, file)
-    data = _load(file, active_mass_mg)
+    data = _load(file, active_mass_mg, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
     fig: Any
     if kind == "profiles":
         fig = plots.plot_profiles(data, pairing=pairing, cycles=chosen)

@@ -14,7 +14,8 @@ by one cycle when two tools pair differently:
     *precedes* it.
 ``auto``
     ``discharge-first`` or ``charge-first`` according to the direction of the first charge or
-    discharge step of the file; the summary states what was decided and why.
+    discharge step of the file (steps passing < 1 % of the largest step's charge, such as check
+    pulses, are not taken as deciding); the summary states what was decided and why.
 ``instrument``
     Keep the cycle numbers in the table's ``cycle_index`` column (the instrument's own counting).
     Used to compare our capacities with the instrument's per-cycle columns.
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
 
 Pairing = Literal["discharge-first", "charge-first", "auto", "instrument"]
 PAIRINGS: tuple[str, ...] = ("discharge-first", "charge-first", "auto", "instrument")
+
+#: in ``auto`` pairing, active steps passing less than this fraction of the largest step's charge
+#: (check pulses, probe steps) do not decide the direction
+AUTO_MIN_FRACTION = 0.01
 
 _KIND_CODE = {"charge": 1, "discharge": -1, "rest": 0, "other": 2}
 
@@ -144,17 +149,29 @@ def pair_steps(steps: Steps, pairing: str = "auto") -> PairingResult:
     kind = np.asarray(steps.kind)
     active = np.flatnonzero((kind == 1) | (kind == -1))
     if pairing == "auto":
-        if active.size == 0:
+        # the deciding step must pass a real charge: check pulses / probe steps below 1 % of the
+        # largest step's capacity do not decide (they are still counted in their cycle)
+        q_step = np.maximum(np.asarray(steps.charge_Ah), np.asarray(steps.discharge_Ah))
+        q_big = float(q_step[active].max()) if active.size else 0.0
+        decisive = active[q_step[active] >= AUTO_MIN_FRACTION * q_big] if q_big > 0 else active
+        if decisive.size == 0:
             resolved = "discharge-first"
             reason = "auto: no charge or discharge step in the file; discharge-first by default"
         else:
-            first = int(kind[active[0]])
+            k0 = int(decisive[0])
+            first = int(kind[k0])
             resolved = "discharge-first" if first == -1 else "charge-first"
             word = "discharge" if first == -1 else "charge"
+            skipped = int(np.count_nonzero(active < k0))
             reason = (
-                f"auto: the first non-rest step (step {int(steps.step_index[active[0]])}, "
-                f"t = {float(steps.t_first_s[active[0]]):g} s) is a {word}, so {resolved}"
+                f"auto: the first non-rest step (step {int(steps.step_index[k0])}, "
+                f"t = {float(steps.t_first_s[k0]):g} s) is a {word}, so {resolved}"
             )
+            if skipped:
+                reason += (
+                    f" ({skipped} earlier active step(s) passing < {AUTO_MIN_FRACTION:.0%} of the largest "
+                    "step's capacity were not taken as deciding)"
+                )
     else:
         resolved = pairing
         reason = f"{pairing} (chosen by the user)"

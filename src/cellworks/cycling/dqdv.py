@@ -70,11 +70,10 @@ def dqdv(capacity_Ah: Any, voltage_V: Any, params: DqdvParams | None = None) -> 
     hi = np.floor(vm.max() / p.bin_width_V) + half
     nb = int(hi - lo) + 1
     idx = (np.floor(vm / p.bin_width_V) - lo).astype(np.int64)
-    charge = np.bincount(idx, weights=dq, minlength=nb)
-    if w > 1:
-        charge = np.convolve(charge, np.ones(w) / w, mode="same")
+    binned = np.bincount(idx, weights=dq, minlength=nb).astype(float)
+    smooth = np.convolve(binned, np.ones(w) / w, mode="same") if w > 1 else binned
     centres = (lo + np.arange(nb) + 0.5) * p.bin_width_V
-    return centres, charge / p.bin_width_V
+    return centres, smooth / p.bin_width_V
 
 
 def dqdv_curves(

@@ -4,8 +4,15 @@ A Li–S discharge has two plateaus: ~2.3–2.4 V (S₈ → long-chain Li₂Sₙ
 (→ Li₂S₂/Li₂S). Between them the voltage usually passes through a local minimum (the
 supersaturation "dip" before Li₂S nucleates) and recovers a little. The split is placed
 
-1. at that **local minimum** of the discharge curve between the plateaus, when there is one; else
-2. at a **voltage threshold**: where the voltage first falls below ``threshold_V`` (by default the
+1. when the curve has that **local minimum** between the plateaus: by default at the steepest
+   point of the fall *into* the dip (``split_at="inflection"``), or at the minimum itself
+   (``split_at="minimum"``). Why the inflection by default: the fall is steepest when the
+   upper-plateau reactant (S₈) runs out and the potential swings to the lower-plateau reaction;
+   the dip comes *after* that, while Li₂S has yet to nucleate, and its charge already goes
+   through the lower-plateau reaction. On the Marinescu (2016) model discharged at 1.7 A the
+   minimum lies ~4 % of the upper-plateau capacity past S₈ exhaustion, the steepest point within
+   ~0.5 % (tests/cycling/test_plateaus.py). The dip is reported in either case;
+2. when there is no minimum, at a **voltage threshold**: where the voltage first falls below ``threshold_V`` (by default the
    midpoint between the two plateau levels measured on the curve itself — the median voltage of the
    first ``upper_window`` and of the ``lower_window`` fraction of the capacity — or a fixed value
    the user gives).
@@ -43,6 +50,7 @@ class PlateauParams:
     upper_window: tuple[float, float] = (0.02, 0.12)  # where the upper plateau level is measured
     lower_window: tuple[float, float] = (0.5, 0.85)  # where the lower plateau level is measured
     grid_points: int = 1000
+    split_at: str = "inflection"  # "inflection" (steepest fall before the dip) or "minimum" (the dip)
     smoothing_fraction: float = 0.01
     source: str = (
         "two-plateau Li–S discharge (2.3–2.4 V and ~2.1 V) and the dip between them: REFERENCE §1 "
@@ -59,8 +67,10 @@ class PlateauSplit:
     total_Ah: float
     split_capacity_Ah: float
     split_voltage_V: float
-    method: str  # "local-minimum" or "threshold"
+    method: str  # "inflection-before-minimum", "local-minimum" or "threshold"
     threshold_V: float
+    dip_capacity_Ah: float = float("nan")  # the local minimum, when there is one
+    dip_voltage_V: float = float("nan")
 
     @property
     def lower_to_upper_ratio(self) -> float:
@@ -79,6 +89,8 @@ def split_discharge(capacity_Ah: Any, voltage_V: Any, params: PlateauParams | No
     p = params or PlateauParams()
     q = np.asarray(capacity_Ah, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
+    if p.split_at not in ("inflection", "minimum"):
+        raise InputError(f"split_at must be 'inflection' or 'minimum', got '{p.split_at}'", field="split_at")
     if q.shape != v.shape or q.size < 10:
         raise InputError(f"a discharge curve needs ≥ 10 points of capacity and voltage, got {q.size}", field="capacity_Ah")
     good = np.isfinite(q) & np.isfinite(v)
@@ -114,9 +126,18 @@ def split_discharge(capacity_Ah: Any, voltage_V: Any, params: PlateauParams | No
     ]
     if cand:
         k = max(cand)[1]
-        q_split = float(grid[k])
-        v_split = float(vsm[k])
-        method = "local-minimum"
+        dip_q, dip_v = float(grid[k]), float(vsm[k])
+        if p.split_at == "minimum":
+            q_split, v_split = dip_q, dip_v
+            method = "local-minimum"
+        else:
+            # steepest fall between the upper plateau and the dip: where the upper-plateau
+            # reactant runs out and the potential swings over to the lower-plateau reaction
+            lo = int(np.searchsorted(frac, p.search_window[0]))
+            slope = np.gradient(vsm, grid)
+            j = lo + int(np.argmin(slope[lo : k + 1])) if k > lo else k
+            q_split, v_split = float(grid[j]), float(vsm[j])
+            method = "inflection-before-minimum"
     else:
         below = np.flatnonzero(vsm < thr)
         if below.size == 0:
@@ -130,6 +151,7 @@ def split_discharge(capacity_Ah: Any, voltage_V: Any, params: PlateauParams | No
                 q_split = float(grid[k - 1] + f * (grid[k] - grid[k - 1]))
             v_split = thr
         method = "threshold"
+        dip_q, dip_v = float("nan"), float("nan")
     return PlateauSplit(
         upper_Ah=q_split,
         lower_Ah=total - q_split,
@@ -138,6 +160,8 @@ def split_discharge(capacity_Ah: Any, voltage_V: Any, params: PlateauParams | No
         split_voltage_V=v_split,
         method=method,
         threshold_V=float(thr),
+        dip_capacity_Ah=dip_q,
+        dip_voltage_V=dip_v,
     )
 
 

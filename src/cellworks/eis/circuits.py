@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from cellworks.eis._program import compile_program
 from cellworks.eis.elements import ElementSpec, element_spec
 from cellworks.errors import ParameterError
 
@@ -103,6 +104,7 @@ class Circuit:
     lower: tuple[float, ...]
     upper: tuple[float, ...]
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _program: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n_params(self) -> int:
@@ -125,7 +127,17 @@ class Circuit:
         return np.broadcast_to(z, w.shape).astype(complex)
 
     def impedance_and_jacobian(self, params: Sequence[float], omega: Array) -> tuple[Array, Array]:
-        """``(Z, J)``: impedance (n,) and dZ/dp (n_params, n) at angular frequency ``omega`` [rad/s]."""
+        """``(Z, J)``: impedance (n,) and dZ/dp (n_params, n) at angular frequency ``omega`` [rad/s].
+
+        Runs the compiled stack program (:mod:`cellworks.eis._kernel`)."""
+        from cellworks.eis._kernel import run_program
+
+        prog, depth = self._program
+        return run_program(prog, self.n_params, depth, np.asarray(params, dtype=float),  # type: ignore[no-any-return]
+                           np.asarray(omega, dtype=float))
+
+    def impedance_and_jacobian_tree(self, params: Sequence[float], omega: Array) -> tuple[Array, Array]:
+        """Same as :meth:`impedance_and_jacobian`, evaluated by walking the tree with NumPy (reference)."""
         z, blocks = self.root.evaluate(params, omega)
         if len(blocks) == 1 and blocks[0][1].shape[0] == self.n_params:
             return z, blocks[0][1]
@@ -266,6 +278,7 @@ def parse_circuit(text: str) -> Circuit:
         lower=tuple(lower),
         upper=tuple(upper),
         _index={n: i for i, n in enumerate(names)},
+        _program=compile_program(root),
     )
     if len(_CACHE) < 256:
         _CACHE[text] = circuit

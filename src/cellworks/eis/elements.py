@@ -76,6 +76,20 @@ def _csch(x: Array) -> Array:
     return out * sign
 
 
+def _sech2(x: Array) -> Array:
+    """1/cosh² x = 4e^{-2x}/(1 + e^{-2x})², free of the cancellation in 1 − tanh² where tanh ≈ ±1."""
+    x = np.asarray(x, dtype=complex)
+    e = np.exp(-2.0 * np.where(x.real >= 0, x, -x))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _csch2(x: Array) -> Array:
+    """1/sinh² x = 4e^{-2x}/(1 − e^{-2x})² (= coth² − 1 without cancellation)."""
+    x = np.asarray(x, dtype=complex)
+    e = np.exp(-2.0 * np.where(x.real >= 0, x, -x))
+    return 4.0 * e / (1.0 - e) ** 2
+
+
 def _r(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     z = np.full(w.shape, complex(p[0]))
     return z, np.ones((1, w.size), dtype=complex)
@@ -105,7 +119,7 @@ def _wo(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     g = cth / s
     z = z0 * g
     # d/dτ: ds/dτ = s/(2τ); d(coth s / s)/ds = -csch²(s)/s - coth(s)/s²;  csch² = coth² - 1
-    dtau = z0 / (2.0 * tau) * (-(cth * cth - 1.0) - g)
+    dtau = z0 / (2.0 * tau) * (-_csch2(s) - g)
     return z, np.vstack([g, dtau])
 
 
@@ -115,7 +129,7 @@ def _ws(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     th = np.tanh(s)
     g = th / s
     z = z0 * g
-    dtau = z0 / (2.0 * tau) * ((1.0 - th * th) - g)
+    dtau = z0 / (2.0 * tau) * (_sech2(s) - g)
     return z, np.vstack([g, dtau])
 
 
@@ -144,7 +158,7 @@ def _gs(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     rg, tg, phi = p[0], p[1], p[2]
     u = np.sqrt(1.0 + 1j * w * tg)
     th = np.tanh(phi * u)
-    sech2 = 1.0 - th * th
+    sech2 = _sech2(phi * u)
     g = u * th
     z = rg / g
     dg_dphi = u * u * sech2
@@ -178,7 +192,7 @@ def _tlmq(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     b = np.sqrt(rion * y)
     cth = _coth(b)
     z = a * cth
-    csch2 = cth * cth - 1.0
+    csch2 = _csch2(b)
 
     def dz(da: Array, db: Array) -> Array:
         return da * cth - a * csch2 * db
@@ -196,7 +210,7 @@ def _t(p: Sequence[float], w: Array) -> tuple[Array, Array]:
     f1 = cth / beta
     f2 = csch / beta
     z = big_a * f1 + big_b * f2
-    df1 = -(cth * cth - 1.0) / beta - cth / (beta * beta)
+    df1 = -_csch2(beta) / beta - cth / (beta * beta)
     df2 = -csch / (beta * beta) - cth * csch / beta
     dz_dbeta = big_a * df1 + big_b * df2
     return z, np.vstack([f1, f2, dz_dbeta / (2 * beta), dz_dbeta * (1j * w) / (2 * beta)])

@@ -122,38 +122,37 @@ class _Problem:
         return np.where(self.logmask, np.log(np.maximum(np.abs(p), _TINY)), p)
 
     def __post_init__(self) -> None:
-        self.all_log = bool(np.all(self.logmask))
-        self.all_free = self.free.size == self.full0.size
         self.isr = 1.0 / self.sr
         self.isi = 1.0 / self.si
+        self.prog, self.depth = self.circuit._program
+        self.zr = np.ascontiguousarray(self.z.real)
+        self.zi = np.ascontiguousarray(self.z.imag)
+        self.free64 = self.free.astype(np.int64)
 
     def _eval(self, x: Array) -> tuple[Array, Array]:
+        from cellworks.eis._kernel import residuals_jacobian
+
         key = x.tobytes()
         if self._last[0] == key:
             return self._last[1]  # type: ignore[no-any-return]
-        p = np.exp(x) if self.all_log else self.to_p(x)
-        if self.all_free:
-            full = p
-        else:
-            full = self.full0.copy()
-            full[self.free] = p
-        z, jac = self.circuit.impedance_and_jacobian(full, self.omega)
-        if not self.all_free:
-            jac = jac[self.free]
-        jac = jac * (p if self.all_log else np.where(self.logmask, p, 1.0))[:, None]
-        out = (z, jac)
+        out = residuals_jacobian(self.prog, self.circuit.n_params, self.depth, np.asarray(x, dtype=float),
+                                 self.logmask, self.free64, self.full0, self.omega, self.zr, self.zi, self.isr,
+                                 self.isi)
         self._last = (key, out)
         self.nfev += 1
-        return out
+        return out  # type: ignore[no-any-return]
+
+    def model(self, x: Array) -> Array:
+        """Model impedance at the fit variables ``x``."""
+        full = self.full0.copy()
+        full[self.free] = self.to_p(x)
+        return self.circuit.impedance_and_jacobian(full, self.omega)[0]
 
     def residuals(self, x: Array) -> Array:
-        z, _ = self._eval(x)
-        d = z - self.z
-        return np.concatenate([d.real * self.isr, d.imag * self.isi])
+        return self._eval(x)[0]
 
     def jacobian(self, x: Array) -> Array:
-        _, j = self._eval(x)
-        return np.concatenate([j.real * self.isr, j.imag * self.isi], axis=1).T
+        return self._eval(x)[1]
 
 
 def _weights(z: Array, weight: str) -> tuple[Array, Array]:
@@ -256,9 +255,44 @@ def data_guess(circuit: Circuit, freq_Hz: Array, Z: Array) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+def _search_box(circuit: Circuit, free: Array, freq_Hz: Array, Z: Array) -> tuple[Array, Array]:
+    """A plausible range of every free parameter, from the spectrum's scales (for exploration only)."""
+    f = np.asarray(freq_Hz, dtype=float)
+    z = np.asarray(Z, dtype=complex)
+    zmax = float(np.max(np.abs(z)))
+    span = max(float(np.max(z.real) - np.min(z.real)), 1e-3 * zmax)
+    r_lo, r_hi = 1e-3 * span, 10.0 * zmax
+    w_lo, w_hi = 2 * math.pi * float(np.min(f)), 2 * math.pi * float(np.max(f))
+    t_lo, t_hi = 0.1 / w_hi, 10.0 / w_lo
+    lo: list[float] = []
+    hi: list[float] = []
+    kinds = {
+        "R": [(r_lo, r_hi)],
+        "C": [(t_lo / r_hi, t_hi / r_lo)],
+        "L": [(r_lo / w_hi, r_hi / w_hi)],
+        "W": [(r_lo * math.sqrt(w_lo), r_hi * math.sqrt(w_hi))],
+        "Wo": [(r_lo, r_hi), (t_lo, t_hi)],
+        "Ws": [(r_lo, r_hi), (t_lo, t_hi)],
+        "CPE": [(t_lo / r_hi, t_hi / r_lo), (0.4, 1.0)],
+        "La": [(r_lo / w_hi, r_hi / w_hi), (0.4, 1.0)],
+        "G": [(r_lo, r_hi), (t_lo, t_hi)],
+        "Gs": [(r_lo, r_hi), (t_lo, t_hi), (0.1, 10.0)],
+        "Zarc": [(r_lo, r_hi), (t_lo, t_hi), (0.4, 1.0)],
+        "K": [(r_lo, r_hi), (t_lo, t_hi)],
+        "TLMQ": [(r_lo, r_hi), (t_lo / r_hi, t_hi / r_lo), (0.4, 1.0)],
+        "T": [(r_lo, r_hi), (r_lo, r_hi), (1e-2, 1e2), (t_lo, t_hi)],
+    }
+    for e in circuit.elements:
+        for a, b in kinds.get(e.kind, [(1e-6, 1e6)] * e.spec.n_params):
+            lo.append(a)
+            hi.append(b)
+    return np.asarray(lo)[free], np.asarray(hi)[free]
+
+
 def _clip_into(x: Array, lb: Array, ub: Array) -> Array:
-    lo = np.where(np.isfinite(lb), lb + 1e-9 * (1 + np.abs(lb)), -np.inf)
-    hi = np.where(np.isfinite(ub), ub - 1e-9 * (1 + np.abs(ub)), np.inf)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(np.isfinite(lb), lb + 1e-9 * (1 + np.abs(lb)), -np.inf)
+        hi = np.where(np.isfinite(ub), ub - 1e-9 * (1 + np.abs(ub)), np.inf)
     return np.clip(x, lo, hi)
 
 
@@ -270,17 +304,17 @@ def fit_circuit(
     constants: Mapping[str, float] | None = None,
     weight: str = "none",
     bounds: tuple[Sequence[float], Sequence[float]] | None = None,
-    n_starts: int = 24,
-    agree: int | None = None,
+    n_starts: int = 32,
     seed: int = 0,
     spread_decades: float = 1.5,
     polish_tol: float = 1e-10,
+    explore_nfev: int = 60,
 ) -> FitResult:
     """Fit ``circuit`` to the spectrum ``(freq_Hz, Z)``.
 
     ``initial_guess`` lists the free parameters in circuit order (constants left out), as in
     impedance.py; ``None`` derives a guess from the data. ``n_starts`` bounds the number of local
-    fits; the search stops early once ``agree`` starts have ended at the same best cost.
+    fits (the first from the guess, the others exploring a data-scaled box).
     ``bounds`` (lower, upper) apply to the free parameters; the default is impedance.py's (0..inf,
     exponents of CPE, La, Zarc and TLMQ ≤ 1).
     """
@@ -352,51 +386,71 @@ def fit_circuit(
 
     rng = np.random.default_rng(seed)
     x_user = prob.to_x(np.where(logmask, np.abs(p0), p0))
-    starts: list[Array] = [x_user]
-    x_data = prob.to_x(guess_full[free])
+    box_lo, box_hi = _search_box(c, free, f, z)
+    # exploration never leaves the search box widened by 6 decades (keeps runaway directions finite)
+    wide = 6.0 * math.log(10.0)
+    elb = np.where(logmask, np.maximum(lb, np.log(box_lo) - wide), lb)
+    eub = np.where(logmask, np.minimum(ub, np.log(box_hi) + wide), ub)
+    elb = np.minimum(elb, np.where(logmask, x_user, elb))  # the user's guess is always inside
+    eub = np.maximum(eub, np.where(logmask, x_user, eub))
+
+    def explore(x0: Array, max_nfev: int, tol: float) -> tuple[Array, float, bool, str]:
+        x0 = _clip_into(x0, elb, eub)
+        try:
+            with np.errstate(all="ignore"):
+                sol = least_squares(prob.residuals, x0, jac=prob.jacobian, method="trf", bounds=(elb, eub),
+                                    xtol=tol, ftol=tol, gtol=tol, max_nfev=max_nfev)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            return x0, math.inf, False, str(exc)
+        cost = float(2.0 * sol.cost)
+        return sol.x, (cost if np.isfinite(cost) else math.inf), bool(sol.success), str(sol.message)
+
+    # 1. the local fit from the user's guess (impedance.py's answer)
+    first_x, first_cost, first_ok, first_msg = local(x_user, max_nfev=3000, tol=polish_tol)
+    best_x, best_cost, best_ok, best_msg = first_x, first_cost, first_ok, first_msg
+    results: list[tuple[float, Array]] = [(first_cost, first_x)]
+    n_run = 1
     if n_starts > 1:
-        starts.append(x_data)
-    best_x, best_cost, best_ok, best_msg = x_user, math.inf, False, "not run"
-    first_x, first_cost = x_user, math.inf
-    costs: list[float] = []
-    n_run = 0
-    ln10 = math.log(10.0)
-    while n_run < max(1, n_starts):
-        if n_run < len(starts):
-            x0 = starts[n_run]
-        else:
-            # log-spaced perturbation (up to ``spread_decades`` decades) of the best point, or of the data guess
-            centre = best_x if (n_run % 2 == 0 and math.isfinite(best_cost)) else x_data
-            step = rng.uniform(-spread_decades, spread_decades, size=centre.size) * ln10
-            x0 = np.where(logmask, centre + step, centre * (1 + 0.3 * rng.standard_normal(centre.size)))
-        if n_starts <= 1:
-            x, cost, ok, msg = local(x0, max_nfev=3000, tol=polish_tol)
-        else:
-            x, cost, ok, msg = local(x0, max_nfev=3000 if n_run == 0 else 150)
-        if n_run == 0:
-            first_x, first_cost = x, cost
-        n_run += 1
-        costs.append(cost)
-        if cost < best_cost * (1 - 1e-9) or not math.isfinite(best_cost):
-            best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
-        n_best = sum(1 for v in costs if math.isfinite(v) and v <= best_cost * (1 + 1e-6) + 1e-300)
-        if agree is not None and n_best >= agree and n_run >= min(n_starts, 3):
-            break
+        # 2. quasi-random starts over the data-scaled search box, the data-derived guess, and
+        #    log-spaced perturbations (up to ``spread_decades``) of the best point so far
+        from scipy.stats import qmc
+
+        sob = qmc.Sobol(d=free.size, scramble=True, seed=rng).random(max(n_starts, 2))
+        llo, lhi = np.log(box_lo), np.log(box_hi)
+        ln10 = math.log(10.0)
+        x_data = prob.to_x(guess_full[free])
+        for k in range(1, n_starts):
+            if k == 1:
+                x0 = x_data
+            elif k % 3 == 0 and math.isfinite(best_cost):
+                step = rng.uniform(-spread_decades, spread_decades, size=free.size) * ln10
+                x0 = np.where(logmask, best_x + step, best_x * (1 + 0.3 * rng.standard_normal(free.size)))
+            else:
+                u = sob[k]
+                x0 = np.where(logmask, llo + u * (lhi - llo), np.clip(p0, lower, upper))
+            x, cost, ok, msg = explore(x0, explore_nfev, 1e-6)
+            n_run += 1
+            results.append((cost, x))
+            if cost < best_cost:
+                best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
+        # 3. polish the three lowest distinct end points
+        polished: list[Array] = []
+        for cost, x in sorted(results, key=lambda t: t[0])[:6]:
+            if not math.isfinite(cost) or any(np.allclose(x, q, atol=1e-3) for q in polished):
+                continue
+            polished.append(x)
+            xp, cp, okp, msgp = explore(x, 3000, polish_tol)
+            if cp < best_cost:
+                best_x, best_cost, best_ok, best_msg = xp, cp, okp, msgp
+            if len(polished) == 3:
+                break
     if not math.isfinite(best_cost):
         raise InputError(f"fit of {c.text!r} failed from every start: {best_msg}")
-    # polish the best point with a generous evaluation budget (a no-op when it has converged)
-    if n_run > 1:
-        x, cost, ok, msg = local(best_x, max_nfev=3000, tol=polish_tol)
-        if cost <= best_cost:
-            best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
-    if n_run > 1 and math.isfinite(first_cost):
-        first_x, first_cost, _, _ = local(first_x, max_nfev=3000, tol=polish_tol)
-    else:
-        first_x, first_cost = best_x, best_cost
+    costs = [cst for cst, _ in results]
     n_at_best = sum(1 for v in costs if math.isfinite(v) and v <= best_cost * (1 + 1e-6) + 1e-300)
     p_best = prob.to_p(best_x)
     stderr, corr = _uncertainty(prob, best_x, p_best, best_cost, f.size)
-    z_fit, _ = prob._eval(best_x)
+    z_fit = prob.model(best_x)
     rmse = float(np.sqrt(np.mean(np.abs(z_fit - z) ** 2)))
     return FitResult(
         circuit=c.text,
@@ -428,7 +482,11 @@ def _uncertainty(prob: _Problem, x: Array, p: Array, chi2: float, n: int) -> tup
         jp = jx / np.where(scale == 0, 1.0, scale)[None, :]
         dof = max(2 * n - p.size, 1)
         s2 = chi2 / dof
-        _, sv, vt = np.linalg.svd(jp, full_matrices=False)
+        try:
+            _, sv, vt = np.linalg.svd(jp, full_matrices=False)
+        except np.linalg.LinAlgError:
+            n_p = p.size
+            return np.full(n_p, np.inf), np.full((n_p, n_p), np.nan)
         tol = np.finfo(float).eps * max(jp.shape) * (sv[0] if sv.size else 0.0)
         keep = sv > tol
         inv = (vt[keep].T / sv[keep] ** 2) @ vt[keep]

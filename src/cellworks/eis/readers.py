@@ -198,8 +198,8 @@ def read_dta(path: str | Path) -> Spectrum:
     meta = {}
     for line in lines[:start]:
         parts = line.split("\t")
-        if len(parts) >= 3 and parts[0] in ("TAG", "TITLE", "DATE", "TIME", "PSTAT", "VDC", "VAC", "AREA"):
-            meta[parts[0]] = parts[2]
+        if len(parts) >= 2 and parts[0] in ("TAG", "TITLE", "DATE", "TIME", "PSTAT", "VDC", "VAC", "AREA"):
+            meta[parts[0]] = parts[2] if len(parts) >= 3 and parts[0] != "TAG" else parts[1]
     return _finish(f, zr, zi, p, "gamry-dta", meta, where)
 
 

@@ -232,6 +232,15 @@ def recognise_germanium(
     frac = 0.0
     windows = []
     for k in (1, 2, 3):
+        # the document's signature: all four of Ge_k⁺, Ge_kH⁺, Ge_kH₂⁺, Ge_kH₃⁺ (⁷⁴Ge: m/z 74–77 for
+        # k = 1, 148–151, 222–225) or, for natural Ge, the most abundant isotopologue group present
+        win_max = max((v for m, v in spectrum.items() if 70 * k <= m <= 76 * k + 2 * k + 2), default=0.0)
+        if win_max <= 0:
+            continue
+        four_74 = all(spectrum.get(74 * k + n, 0.0) >= 0.03 * win_max for n in range(4))
+        natural_spread = sum(1 for m in range(70 * k, 76 * k + 1) if spectrum.get(m, 0.0) >= 0.03 * win_max)
+        if not (four_74 or natural_spread >= 2 * k + 3):
+            continue
         re_, tot = _window_fit(spectrum, k, enriched)
         rn, _ = _window_fit(spectrum, k, natural)
         if tot / total >= min_window_fraction and min(re_, rn) <= max_residual:
@@ -362,3 +371,52 @@ def isotope_ratio(
     if departs:
         note += f": {obs / nat:.3g}× natural"
     return IsotopeRatio(compound, numerator_mz, denominator_mz, obs, sd, nat, departs, note)
+
+
+# --------------------------------------------------------------------------- isotopologues
+def isotopologues(formula: str) -> list[tuple[float, int, dict[str, tuple[int, ...]]]]:
+    """All isotopologues at unit mass: (natural probability, nominal mass, atoms per element)."""
+    from math import factorial
+
+    counts = parse_formula(formula).counts()
+    per_el = []
+    for el, n in counts.items():
+        nums, _, probs = element_isotopes(el)
+        opts = []
+        for combo in itertools.combinations_with_replacement(range(len(nums)), n):
+            mult = factorial(n)
+            p = 1.0
+            for k in set(combo):
+                c = combo.count(k)
+                mult //= factorial(c)
+                p *= probs[k] ** c
+            opts.append((mult * p, sum(nums[k] for k in combo), tuple(nums[k] for k in combo)))
+        opts = [o for o in opts if o[0] > 1e-12]
+        per_el.append((el, opts))
+    out = []
+    for prod in itertools.product(*[o for _, o in per_el]):
+        p = 1.0
+        m = 0
+        atoms = {}
+        for (el, _), (pe, me, at) in zip(per_el, prod, strict=True):
+            p *= pe
+            m += me
+            atoms[el] = at
+        out.append((p, m, atoms))
+    out.sort(key=lambda x: -x[0])
+    return out
+
+
+def isobar_variants(formula: str, nominal_mz: int, ratio: float) -> list[Variant] | None:
+    """A centrifuge-enriched population: the molecule's most abundant isotopologue (weight 1) and
+    its most abundant isotopologue at ``nominal_mz`` (weight ``ratio``), both as exact atoms.
+    None if no isotopologue has that nominal mass. When the two coincide (¹²C₆H₆ at 78) the
+    population is that single isotopologue."""
+    iso = isotopologues(formula)
+    at_m = [x for x in iso if x[1] == nominal_mz]
+    if not at_m:
+        return None
+    main, isobar = iso[0], at_m[0]
+    if main[2] == isobar[2]:
+        return [Variant(1.0, dict(isobar[2]))]
+    return [Variant(1.0, dict(main[2])), Variant(ratio, dict(isobar[2]))]

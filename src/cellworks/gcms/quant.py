@@ -223,3 +223,102 @@ def parse_table_value(text: str) -> tuple[str, float, float]:
         f = 10 ** int(m.group(3) or 0)
         return "value", float(m.group(1)) * f, float(m.group(2)) * f
     raise InputError("cannot read table value", token=text)
+
+
+# --------------------------------------------------------------------------- document 002
+@dataclass(frozen=True)
+class Target:
+    """One impurity of the analytical method of document 002 (what is looked for, and how).
+
+    ``quant_mz`` is the SIM ion used here; ``document_mz`` the one printed in Table 1 (they differ
+    for toluene and benzene, whose ions the table swaps). ``has_standard``: calibrated with a
+    standard; otherwise quantified through the total ionisation cross section (Table 1's "*").
+    """
+
+    key: str
+    label: str
+    formula: str
+    library_name: str
+    column: str  # "plot" (GS-GasPro) or "ptmsp"
+    quant_mz: int
+    document_mz: int
+    has_standard: bool
+    xs_name: str | None = None  # name in the cross-section table, if listed there
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("N2", "N₂", "N2", "Nitrogen", "plot", 28, 28, True, "nitrogen"),
+    Target("O2", "O₂", "O2", "Oxygen", "plot", 32, 32, True, "oxygen"),
+    Target("Ar", "Ar", "Ar", "Argon", "plot", 40, 40, True, "argon"),
+    Target("CO2", "CO₂", "CO2", "Carbon dioxide", "plot", 44, 44, True, "carbon dioxide"),
+    Target("PH3", "PH₃", "PH3", "Phosphine", "plot", 34, 34, True, "phosphine"),
+    Target("H2S", "H₂S", "H2S", "Hydrogen sulfide", "plot", 34, 34, True, "hydrogen sulfide"),
+    Target("AsH3", "AsH₃", "AsH3", "Arsine", "plot", 78, 78, True, "arsine"),
+    Target("CH4", "CH₄", "CH4", "Methane", "plot", 15, 15, True, "methane"),
+    Target("C2H4", "C₂H₄", "C2H4", "Ethylene", "plot", 27, 27, True, "ethene"),
+    Target("C3H6", "C₃H₆", "C3H6", "Propene", "plot", 41, 41, True, "propene"),
+    Target("C3H8", "C₃H₈", "C3H8", "Propane", "plot", 29, 29, True, "propane"),
+    Target("n-C4H10", "n-C₄H₁₀", "C4H10", "n-Butane", "plot", 43, 43, True, "n-butane"),
+    Target("i-C4H10", "i-C₄H₁₀", "C4H10", "Isobutane", "plot", 43, 43, True, "isobutane"),
+    Target("n-C5H12", "n-C₅H₁₂", "C5H12", "n-Pentane", "ptmsp", 43, 43, True, "n-pentane"),
+    Target("2-MP", "C₆H₁₄* 2-methylpentane", "C6H14", "2-Methylpentane", "ptmsp", 43, 43, False, None),
+    Target("3-MP", "C₆H₁₄* 3-methylpentane", "C6H14", "3-Methylpentane", "ptmsp", 57, 57, False, None),
+    Target("n-C6H14", "n-C₆H₁₄", "C6H14", "n-Hexane", "ptmsp", 57, 57, True, "n-hexane"),
+    Target("2-MH", "C₇H₁₆* 2-methylhexane", "C7H16", "2-Methylhexane", "ptmsp", 43, 43, False, None),
+    Target("3-MH", "C₇H₁₆* 3-methylhexane", "C7H16", "3-Methylhexane", "ptmsp", 43, 43, False, None),
+    Target("n-C7H16", "n-C₇H₁₆", "C7H16", "n-Heptane", "ptmsp", 43, 43, True, "n-heptane"),
+    Target("toluene", "C₆H₅CH₃", "C7H8", "Toluene", "ptmsp", 91, 78, True, "toluene"),
+    Target("benzene", "C₆H₆", "C6H6", "Benzene", "ptmsp", 78, 91, True, "benzene"),
+    Target("GeH3Cl", "GeH₃Cl*", "GeH3Cl", "Chlorogermane", "ptmsp", 109, 109, False, None),
+    Target("Ge2H6", "Ge₂H₆*", "Ge2H6", "Digermane", "ptmsp", 150, 150, False, None),
+    Target("Ge3H8", "Ge₃H₈*", "Ge3H8", "Trigermane", "ptmsp", 152, 152, False, None),
+    Target("CS2", "CS₂*", "CS2", "Carbon disulfide", "ptmsp", 78, 78, False, "carbon disulfide"),
+    Target("2-C3H7Cl", "2-C₃H₇Cl*", "C3H7Cl", "2-Chloropropane", "ptmsp", 43, 43, False, None),
+)
+"""Table 1 of document 002 as an analytical method (compound, column, SIM ion, calibration route)."""
+
+SAMPLES: tuple[str, ...] = ("initial", "rectified", "concentrate")
+
+# Document 002, Table 1 (vol.%): key → (initial, rectified, concentrate, C_min), cells as printed.
+DOCUMENT_TABLE1: dict[str, tuple[str, str, str, str]] = {
+    "N2": ("(4.3 ± 0.5)·10⁻³", "(1.1 ± 0.1)·10⁻⁵", "(8.1 ± 0.8)·10⁻³", "5·10⁻⁶"),
+    "O2": ("<5·10⁻⁶", "<5·10⁻⁶", "(5.0 ± 0.5)·10⁻⁵", "5·10⁻⁶"),
+    "Ar": ("(3.6 ± 0.4)·10⁻⁵", "(9.6 ± 0.9)·10⁻⁵", "(3.6 ± 0.4)·10⁻²", "1·10⁻⁶"),
+    "CO2": ("<5·10⁻⁶", "<5·10⁻⁶", "<5·10⁻⁶", "5·10⁻⁶"),
+    "PH3": ("<1·10⁻⁶", "<1·10⁻⁶", "<1·10⁻⁶", "1·10⁻⁶"),
+    "H2S": ("<3·10⁻⁶", "<3·10⁻⁶", "<3·10⁻⁶", "3·10⁻⁶"),
+    "AsH3": ("<2·10⁻⁵", "<2·10⁻⁵", "<2·10⁻⁵", "2·10⁻⁵"),
+    "CH4": ("<1·10⁻⁵", "<1·10⁻⁵", "<1·10⁻⁵", "1·10⁻⁵"),
+    "C2H4": ("<2·10⁻⁶", "<2·10⁻⁶", "<2·10⁻⁶", "2·10⁻⁶"),
+    "C3H6": ("<2·10⁻⁶", "<2·10⁻⁶", "(1.0 ± 0.1)·10⁻⁵", "2·10⁻⁶"),
+    "C3H8": ("<2·10⁻⁶", "<2·10⁻⁶", "<2·10⁻⁶", "2·10⁻⁶"),
+    "n-C4H10": ("<2·10⁻⁶", "<2·10⁻⁶", "<2·10⁻⁶", "2·10⁻⁶"),
+    "i-C4H10": ("<2·10⁻⁶", "<2·10⁻⁶", "<2·10⁻⁶", "2·10⁻⁶"),
+    "n-C5H12": ("<5·10⁻⁶", "<5·10⁻⁶", "<5·10⁻⁶", "5·10⁻⁶"),
+    "2-MP": ("(1.1 ± 0.2)·10⁻⁵", "<1·10⁻⁶", "(2.5 ± 0.3)·10⁻⁴", "1·10⁻⁶"),
+    "3-MP": ("(6 ± 2)·10⁻⁶", "<8·10⁻⁷", "(1.2 ± 0.2)·10⁻⁴", "8·10⁻⁷"),
+    "n-C6H14": ("(1.1 ± 0.1)·10⁻⁵", "<1·10⁻⁶", "(1.9 ± 0.2)·10⁻⁴", "1·10⁻⁶"),
+    "2-MH": ("(7 ± 2)·10⁻⁶", "<1·10⁻⁶", "(2.1 ± 0.7)·10⁻³", "1·10⁻⁶"),
+    "3-MH": ("(8 ± 2)·10⁻⁶", "<1·10⁻⁷", "(9 ± 1)·10⁻⁵", "1·10⁻⁷"),
+    "n-C7H16": ("(1.0 ± 0.2)·10⁻⁵", "<1·10⁻⁶", "(9 ± 1)·10⁻⁵", "1·10⁻⁶"),
+    "toluene": ("(1.0 ± 0.1)·10⁻⁴", "<1·10⁻⁶", "(8.2 ± 0.8)·10⁻⁴", "1·10⁻⁶"),
+    "benzene": ("(2.1 ± 0.2)·10⁻⁵", "<5·10⁻⁸", "(1.0 ± 0.1)·10⁻⁴", "5·10⁻⁸"),
+    "GeH3Cl": ("(5 ± 2)·10⁻⁴", "<4·10⁻⁶", "(1.7 ± 0.6)·10⁻²", "4·10⁻⁶"),
+    "Ge2H6": ("(1.0 ± 0.3)·10⁻⁵", "(4 ± 1)·10⁻⁶", "(4 ± 1)·10⁻⁴", "6·10⁻⁷"),
+    "Ge3H8": ("(1.3 ± 0.5)·10⁻⁶", "(2.0 ± 0.7)·10⁻⁶", "(1.8 ± 0.6)·10⁻⁴", "3·10⁻⁷"),
+    "CS2": ("(1.0 ± 0.3)·10⁻⁵", "<6·10⁻⁷", "(3 ± 1)·10⁻⁴", "4·10⁻⁷"),
+    "2-C3H7Cl": ("(5 ± 1)·10⁻⁵", "<9·10⁻⁷", "(8 ± 2)·10⁻⁴", "9·10⁻⁷"),
+}
+
+ION_SWAP_NOTE = (
+    "Document 002's Table 1 prints m/z 78 for toluene and 91 for benzene; toluene's characteristic "
+    "ion is m/z 91 (C₇H₇⁺, tropylium) and benzene's m/z 78 (C₆H₆⁺). cellworks quantifies toluene on "
+    "91 and benzene on 78."
+)
+
+
+def target(key: str) -> Target:
+    for t in TARGETS:
+        if t.key == key:
+            return t
+    raise KeyError(key)

@@ -48,8 +48,8 @@ ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
 
 # packed parameter vector
 (P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
- P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL) = range(19)
-NP = 19
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR) = range(20)
+NP = 20
 
 # control modes
 MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
@@ -77,6 +77,7 @@ def pack_params(p: LiSParameters) -> np.ndarray:
     out[P_LIEFF] = p.li_plating_efficiency
     out[P_VFLOOR] = p.voltage_floor_V
     out[P_VCEIL] = p.voltage_ceiling_V
+    out[P_FLOOR] = p.species_floor_rel * p.sulfur_total_initial_g
     return out
 
 
@@ -91,7 +92,7 @@ def initial_state(p: LiSParameters) -> np.ndarray:
     return y
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def plateau_potentials(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
     """E_H, E_L [V] from the log-mass state."""
     ms = P[P_MS]
@@ -104,8 +105,30 @@ def plateau_potentials(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
     return e_h, e_l
 
 
-@njit(cache=True, nogil=True)
-def cathode(e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float, float]:
+@njit(cache=True, nogil=True, error_model="numpy")
+def exchange_factors(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
+    """Exchange-current factors s_H = s(S₈)·s(S₄), s_L = s(S₄)·s(S₂)·s(S), s(m) = m/(m + m_floor).
+
+    Marinescu's exchange currents are constant, valid while every species of a reaction is present
+    in bulk; mass action makes an exchange current vanish with a participating species. Below
+    ``m_floor`` (``species_floor_rel`` × total sulfur, 1e-12 by default: far below one molecule per
+    nanolitre) the factor restores that limit; above it the model is unchanged (relative change
+    m_floor/m). Without it a species slaved to the electrode potential falls to ~1e-32 g late in a
+    discharge, where its rate equation is pure round-off noise and its re-formation after a current
+    step is a sub-femtosecond transient.
+    """
+    fl = P[P_FLOOR]
+    s8 = 1.0 / (1.0 + fl * math.exp(-y[0]))
+    s4 = 1.0 / (1.0 + fl * math.exp(-y[1]))
+    s2 = 1.0 / (1.0 + fl * math.exp(-y[2]))
+    s1 = 1.0 / (1.0 + fl * math.exp(-y[3]))
+    return s8 * s4, s4 * s2 * s1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def cathode(
+    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
+) -> tuple[float, float, float]:
     """Cathode potential V, high-plateau current i_H and dV/dI for total current I (closed form)."""
     b = NE * F / (2.0 * R * P[P_T])
     e_r = 0.5 * (e_h + e_l)
@@ -115,20 +138,22 @@ def cathode(e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[floa
     elif d_h < -700.0:
         d_h = -700.0
     ar = P[P_AR]
-    a = ar * (P[P_IH0] * math.exp(-d_h) + P[P_IL0] * math.exp(d_h))
-    bb = ar * (P[P_IH0] * math.exp(d_h) + P[P_IL0] * math.exp(-d_h))
+    ih0 = P[P_IH0] * s_h
+    il0 = P[P_IL0] * s_l
+    a = ar * (ih0 * math.exp(-d_h) + il0 * math.exp(d_h))
+    bb = ar * (ih0 * math.exp(d_h) + il0 * math.exp(-d_h))
     disc = math.sqrt(current * current + 4.0 * a * bb)
     if current > 0.0:
         x = 2.0 * bb / (current + disc)
     else:
         x = (disc - current) / (2.0 * a)
     v = e_r + math.log(x) / b
-    i_h = -ar * P[P_IH0] * (x * math.exp(-d_h) - math.exp(d_h) / x)
+    i_h = -ar * ih0 * (x * math.exp(-d_h) - math.exp(d_h) / x)
     dv_di = -1.0 / (b * disc)
     return v, i_h, dv_di
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def anode_overpotential(current: float, P: np.ndarray) -> tuple[float, float]:
     """Butler–Volmer (symmetric, n = 1) overpotential of the Li anode and its dη/dI; 0 when ideal."""
     i0a = P[P_ANODE_I0A]
@@ -139,18 +164,22 @@ def anode_overpotential(current: float, P: np.ndarray) -> tuple[float, float]:
     return c * math.asinh(z), c / (2.0 * i0a * math.sqrt(1.0 + z * z))
 
 
-@njit(cache=True, nogil=True)
-def cell_voltage(e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float]:
+@njit(cache=True, nogil=True, error_model="numpy")
+def cell_voltage(
+    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
+) -> tuple[float, float]:
     """Terminal voltage and dV/dI: cathode − I·R_series − η_anode."""
-    vc, _, dvc = cathode(e_h, e_l, current, P)
+    vc, _, dvc = cathode(e_h, e_l, current, P, s_h, s_l)
     eta, deta = anode_overpotential(current, P)
     return vc - current * P[P_RS] - eta, dvc - P[P_RS] - deta
 
 
-@njit(cache=True, nogil=True)
-def _h(mode: int, value: float, e_h: float, e_l: float, current: float, P: np.ndarray) -> tuple[float, float]:
+@njit(cache=True, nogil=True, error_model="numpy")
+def _h(
+    mode: int, value: float, e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float, s_l: float
+) -> tuple[float, float]:
     """Control residual written so that it decreases with I where the root is sought; and dh/dI."""
-    v, dv = cell_voltage(e_h, e_l, current, P)
+    v, dv = cell_voltage(e_h, e_l, current, P, s_h, s_l)
     if mode == MODE_VOLTAGE:
         return v - value, dv
     if mode == MODE_RESISTANCE:
@@ -159,8 +188,10 @@ def _h(mode: int, value: float, e_h: float, e_l: float, current: float, P: np.nd
     return value - v * current, -(v + current * dv)
 
 
-@njit(cache=True, nogil=True)
-def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float, P: np.ndarray) -> float:
+@njit(cache=True, nogil=True, error_model="numpy")
+def solve_current(
+    mode: int, value: float, e_h: float, e_l: float, guess: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
+) -> float:
     """Current (model sign) that satisfies a voltage, power or resistance control; NaN if none.
 
     V(I) is strictly decreasing, so voltage and resistance controls have exactly one root; a charge
@@ -175,7 +206,7 @@ def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float,
         hi = max(guess, 1e-6)
         ok = False
         for _ in range(200):
-            h_hi, d_hi = _h(mode, value, e_h, e_l, hi, P)
+            h_hi, d_hi = _h(mode, value, e_h, e_l, hi, P, s_h, s_l)
             if h_hi <= 0.0:
                 ok = True
                 break
@@ -190,7 +221,7 @@ def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float,
         lo = min(guess, -1e-6)
         ok = False
         for _ in range(200):
-            h_lo, _ = _h(mode, value, e_h, e_l, lo, P)
+            h_lo, _ = _h(mode, value, e_h, e_l, lo, P, s_h, s_l)
             if h_lo >= 0.0:
                 ok = True
                 break
@@ -203,8 +234,8 @@ def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float,
         hi = guess + scale
         ok = False
         for _ in range(400):
-            h_lo, _ = _h(mode, value, e_h, e_l, lo, P)
-            h_hi, _ = _h(mode, value, e_h, e_l, hi, P)
+            h_lo, _ = _h(mode, value, e_h, e_l, lo, P, s_h, s_l)
+            h_hi, _ = _h(mode, value, e_h, e_l, hi, P, s_h, s_l)
             if h_lo >= 0.0 and h_hi <= 0.0:
                 ok = True
                 break
@@ -218,7 +249,7 @@ def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float,
     # safeguarded Newton on the decreasing residual inside [lo, hi]
     x = min(max(guess, lo), hi)
     for _ in range(200):
-        hx, dx = _h(mode, value, e_h, e_l, x, P)
+        hx, dx = _h(mode, value, e_h, e_l, x, P, s_h, s_l)
         if hx == 0.0:
             return x
         if hx > 0.0:
@@ -234,16 +265,17 @@ def solve_current(mode: int, value: float, e_h: float, e_l: float, guess: float,
     return x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy: np.ndarray) -> float:
     """dy/dt for the control (mode, value); returns the model current I (NaN if infeasible)."""
     e_h, e_l = plateau_potentials(y, P)
-    current = solve_current(mode, value, e_h, e_l, guess, P)
+    s_h, s_l = exchange_factors(y, P)
+    current = solve_current(mode, value, e_h, e_l, guess, P, s_h, s_l)
     if not math.isfinite(current):
         for k in range(NY):
             dy[k] = math.nan
         return current
-    vc, i_h, _ = cathode(e_h, e_l, current, P)
+    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
     i_l = current - i_h
     eta, _ = anode_overpotential(current, P)
     v_cell = vc - current * P[P_RS] - eta
@@ -281,15 +313,126 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
     return current
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def outputs(y: np.ndarray, current: float, P: np.ndarray) -> tuple[float, float, float, float, float]:
     """Terminal voltage, cathode potential, i_H, i_L, anode overpotential at state y and current I."""
     e_h, e_l = plateau_potentials(y, P)
-    vc, i_h, _ = cathode(e_h, e_l, current, P)
+    s_h, s_l = exchange_factors(y, P)
+    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
     eta, _ = anode_overpotential(current, P)
     return vc - current * P[P_RS] - eta, vc, i_h, current - i_h, eta
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def control_current(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray) -> float:
+    """The current the control imposes at state y (NaN if it cannot be met)."""
+    e_h, e_l = plateau_potentials(y, P)
+    s_h, s_l = exchange_factors(y, P)
+    return solve_current(mode, value, e_h, e_l, guess, P, s_h, s_l)
 
 
 def shuttle_current_A(params: LiSParameters, S8_g: float) -> float:
     """Current equivalent of the charge-time shuttle, k_s·S₈·n_e·F/(n₈·M_s) [A]."""
     return params.k_s_charge_per_s * S8_g * NE * F / (N8 * params.molar_mass_S_g_per_mol)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarray, J: np.ndarray) -> None:
+    """Analytic ∂(dy/dt)/∂y for the dynamic states (columns 0…N_DYN−1) into J (NY × N_DYN).
+
+    ``current`` is the control current at ``y``. The algebraic cathode potential and, for voltage,
+    power and resistance controls, the current are differentiated implicitly through the current
+    balance i_H + i_L = I and the control equation.
+    """
+    ms = P[P_MS]
+    b = NE * F / (2.0 * R * P[P_T])
+    c = R * P[P_T] / (4.0 * F)
+    e_h, e_l = plateau_potentials(y, P)
+    s_h, s_l = exchange_factors(y, P)
+    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
+    i_l = current - i_h
+    eta, deta = anode_overpotential(current, P)
+    rs = P[P_RS]
+    v_cell = vc - current * rs - eta
+    ar = P[P_AR]
+    z_h = b * (vc - e_h)
+    z_l = b * (vc - e_l)
+    g_h = 2.0 * ar * P[P_IH0] * s_h * b * math.cosh(min(max(z_h, -700.0), 700.0))
+    g_l = 2.0 * ar * P[P_IL0] * s_l * b * math.cosh(min(max(z_l, -700.0), 700.0))
+    gsum = g_h + g_l
+    if mode == MODE_CURRENT:
+        c_v, c_i = 0.0, 1.0
+    elif mode == MODE_VOLTAGE:
+        c_v, c_i = 1.0, -(rs + deta)
+    elif mode == MODE_RESISTANCE:
+        c_v, c_i = 1.0, -(rs + deta + value)
+    else:
+        c_v, c_i = current, v_cell - current * (rs + deta)
+    den = c_v - gsum * c_i
+    fl = P[P_FLOOR]
+    m8 = math.exp(y[0])
+    m4 = math.exp(y[1])
+    m2 = math.exp(y[2])
+    m1 = math.exp(y[3])
+    mp = math.exp(y[4])
+    s8 = 1.0 / (1.0 + fl / m8)
+    s4 = 1.0 / (1.0 + fl / m4)
+    s2 = 1.0 / (1.0 + fl / m2)
+    s1 = 1.0 / (1.0 + fl / m1)
+    # d ln(i0_eff)/du and dE/du per column
+    dlnh = (1.0 - s8, 1.0 - s4, 0.0, 0.0, 0.0, 0.0)
+    dlnl = (0.0, 1.0 - s4, 1.0 - s2, 1.0 - s1, 0.0, 0.0)
+    deh = (c, -2.0 * c, 0.0, 0.0, 0.0, 0.0)
+    delv = (0.0, c, -c, -2.0 * c, 0.0, 0.0)
+    ks = P[P_KSCH] if current < 0.0 else P[P_KSDIS]
+    fs_ = P[P_FS]
+    phi = fs_ * y[5] / ms
+    dphi = fs_ / ms
+    if phi >= 1.0:
+        phi = 1.0
+        dphi = 0.0
+    elif phi <= 0.0:
+        phi = 0.0
+        dphi = 0.0 if fs_ * y[5] < 0.0 else dphi
+    shuttle = ks * m8
+    k_r = ms / (NE * F)
+    r_h = k_r * i_h
+    r_l = k_r * i_l
+    vrho = P[P_V] * P[P_RHO]
+    pr = P[P_KP] * (m1 - P[P_SSTAR]) / vrho
+    f1 = (N8 * r_h + (1.0 - phi) * shuttle - N4 * r_l) / m4
+    f2 = N2 * r_l / m2
+    e_sh = shuttle * (0.5 + 1.5 * phi) / ms
+    eff = 1.0 if current >= 0.0 else P[P_LIEFF]
+    for j in range(N_DYN):
+        r1 = i_h * dlnh[j] + i_l * dlnl[j] + g_h * deh[j] + g_l * delv[j]
+        d_i = r1 * c_v / den
+        d_vc = -c_i * r1 / den
+        d_ih = i_h * dlnh[j] - g_h * (d_vc - deh[j])
+        d_il = d_i - d_ih
+        d_rh = k_r * d_ih
+        d_rl = k_r * d_il
+        d_vcell = d_vc - (rs + deta) * d_i
+        d8 = 1.0 if j == 0 else 0.0
+        d4 = 1.0 if j == 1 else 0.0
+        d2 = 1.0 if j == 2 else 0.0
+        d1 = 1.0 if j == 3 else 0.0
+        dp = 1.0 if j == 4 else 0.0
+        dss = 1.0 if j == 5 else 0.0
+        J[0, j] = -N8 * d_rh / m8 + N8 * r_h / m8 * d8
+        J[1, j] = (N8 * d_rh - N4 * d_rl + (1.0 - phi) * shuttle * d8 - shuttle * dphi * dss) / m4 - f1 * d4
+        J[2, j] = N2 * d_rl / m2 - f2 * d2
+        J[3, j] = (
+            2.0 * N1 * d_rl / m1
+            - 2.0 * N1 * r_l / m1 * d1
+            - P[P_KP] * mp / vrho * P[P_SSTAR] / m1 * d1
+            - pr * mp / m1 * dp
+        )
+        J[4, j] = P[P_KP] * m1 / vrho * d1
+        J[5, j] = shuttle * d8
+        J[6, j] = phi * shuttle * d8 + shuttle * dphi * dss
+        d_esh = e_sh * d8 + shuttle * 1.5 * dphi / ms * dss
+        J[7, j] = -eff * d_i / F - d_esh
+        J[8, j] = d_i
+        J[9, j] = d_i * v_cell + current * d_vcell
+        J[10, j] = d_esh

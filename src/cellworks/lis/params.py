@@ -79,6 +79,8 @@ class LiSParameters:
     # --- model validity limits: a voltage collapse beyond them means the reactant is exhausted
     voltage_floor_V: float = 1.0
     voltage_ceiling_V: float = 3.6
+    #: exchange currents vanish with a species below this fraction of the total sulfur (model.py)
+    species_floor_rel: float = 1e-12
 
     # ------------------------------------------------------------------------------------------
     @property
@@ -115,7 +117,7 @@ class LiSParameters:
             "k_p_per_s", "S_star_g", "k_s_charge_per_s", "k_s_discharge_per_s", "f_s_per_mol",
             "nominal_capacity_Ah", "resistance_ohmic_Ohm", "cathode_area_m2", "li_inventory_initial_mol",
             "anode_area_m2", "anode_i0_A_per_m2", "layer_thickness_m", "C_dl_cathode_F_per_m2",
-            "C_dl_anode_F_per_m2",
+            "C_dl_anode_F_per_m2", "species_floor_rel",
         )
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)

@@ -37,10 +37,10 @@ from cellworks.lis.model import (
     P_MS,
     P_VCEIL,
     P_VFLOOR,
+    control_current,
+    jacobian,
     outputs,
-    plateau_potentials,
     rhs,
-    solve_current,
 )
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
 
@@ -60,6 +60,8 @@ REASONS: dict[int, str] = {
 }
 EVENT_REASON = np.array([R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR])
 N_EV = 5
+#: event tolerances: V, relative current, relative capacity, mol Li, V
+G_TOL = np.array([1e-9, 1e-9, 1e-9, 1e-12, 1e-9])
 
 # step kinds
 K_REST, K_CHARGE, K_DISCHARGE, K_HOLD = 0, 1, 2, 3
@@ -75,8 +77,8 @@ NOUT = O_Y + NY
 NREC = 14
 
 # options vector layout
-OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS = range(8)
-NOPT = 8
+OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS, OPT_ATOL_MASS = range(9)
+NOPT = 9
 
 # --- Rodas4 (Hairer & Wanner), transformed form
 GAMMA = 0.25
@@ -93,7 +95,7 @@ C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 2.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
     n = a.shape[0]
     for k in range(n):
@@ -121,7 +123,7 @@ def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
     n = a.shape[0]
     for k in range(n):
@@ -142,12 +144,27 @@ def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
         b[i] = s / a[i, i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _wsolve(A: np.ndarray, piv: np.ndarray, J: np.ndarray, hg: float, b: np.ndarray) -> None:
+    """Solve (I/(hγ) − J)·k = b in place. Only the first N_DYN columns of J are non-zero, so the
+    dynamic block is solved by LU and the quadrature rows by substitution."""
+    _lusolve(A, piv, b)
+    for i in range(N_DYN, NY):
+        acc = b[i]
+        for j in range(N_DYN):
+            acc += J[i, j] * b[j]
+        b[i] = hg * acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def rodas_step(
     y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
     ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
 ) -> bool:
-    """One Rodas4 step of size h from y into ynew; the error estimate is left in ws[6]."""
+    """One Rodas4 step of size h from y into ynew; the error estimate is left in ws[6].
+
+    ``W`` is an (NY, N_DYN) work array for the Jacobian followed by the (N_DYN, N_DYN) LU block.
+    """
     f0 = ws[0]
     k1 = ws[1]
     k2 = ws[2]
@@ -161,28 +178,22 @@ def rodas_step(
     if not math.isfinite(cur):
         return False
     guess = cur
-    inv_hg = 1.0 / (h * GAMMA)
-    for i in range(NY):
-        for j in range(NY):
-            W[i, j] = 0.0
-        W[i, i] = inv_hg
-    for j in range(N_DYN):
-        for i in range(NY):
-            u[i] = y[i]
-        d = 1e-7 * max(1.0, abs(y[j]))
-        u[j] = y[j] + d
-        c2 = rhs(u, mode, value, guess, P, fu)
-        if not math.isfinite(c2):
-            return False
-        for i in range(NY):
-            W[i, j] -= (fu[i] - f0[i]) / d
-    if not _lu(W, piv):
+    J = W[:NY]
+    A = W[NY:]
+    jacobian(y, mode, value, cur, P, J)
+    hg = h * GAMMA
+    inv_hg = 1.0 / hg
+    for i in range(N_DYN):
+        for j in range(N_DYN):
+            A[i, j] = -J[i, j]
+        A[i, i] += inv_hg
+    if not _lu(A, piv):
         return False
     inv_h = 1.0 / h
     # stage 1
     for i in range(NY):
         k1[i] = f0[i]
-    _lusolve(W, piv, k1)
+    _wsolve(A, piv, J, hg, k1)
     # stage 2
     for i in range(NY):
         u[i] = y[i] + A21 * k1[i]
@@ -190,7 +201,7 @@ def rodas_step(
         return False
     for i in range(NY):
         k2[i] = fu[i] + C21 * inv_h * k1[i]
-    _lusolve(W, piv, k2)
+    _wsolve(A, piv, J, hg, k2)
     # stage 3
     for i in range(NY):
         u[i] = y[i] + A31 * k1[i] + A32 * k2[i]
@@ -198,7 +209,7 @@ def rodas_step(
         return False
     for i in range(NY):
         k3[i] = fu[i] + inv_h * (C31 * k1[i] + C32 * k2[i])
-    _lusolve(W, piv, k3)
+    _wsolve(A, piv, J, hg, k3)
     # stage 4
     for i in range(NY):
         u[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
@@ -206,7 +217,7 @@ def rodas_step(
         return False
     for i in range(NY):
         k4[i] = fu[i] + inv_h * (C41 * k1[i] + C42 * k2[i] + C43 * k3[i])
-    _lusolve(W, piv, k4)
+    _wsolve(A, piv, J, hg, k4)
     # stage 5
     for i in range(NY):
         u[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
@@ -214,7 +225,7 @@ def rodas_step(
         return False
     for i in range(NY):
         k5[i] = fu[i] + inv_h * (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i])
-    _lusolve(W, piv, k5)
+    _wsolve(A, piv, J, hg, k5)
     # stage 6 (stiffly accurate)
     for i in range(NY):
         u[i] += k5[i]
@@ -222,7 +233,7 @@ def rodas_step(
         return False
     for i in range(NY):
         k6[i] = fu[i] + inv_h * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i])
-    _lusolve(W, piv, k6)
+    _wsolve(A, piv, J, hg, k6)
     for i in range(NY):
         ynew[i] = u[i] + k6[i]
         if not math.isfinite(ynew[i]):
@@ -230,7 +241,7 @@ def rodas_step(
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _electrons(y: np.ndarray) -> float:
     z = 0.0
     for i in range(5):
@@ -238,7 +249,7 @@ def _electrons(y: np.ndarray) -> float:
     return z
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _species_mass(y: np.ndarray) -> float:
     m = 0.0
     for i in range(5):
@@ -246,7 +257,7 @@ def _species_mass(y: np.ndarray) -> float:
     return m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def project(y: np.ndarray, m_target: float, z_target: float) -> float:
     """Shift the log-masses by λ₁ + λ₂·w_i so that Σ S_i = m_target and Σ w_i S_i = z_target.
 
@@ -284,7 +295,7 @@ def project(y: np.ndarray, m_target: float, z_target: float) -> float:
     return max(abs(l1), abs(l2))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _events(
     y: np.ndarray, cur: float, v: float, vcut: float, vdir: float, icut: float, qcut: float,
     mode: int, li_active: bool, sdir: float, P: np.ndarray, g: np.ndarray,
@@ -301,7 +312,7 @@ def _events(
         g[4] = min(v - P[P_VFLOOR], P[P_VCEIL] - v)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _record(out: np.ndarray, n: int, t: float, step: int, cur: float, y: np.ndarray, P: np.ndarray) -> np.ndarray:
     if n >= out.shape[0]:
         bigger = np.empty((2 * out.shape[0] + 16, NOUT))
@@ -321,7 +332,7 @@ def _record(out: np.ndarray, n: int, t: float, step: int, cur: float, y: np.ndar
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
     """Fraction of a charge current consumed by the shuttle (electrons)."""
     if cur >= 0.0:
@@ -333,7 +344,7 @@ def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
     return e_sh * F / abs(cur)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def run_steps(
     P: np.ndarray, y: np.ndarray, t: float, m_total: float,
     kinds: np.ndarray, modes: np.ndarray, values: np.ndarray, durations: np.ndarray,
@@ -347,8 +358,8 @@ def run_steps(
     Rows are appended to ``out`` (grown as needed), one record per step into ``recs[s]``.
     """
     ws = np.empty((9, NY))
-    W = np.empty((NY, NY))
-    piv = np.empty(NY, dtype=np.int64)
+    W = np.empty((NY + N_DYN, N_DYN))
+    piv = np.empty(N_DYN, dtype=np.int64)
     ynew = np.empty(NY)
     ytry = np.empty(NY)
     g_old = np.empty(N_EV)
@@ -365,10 +376,8 @@ def run_steps(
         y[8] = 0.0
         y[9] = 0.0
         t_start = t
-        t_end = t + durations[s]
-        e_h, e_l = plateau_potentials(y, P)
         guess = value if mode == MODE_CURRENT else current_guess
-        cur = solve_current(mode, value, e_h, e_l, guess, P)
+        cur = control_current(y, mode, value, guess, P)
         recs[s, RC_T0] = t
         recs[s, RC_NACC] = 0
         recs[s, RC_NREJ] = 0
@@ -414,7 +423,17 @@ def run_steps(
         esh0 = y[10]
         lost0 = y[6]
         ms = P[P_MS]
+        # first step: change no log-mass by more than 0.01 (the transients after a control change
+        # can be sub-femtosecond when a species is nearly exhausted), never more than opts[OPT_H0]
+        fmax = 0.0
+        for i in range(5):
+            if abs(ws[0][i]) > fmax:
+                fmax = abs(ws[0][i])
         h = opts[OPT_H0]
+        if fmax * h > 0.01:
+            h = 0.01 / fmax
+        tau = 0.0  # step-local time: resolves sub-femtosecond transients late in a long run
+        dur = durations[s]
         n_acc = 0
         n_rej = 0
         ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
@@ -425,15 +444,20 @@ def run_steps(
             by_time = False
             if h > h_max:
                 h = h_max
-            if t + h >= t_end:
-                h = t_end - t
+            if tau + h >= dur:
+                h = dur - tau
                 by_time = True
             ok = rodas_step(y, h, mode, value, cur, P, ynew, ws, W, piv)
             err = math.inf
             if ok:
                 acc = 0.0
                 for i in range(NY):
-                    sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
+                    if i < 5:
+                        # log-masses: relative accuracy rtol, absolute mass accuracy atol_mass (a
+                        # species far below atol_mass may move by at most ~0.1 in its log per step)
+                        sc = atol[i] + min(opts[OPT_ATOL_MASS] * math.exp(-max(y[i], ynew[i])), 0.1)
+                    else:
+                        sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
                     e = ws[6][i] / sc
                     acc += e * e
                 err = math.sqrt(acc / NY)
@@ -448,15 +472,14 @@ def run_steps(
                     h *= max(0.2, 0.9 * err ** -0.25)
                 else:
                     h *= 0.25
-                if h < 1e-12 * max(1.0, abs(t)):
+                if h < 1e-300 or h < 1e-14 * tau:
                     reason = R_FAIL
                 continue
-            e_h, e_l = plateau_potentials(ynew, P)
-            cur_new = solve_current(mode, value, e_h, e_l, cur, P)
+            cur_new = control_current(ynew, mode, value, cur, P)
             if not math.isfinite(cur_new):
                 n_rej += 1
                 h *= 0.25
-                if h < 1e-12 * max(1.0, abs(t)):
+                if h < 1e-300 or h < 1e-14 * tau:
                     reason = R_INFEASIBLE
                 continue
             v_new = outputs(ynew, cur_new, P)[0]
@@ -475,8 +498,13 @@ def run_steps(
                     a_t, a_g = 0.0, g_old[k]
                     b_t, b_g = 1.0, g_new[k]
                     side = 0
-                    for _ in range(60):
-                        if (b_t - a_t) * h <= 1e-7 * max(1.0, h * 1e-6) or (b_t - a_t) < 1e-12:
+                    gtol = G_TOL[k]
+                    if k == 1:
+                        gtol *= max(abs(icuts[s]), 1e-12)
+                    elif k == 2:
+                        gtol *= max(abs(qcuts[s]), 1e-12)
+                    for _ in range(80):
+                        if (b_t - a_t) < 1e-14 or b_g >= -gtol:
                             break
                         th = b_t - b_g * (b_t - a_t) / (b_g - a_g) if b_g != a_g else 0.5 * (a_t + b_t)
                         if not (a_t < th < b_t):
@@ -488,8 +516,7 @@ def run_steps(
                         m_t = m_total - ytry[6]
                         z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
                         project(ytry, m_t, z_t)
-                        e_h, e_l = plateau_potentials(ytry, P)
-                        c_try = solve_current(mode, value, e_h, e_l, cur, P)
+                        c_try = control_current(ytry, mode, value, cur, P)
                         if not math.isfinite(c_try):
                             a_t = th
                             continue
@@ -506,9 +533,6 @@ def run_steps(
                             if side == 1:
                                 b_g *= 0.5
                             side = 1
-                        if abs(gt) < 1e-13:
-                            b_t = th if gt <= 0.0 else b_t
-                            break
                     if b_t < best_theta:
                         best_theta = b_t
                         best_k = k
@@ -518,8 +542,7 @@ def run_steps(
                         m_t = m_total - ynew[6]
                         z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
                         lam = project(ynew, m_t, z_t)
-                        e_h, e_l = plateau_potentials(ynew, P)
-                        cur_new = solve_current(mode, value, e_h, e_l, cur, P)
+                        cur_new = control_current(ynew, mode, value, cur, P)
                         v_new = outputs(ynew, cur_new, P)[0]
                         h = best_theta * h
                     else:
@@ -528,7 +551,8 @@ def run_steps(
                 by_time = False
             if lam > proj_max and math.isfinite(lam):
                 proj_max = lam
-            t = t + h
+            tau = tau + h
+            t = t_start + tau
             for i in range(NY):
                 y[i] = ynew[i]
             cur = cur_new

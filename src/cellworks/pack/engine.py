@@ -52,7 +52,7 @@ REASONS = ("paused", "duration", "voltage", "current", "capacity", "cell cut-off
            "power unreachable")
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _ocv(grid: np.ndarray, z: float) -> float:
     n = grid.shape[0] - 1
     x = z * n
@@ -65,7 +65,7 @@ def _ocv(grid: np.ndarray, z: float) -> float:
     return grid[k] + f * (grid[k + 1] - grid[k])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def run_step(
     z, iR, h, sg, T, bleed, clock, aux,  # state
     q_As, r0, rR, tau, eta, gl, il, tamb, cs, grid,  # cells
@@ -129,11 +129,21 @@ def run_step(
     Ic = np.empty(S)
     Ib = np.empty(S)
     V = np.empty(S)
-    e = np.empty(N)
-    fr = np.empty(N)
+    ecell = np.empty((S, N))
+    fcell = np.empty((S, N))
+    acache = np.empty((S, N, max(nrc, 1)))
+    inv_r0 = np.empty((S, N))
+    inv_q = np.empty((S, N))
     for p in range(P):
         run = 0.0
         reason = R_PAUSED
+        fresh = False
+        tmax = 0.0
+        dt_cached = -1.0
+        for s in range(S):
+            for k in range(N):
+                inv_r0[s, k] = 1.0 / r0[p, s, k]
+                inv_q[s, k] = 1.0 / q_As[p, s, k]
         while True:
             el = out[p, O_ELAPSED]
             if el >= duration - 1e-9:
@@ -142,41 +152,46 @@ def run_step(
             if run >= maxrun - 1e-9:
                 reason = R_PAUSED
                 break
-            # ---- group sources
-            tmax = -1e300
+            # ---- group sources (cell part only after the state moved)
+            if not fresh:
+                tmax = -1e300
+                for s in range(S):
+                    es = 0.0
+                    gs = 0.0
+                    gls = 0.0
+                    ils = 0.0
+                    for k in range(N):
+                        f = 1.0
+                        if ear > 0.0:
+                            f = math.exp(ear * (1.0 / (T[p, s, k] + 273.15) - 1.0 / trefk))
+                        ek = _ocv(grid, z[p, s, k]) + M0 * sg[p, s, k] + Mh * h[p, s, k]
+                        for j in range(nrc):
+                            ek -= rR[p, s, k, j] * f * iR[p, s, k, j]
+                        ecell[s, k] = ek
+                        fcell[s, k] = f
+                        g = inv_r0[s, k] / f
+                        es += ek * g
+                        gs += g
+                        gls += gl[p, s, k]
+                        ils += il[p, s, k]
+                        if T[p, s, k] > tmax:
+                            tmax = T[p, s, k]
+                    E[s] = es
+                    G[s] = gs
+                    Gl[s] = gls
+                    Il[s] = ils
+                fresh = True
             for s in range(S):
-                es = 0.0
-                gs = 0.0
-                gls = 0.0
-                ils = 0.0
-                for k in range(N):
-                    f = 1.0
-                    if ear > 0.0:
-                        f = math.exp(ear * (1.0 / (T[p, s, k] + 273.15) - 1.0 / trefk))
-                    ek = _ocv(grid, z[p, s, k]) + M0 * sg[p, s, k] + Mh * h[p, s, k]
-                    for j in range(nrc):
-                        ek -= rR[p, s, k, j] * f * iR[p, s, k, j]
-                    g = 1.0 / (r0[p, s, k] * f)
-                    es += ek * g
-                    gs += g
-                    gls += gl[p, s, k]
-                    ils += il[p, s, k]
-                    if T[p, s, k] > tmax:
-                        tmax = T[p, s, k]
-                E[s] = es
-                G[s] = gs
-                Gl[s] = gls
-                Il[s] = ils
                 Ib[s] = 0.0
                 gbs = 0.0
                 if bleed[p, s] > 0.5:
-                    vest = (es - ils) / (gs + gls)
+                    vest = (E[s] - Il[s]) / (G[s] + Gl[s])
                     if vest * gb > ibmax:
                         Ib[s] = ibmax
                     else:
                         gbs = gb
-                Gt[s] = gs + gls + gbs
-                Ic[s] = ils + Ib[s]
+                Gt[s] = G[s] + Gl[s] + gbs
+                Ic[s] = Il[s] + Ib[s]
             # ---- sub-phase: pulse rest or over-voltage rest extension
             in_rest = mode == MODE_REST
             if aux[p, A_EXT_LEFT] > 0.0:
@@ -363,12 +378,24 @@ def run_step(
                 pulsed and aux[p, A_PULSE_REST] > 0.5
             ):
                 # long rest / storage: SOC moves only by leakage; cap the SOC change per step
+                # long rest / storage: SOC moves only by leakage (and, in parallel groups, by the
+                # circulating currents that equalise the cells: explicit steps stay below the
+                # time constant R0·Q/(dOCV/dz) of that exchange)
                 dt = dtrest
+                ng = grid.shape[0] - 1
                 for s in range(S):
-                    ig = (V[s] * Gl[s] + Il[s]) / N
                     for k in range(N):
-                        if ig > 0.0:
-                            dt = min(dt, dzmax * q_As[p, s, k] / ig)
+                        ek = ecell[s, k]
+                        f = fcell[s, k]
+                        r0k = r0[p, s, k] * f
+                        ik = abs(ek - V[s]) / r0k
+                        q = q_As[p, s, k]
+                        if ik > 0.0:
+                            dt = min(dt, dzmax * q / ik)
+                        if N > 1:
+                            jz = min(max(int(z[p, s, k] * ng), 0), ng - 1)
+                            slope = max((grid[jz + 1] - grid[jz]) * ng, 0.05)
+                            dt = min(dt, 0.5 * r0k * q / slope)
                 dt = max(dt, dt0)
             if pol_on and anybleed:
                 dt = min(dt, max(aux[p, A_NEXT_MEAS] - clock[p], dtmin))
@@ -447,26 +474,28 @@ def run_step(
             if tmax > out[p, O_TMAX]:
                 out[p, O_TMAX] = tmax
             # ---- advance every cell
+            if dt != dt_cached:
+                for s in range(S):
+                    for k in range(N):
+                        for j in range(nrc):
+                            acache[s, k, j] = math.exp(-dt / tau[p, s, k, j])
+                dt_cached = dt
             for s in range(S):
                 for k in range(N):
-                    f = 1.0
-                    if ear > 0.0:
-                        f = math.exp(ear * (1.0 / (T[p, s, k] + 273.15) - 1.0 / trefk))
-                    ek = _ocv(grid, z[p, s, k]) + M0 * sg[p, s, k] + Mh * h[p, s, k]
-                    for j in range(nrc):
-                        ek -= rR[p, s, k, j] * f * iR[p, s, k, j]
-                    e[k] = ek
-                    fr[k] = f
-                for k in range(N):
-                    r0k = r0[p, s, k] * fr[k]
-                    ik = (e[k] - V[s]) / r0k
+                    f = fcell[s, k]
+                    r0k = r0[p, s, k] * f
+                    ik = (ecell[s, k] - V[s]) * inv_r0[s, k] / f
                     q = q_As[p, s, k]
                     et = eta[p, s, k] if ik < 0.0 else 1.0
-                    z[p, s, k] -= et * ik * dt / q
-                    heat = ik * ik * r0k
+                    z[p, s, k] -= et * ik * dt * inv_q[s, k]
+                    if rth < 1e300:
+                        heat = ik * ik * r0k
+                        for j in range(nrc):
+                            heat += rR[p, s, k, j] * f * iR[p, s, k, j] * iR[p, s, k, j]
+                        tinf = tamb[p, s, k] + heat * rth
+                        T[p, s, k] = tinf + (T[p, s, k] - tinf) * math.exp(-dt / (rth * cth))
                     for j in range(nrc):
-                        a = math.exp(-dt / tau[p, s, k, j])
-                        heat += rR[p, s, k, j] * fr[k] * iR[p, s, k, j] * iR[p, s, k, j]
+                        a = acache[s, k, j]
                         iR[p, s, k, j] = a * iR[p, s, k, j] + (1.0 - a) * ik
                     if gam > 0.0 and ik != 0.0:
                         ah = math.exp(-abs(gam * et * ik * dt / q))
@@ -474,9 +503,7 @@ def run_step(
                         h[p, s, k] = ah * h[p, s, k] - (1.0 - ah) * sgn
                     if abs(ik) > 1e-6:
                         sg[p, s, k] = 1.0 if ik > 0.0 else -1.0
-                    if rth < 1e300:
-                        tinf = tamb[p, s, k] + heat * rth
-                        T[p, s, k] = tinf + (T[p, s, k] - tinf) * math.exp(-dt / (rth * cth))
+            fresh = False
             aux[p, A_PREV_V] = vextreme
             aux[p, A_PREV_DT] = dt
             clock[p] += dt

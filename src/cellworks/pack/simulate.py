@@ -70,6 +70,7 @@ class PackResult:
     cycle_discharge_Ah: np.ndarray
     cycle_charge_Wh: np.ndarray
     cycle_discharge_Wh: np.ndarray
+    cycle_bleed_Wh: np.ndarray  # energy burnt in the bleed resistors per cycle (P, cycles)
     bleed_energy_Wh: np.ndarray  # in the resistors (P,)
     bleed_fet_energy_Wh: np.ndarray
     bleed_charge_Ah: np.ndarray
@@ -305,7 +306,7 @@ def simulate(
     out = np.zeros((P, en.O_SIZE))
     compiled = bms_mod.is_compiled(ctrl)
     n_cycles = len(proto.cycles)
-    cyc_q = np.zeros((4, P, n_cycles))
+    cyc_q = np.zeros((5, P, n_cycles))
     tot = np.zeros((5, P))  # bleed J res, J fet, Ah, pmax res, pmax pack
     vmin_seen = np.full(P, np.inf)
     vmax_seen = np.full(P, -np.inf)
@@ -346,6 +347,7 @@ def simulate(
             cyc_q[1, :, ci] += out[:, en.O_QDIS]
             cyc_q[2, :, ci] += out[:, en.O_ECH]
             cyc_q[3, :, ci] += out[:, en.O_EDIS]
+            cyc_q[4, :, ci] += out[:, en.O_EBLEED_R] / 3600.0
             tot[0] += out[:, en.O_EBLEED_R]
             tot[1] += out[:, en.O_EBLEED_FET]
             tot[2] += out[:, en.O_QBLEED]
@@ -365,6 +367,7 @@ def simulate(
         cycle_discharge_Ah=cyc_q[1],
         cycle_charge_Wh=cyc_q[2],
         cycle_discharge_Wh=cyc_q[3],
+        cycle_bleed_Wh=cyc_q[4],
         bleed_energy_Wh=tot[0] / 3600.0,
         bleed_fet_energy_Wh=tot[1] / 3600.0,
         bleed_charge_Ah=tot[2],

@@ -82,7 +82,7 @@ def step_key(*keys: Any) -> npt.NDArray[np.int64]:
 
 
 def increments_from_counter(
-    values: Any, *, resets: Any = None, auto_reset: bool = True
+    values: Any, *, resets: Any = None, auto_reset: bool = True, first_is_offset: bool = False
 ) -> npt.NDArray[np.float64]:
     """Per-record increments of an instrument's cumulative counter.
 
@@ -90,7 +90,9 @@ def increments_from_counter(
     amount since the restart). With ``auto_reset`` a counter that *falls* is taken to have been
     restarted too (Arbin and Neware zero their capacity counters per cycle or per step) when it
     drops to at most half its previous value; a smaller drop is rounding noise of a counter stored
-    as float32 and stays a (negative, later clipped) increment.
+    as float32 and stays a (negative, later clipped) increment. With ``first_is_offset`` the first
+    record's value is history from before the file's first record (an excerpt, or a counter
+    carried over from an earlier test) and contributes nothing.
     """
     import numpy as np
 
@@ -106,6 +108,8 @@ def increments_from_counter(
     if auto_reset:
         mask[1:] |= (inc[1:] < 0) & (np.abs(v[1:]) <= 0.5 * np.abs(v[:-1]))
     inc[mask] = v[mask]
+    if first_is_offset:
+        inc[0] = 0.0
     return inc
 
 
@@ -174,7 +178,7 @@ def assemble(
     import pandas as pd
 
     from cellworks._io import sha256_file
-    from cellworks.timeseries import CyclingData, Metadata, normalize, step_capacities, validate
+    from cellworks.timeseries import REQUIRED, CyclingData, Metadata, step_capacities, validate
 
     t = np.asarray(test_time_s, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
@@ -232,7 +236,15 @@ def assemble(
         cols["timestamp"] = timestamp
     for name, arr in (extra_columns or {}).items():
         cols[name] = arr
-    df = normalize(pd.DataFrame(cols))
+    # the dtypes timeseries.normalize() gives, set here without its full-table copy (large files)
+    for name, kind in REQUIRED.items():
+        if kind == "f":
+            cols[name] = np.asarray(cols[name], dtype=np.float64)
+        elif kind == "i":
+            cols[name] = np.asarray(cols[name], dtype=np.int64)
+        else:
+            cols[name] = pd.array(np.asarray(cols[name], dtype=object), dtype="string")
+    df = pd.DataFrame(cols, copy=False)
     validate(df, source=str(path))
     meta = Metadata(
         source_file=str(Path(path).resolve()),
@@ -266,3 +278,53 @@ def monotonic_time(t: Any, starts: Any) -> npt.NDArray[np.float64]:
 
 def warn_once(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_data_line: int) -> Any:
+    """A text table whose last row has fewer values than the rows before it was cut short.
+
+    Raise :class:`FileFormatError` naming the line, or (``allow_truncated``) drop that row with
+    one warning. Other incomplete rows always raise.
+    """
+    import numpy as np
+
+    if len(df) == 0:
+        return df
+    na = df.isna().to_numpy()
+    full_cols = ~na[:-1].any(axis=0) if len(df) > 1 else np.ones(na.shape[1], dtype=bool)
+    last_bad = bool((na[-1] & full_cols).any())
+    if last_bad:
+        line = first_data_line + len(df) - 1
+        if allow_truncated:
+            warn_once(f"{Path(path).name}: line {line}: record cut off; incomplete last record dropped")
+            return df.iloc[:-1]
+        raise FileFormatError(
+            "record cut off (file truncated; allow_truncated=True drops an incomplete last record)",
+            file=path, record=f"line {line}",
+        )
+    return df
+
+
+def field_shape(field: str) -> str:
+    """Digits-insensitive shape of a text value that keeps its decimal count: ``'3.30571450'`` →
+    ``'d.f8'``, ``'03/31/2016 16:05:41'`` → ``'d/d/d d:d:d'``, ``'1.02E-003'`` → ``'d.f2E-d'``."""
+    import re
+
+    s = field.strip().lstrip("+-")
+    s = re.sub(r"(?<=[.,])\d+", lambda m: f"f{len(m.group())}", s)
+    return re.sub(r"\d+", "d", s)
+
+
+def cut_field(previous: list[str], last: list[str]) -> int | None:
+    """Index of the first field of the last text record that looks cut short, comparing it with
+    the record before (instruments print each column with a fixed number of decimals and fixed
+    date formats), or None. Only fields whose previous value holds digits are compared."""
+    if len(last) < len(previous):
+        return len(last)
+    for k, (a, b) in enumerate(zip(previous, last, strict=False)):
+        sa = field_shape(a)
+        if "d" not in sa or "f" not in sa and ":" not in sa and "/" not in sa:
+            continue  # integers and texts: no fixed shape to compare
+        if field_shape(b) != sa:
+            return k
+    return None

@@ -90,7 +90,7 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
     for need in ("Test_Time", "Current", "Voltage", "Step_Index", "Cycle_Index"):
         if need not in cols:
             raise FileFormatError(f"no '{need}' column (found: {', '.join(map(str, df.columns))})", file=path,
-                                  field=need)
+                                  record="header", field=need)
     for k, v in cols.items():
         bad = ~np.isfinite(v)
         if bad.any():
@@ -111,7 +111,9 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
     ):
         if canon in cols:
             extra[f"instrument_{canon.lower()}_{unit}"] = cols[canon]
-            inc[key] = increments_from_counter(cols[canon])
+            # Arbin counters run on from earlier steps or tests: the first record holds no new charge
+            inc[key] = increments_from_counter(cols[canon], first_is_offset=True)
+            meta_extra = {**meta_extra, f"{canon}_at_first_record": float(cols[canon][0])}
     have_q = "qc" in inc and "qd" in inc
     have_e = "ec" in inc and "ed" in inc
     return assemble(
@@ -128,8 +130,73 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
     )
 
 
-def read_res_tables(path: str | Path) -> dict[str, pd.DataFrame]:
-    """All user tables of an Arbin ``.res`` as DataFrames (pure Python, read-only)."""
+#: Jet column type → numpy dtype of fixed-length columns (Jet4 layout)
+_JET_FIXED = {2: "u1", 3: "<i2", 4: "<i4", 5: "<i8", 6: "<f4", 7: "<f8", 8: "<f8"}
+
+
+def fast_fixed_table(table: Any, version: int, page_size: int) -> pd.DataFrame | None:
+    """Vectorised decoding of a Jet4 table whose columns are all fixed-length numbers.
+
+    ``table`` is an ``access_parser`` table (used for its parsed table definition and the list of
+    its data pages only). Record offsets of every page are read with numpy; each column is then
+    gathered for all rows at once (``record start + 2 + column offset``), nulls from the record's
+    trailing null bitmap. Returns None (caller falls back to the row-by-row parser) for Jet3,
+    overflow records, or variable-length/boolean columns.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if version < 4 or not table.table.linked_pages:
+        return None
+    cols = table.columns
+    if any(not c.column_flags.fixed_length or c.type not in _JET_FIXED for c in cols.values()):
+        return None
+    pages = table.table.linked_pages
+    buf = np.frombuffer(b"".join(pages), dtype=np.uint8)
+    starts_l: list[Any] = []
+    ends_l: list[Any] = []
+    for k, page in enumerate(pages):
+        count = int.from_bytes(page[12:14], "little")
+        offs = np.frombuffer(page, dtype="<u2", count=count, offset=14).astype(np.int64)
+        if (offs & 0x4000).any():
+            return None  # overflow rows live on other pages: leave them to the full parser
+        pos = offs & 0x1FFF
+        end = np.empty_like(pos)
+        if count:
+            end[0] = page_size
+            end[1:] = pos[:-1]
+        keep = (offs & 0x8000) == 0
+        base = k * page_size
+        starts_l.append(base + pos[keep])
+        ends_l.append(base + end[keep])
+    starts = np.concatenate(starts_l) if starts_l else np.empty(0, dtype=np.int64)
+    ends = np.concatenate(ends_l) if ends_l else np.empty(0, dtype=np.int64)
+    n_null = (int(table.table_header.column_count) + 7) // 8
+    out: dict[str, Any] = {}
+    for c in sorted(cols.values(), key=lambda c: c.column_index):
+        dt = np.dtype(_JET_FIXED[c.type])
+        idx = (starts + 2 + int(c.fixed_offset))[:, None] + np.arange(dt.itemsize)
+        if len(idx) and int(idx.max()) >= len(buf):
+            return None
+        vals = buf[idx].copy().view(dt).ravel()
+        byte = ends - n_null + c.column_id // 8
+        present = (buf[byte] >> (c.column_id % 8)) & 1
+        if not present.all():
+            vals = vals.astype(float)
+            vals[present == 0] = np.nan
+        out[c.col_name_str] = vals
+    return pd.DataFrame(out)
+
+
+def read_res_tables(
+    path: str | Path, *, names: tuple[str, ...] | None = None, fast: bool = True
+) -> dict[str, pd.DataFrame]:
+    """User tables of an Arbin ``.res`` (all, or those in ``names``) as DataFrames.
+
+    Pure Python, read-only. Tables of fixed-length numbers (the data tables) are decoded with
+    :func:`fast_fixed_table`; others, or when ``fast`` is False, row by row by access-parser. Every
+    table's row count is checked against the count its definition declares.
+    """
     import logging
 
     import pandas as pd
@@ -152,17 +219,19 @@ def read_res_tables(path: str | Path) -> dict[str, pd.DataFrame]:
         raise FileFormatError(f"corrupt database ({type(exc).__name__}: {exc})", file=p) from None
     out: dict[str, pd.DataFrame] = {}
     for name in db.catalog:
-        if name.startswith("MSys"):
+        if name.startswith("MSys") or (names is not None and name not in names):
             continue
         try:
             table = db.get_table(name)
             if table is None:
                 continue
-            parsed = table.parse()
             declared = int(table.table_header.number_of_rows)
+            frame = fast_fixed_table(table, db.version, db.page_size) if fast else None
+            if frame is None or len(frame) != declared:
+                parsed = table.parse()
+                frame = pd.DataFrame({k: v for k, v in parsed.items() if isinstance(v, list)})
         except Exception as exc:
             raise FileFormatError(f"table '{name}' is corrupt ({type(exc).__name__}: {exc})", file=p) from None
-        frame = pd.DataFrame({k: v for k, v in parsed.items() if isinstance(v, list)})
         if len(frame) != declared:
             raise FileFormatError(
                 f"table '{name}' declares {declared} rows but {len(frame)} could be read (truncated or corrupt)",
@@ -174,7 +243,7 @@ def read_res_tables(path: str | Path) -> dict[str, pd.DataFrame]:
 
 def read_res(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
     p = Path(path)
-    tables = read_res_tables(p)
+    tables = read_res_tables(p, names=("Channel_Normal_Table", "Global_Table"))
     if "Channel_Normal_Table" not in tables:
         raise FileFormatError("no Channel_Normal_Table: not an Arbin result file", file=p)
     df = tables["Channel_Normal_Table"]
@@ -194,14 +263,33 @@ def read_res(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
     return data.with_meta(cell_name=cell) if cell else data
 
 
-def read_arbin_csv(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
+def read_arbin_csv(
+    path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
+    allow_truncated: bool = False,
+) -> CyclingData:
     import pandas as pd
+
+    from cellworks.cycling.readers._common import check_last_row, warn_once
 
     p = Path(path)
     try:
         df = pd.read_csv(p, encoding_errors="replace")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise FileFormatError(f"unreadable CSV ({exc})", file=p) from None
+    with open(p, "rb") as fh:
+        fh.seek(max(p.stat().st_size - 1, 0))
+        ends_with_newline = fh.read(1) in (b"\n", b"\r")
+    n_before = len(df)
+    df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2)
+    if not ends_with_newline and len(df) == n_before and len(df):
+        # MITS Pro ends every record with a line break: a last line without one was cut short
+        line = len(df) + 1
+        if not allow_truncated:
+            raise FileFormatError(
+                "last record has no line end (file truncated; allow_truncated=True drops an incomplete last record)",
+                file=p, record=f"line {line}")
+        warn_once(f"{p.name}: line {line}: record cut off; incomplete last record dropped")
+        df = df.iloc[:-1]
     return _table_to_data(df, p, "arbin-csv", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra={})
 
 

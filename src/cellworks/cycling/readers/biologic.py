@@ -28,7 +28,14 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks.cycling.readers._common import assemble, decode_text, read_bytes, run_starts, warn_once
+from cellworks.cycling.readers._common import (
+    assemble,
+    cut_field,
+    decode_text,
+    read_bytes,
+    run_starts,
+    warn_once,
+)
 from cellworks.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -192,7 +199,7 @@ def _record_layout(
     """Return [(name, dtype, byte offset in record)], record width, unknown IDs."""
     import numpy as np
 
-    items: list[tuple[str, str | None, int | None]] = []  # (name, dtype, width or None if unknown)
+    items: list[tuple[str, str, int]] = []  # (name, dtype, width); width -1 = unknown ID
     flags_placed = False
     unknown: list[int] = []
     for cid in ids:
@@ -205,8 +212,8 @@ def _record_layout(
             items.append((name, dt, np.dtype(dt).itemsize))
         else:
             unknown.append(cid)
-            items.append((f"unknown column {cid}", None, None))
-    known_width = sum(w for _, _, w in items if w is not None)
+            items.append((f"unknown column {cid}", "", -1))
+    known_width = sum(w for _, _, w in items if w >= 0)
     if n_points == 0:
         width = known_width
     elif data_header is not None:
@@ -231,29 +238,29 @@ def _record_layout(
             f"(corrupt data module)",
             file=path, record=f"byte {module_offset}",
         )
-    if unknown and width <= known_width:
+    if unknown and not (len(unknown) <= width - known_width <= 8 * len(unknown)):
+        # every EC-Lab column is 1 to 8 bytes wide
         raise FileFormatError(
-            f"record width {width} bytes leaves no room for unknown column IDs {unknown}",
+            f"record width {width} bytes leaves {width - known_width} bytes for unknown column IDs {unknown}: "
+            "not 1-8 bytes each (corrupt data module)",
             file=path, record=f"byte {module_offset}",
         )
     # place columns: known prefix from the record start, known suffix from the record end
     out: list[tuple[str, str, int]] = []
-    first_unknown = next((k for k, it in enumerate(items) if it[2] is None), len(items))
-    last_unknown = max((k for k, it in enumerate(items) if it[2] is None), default=-1)
+    first_unknown = next((k for k, it in enumerate(items) if it[2] < 0), len(items))
+    last_unknown = max((k for k, it in enumerate(items) if it[2] < 0), default=-1)
     off = 0
     for name, dt, w in items[:first_unknown]:
-        assert dt is not None and w is not None  # noqa: S101 - prefix holds known columns only
         out.append((name, dt, off))
         off += w
     if last_unknown >= 0:
         off = width
         suffix: list[tuple[str, str, int]] = []
         for name, dt, w in reversed(items[last_unknown + 1 :]):
-            assert dt is not None and w is not None  # noqa: S101
             off -= w
             suffix.append((name, dt, off))
         out.extend(reversed(suffix))
-        middle = [it[0] for it in items[first_unknown:last_unknown + 1] if it[2] is not None]
+        middle = [it[0] for it in items[first_unknown:last_unknown + 1] if it[2] >= 0]
         if middle:
             warn_once(f"BioLogic columns {middle} lie between unknown column IDs and were skipped")
     return out, width, unknown
@@ -339,7 +346,9 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
 _NUMBER_RE = re.compile(r"^[\s+-]*[0-9]")
 
 
-def read_mpt_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def read_mpt_columns(
+    path: str | Path, *, allow_truncated: bool = False
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Columns of an EC-Lab text export (``.mpt``) under its own names, plus header metadata.
 
     Handles the localised decimal comma and the trailing tab of EC-Lab exports.
@@ -377,10 +386,20 @@ def read_mpt_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
     body = [b for b in body if b.strip()]
     ncol = len(names)
     rows = [b.rstrip("\t").split("\t") for b in body]
+    if len(rows) > 1 and len(rows[-1]) == ncol:
+        j = cut_field(rows[-2], rows[-1])
+        if j is not None:
+            rows[-1] = rows[-1][:j]  # a value cut short: treat the record as incomplete
+    if rows and len(rows[-1]) != ncol and allow_truncated:
+        warn_once(f"{p.name}: last record has {len(rows[-1])} of {ncol} values; incomplete last record dropped")
+        rows = rows[:-1]
+        meta["dropped_incomplete_last_record"] = True
     for k, r in enumerate(rows):
         if len(r) != ncol:
-            raise FileFormatError(f"expected {ncol} tab-separated values, found {len(r)} (truncated?)",
-                                  file=p, record=f"line {n_header + 1 + k}")
+            raise FileFormatError(
+                f"expected {ncol} tab-separated values, found {len(r)} (record cut off; file truncated? "
+                "allow_truncated=True drops an incomplete last record)",
+                file=p, record=f"line {n_header + 1 + k}")
     raw = np.array(rows, dtype=object).reshape(len(rows), ncol) if rows else np.empty((0, ncol), dtype=object)
     cols: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
@@ -503,6 +522,16 @@ def _to_table(
     for src, (dst, f) in scaled.items():
         if src in cols:
             extra[dst] = np.asarray(cols[src], dtype=float) * f
+    # EC-Lab stores the active-material mass in mg and the electrode area in cm²; 0.001 is
+    # EC-Lab's placeholder for "not entered"
+    mass_mg = meta.get("settings_active_material_mass")
+    if active_mass_g is None and mass_mg is not None and np.isfinite(mass_mg) and mass_mg > 0.0011:
+        active_mass_g = float(mass_mg) / 1000.0
+        notes["active_mass_source"] = "EC-Lab settings (mass of active material, mg)"
+    area = meta.get("settings_electrode_area")
+    if area_cm2 is None and area is not None and np.isfinite(area) and area > 0.0011:
+        area_cm2 = float(area)
+        notes["area_source"] = "EC-Lab settings (electrode surface area, cm²)"
     charge_inc = None if inc is None else np.clip(inc, 0.0, None)
     discharge_inc = None if inc is None else np.clip(-inc, 0.0, None)
     temp = cols.get("Temperature/°C")
@@ -519,6 +548,7 @@ def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
     return _to_table(cols, meta, Path(path), "biologic-mpr", active_mass_g=active_mass_g, area_cm2=area_cm2)
 
 
-def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
-    cols, meta = read_mpt_columns(path)
+def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
+             allow_truncated: bool = False) -> CyclingData:
+    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated)
     return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from cellworks.cycling.readers._common import (
     assemble,
+    cut_field,
     decode_text,
     increments_from_counter,
     read_bytes,
@@ -69,8 +70,15 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_maccor(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
+def read_maccor(
+    path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
+    allow_truncated: bool = False,
+) -> CyclingData:
+    """Read a Maccor text export. A last record cut short raises :class:`FileFormatError` unless
+    ``allow_truncated`` (then it is dropped with a warning and noted in the metadata)."""
     import numpy as np
+
+    from cellworks.cycling.readers._common import warn_once
 
     p = Path(path)
     text = decode_text(read_bytes(p))
@@ -79,6 +87,8 @@ def read_maccor(path: str | Path, *, active_mass_g: float | None = None, area_cm
     if h is None:
         raise FileFormatError("no Maccor column header (a line starting with 'Rec' and holding 'Step')", file=p)
     names = [c.strip() for c in lines[h].split("\t")]
+    while names and not names[-1]:
+        names.pop()
     normed = [_norm(c) for c in names]
     role: dict[str, int] = {}
     for r, opts in _ROLE_NAMES.items():
@@ -91,14 +101,26 @@ def read_maccor(path: str | Path, *, active_mass_g: float | None = None, area_cm
             raise FileFormatError(f"Maccor export without a '{need}' column", file=p, record=f"line {h + 1}")
     rows: list[list[str]] = []
     line_no: list[int] = []
-    for k in range(h + 1, len(lines)):
-        ln = lines[k]
-        if not ln.strip():
-            continue
-        cells = ln.split("\t")
-        if len(cells) < len(names) - 1:
-            raise FileFormatError(f"expected {len(names)} tab-separated values, found {len(cells)} (truncated?)",
-                                  file=p, record=f"line {k + 1}")
+    dropped: dict[str, Any] = {}
+    data_lines = [k for k in range(h + 1, len(lines)) if lines[k].strip()]
+    for k in data_lines:
+        cells = lines[k].split("\t")
+        short = len(cells) < len(names)
+        if not short and k == data_lines[-1] and len(data_lines) > 1:
+            j = cut_field(lines[data_lines[-2]].split("\t"), cells)
+            if j is not None:
+                col = names[j] if j < len(names) else f"column {j + 1}"
+                short = True
+                msg = f"record cut off: value '{cells[j].strip()}' of '{col}' is shorter than the column's format"
+        elif short:
+            msg = f"record cut off: expected {len(names)} tab-separated values, found {len(cells)}"
+        if short:
+            if k == data_lines[-1] and allow_truncated:
+                warn_once(f"{p.name}: line {k + 1}: {msg}; incomplete last record dropped")
+                dropped = {"dropped_incomplete_last_record": f"line {k + 1}"}
+                continue
+            hint = " (file truncated; allow_truncated=True drops an incomplete last record)" if k == data_lines[-1] else ""
+            raise FileFormatError(msg + hint, file=p, record=f"line {k + 1}")
         rows.append(cells)
         line_no.append(k + 1)
     if not rows:
@@ -166,7 +188,7 @@ def read_maccor(path: str | Path, *, active_mass_g: float | None = None, area_cm
         path=p, instrument="Maccor", fmt="maccor-txt", test_time_s=t, voltage_V=column("voltage"),
         current_A=current, step_index=step, cycle_index=cyc, step_type=st, temperature_C=temp,
         extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2,
-        meta_extra={**notes, "header": header_meta}, **kw,
+        meta_extra={**notes, **dropped, "header": header_meta}, **kw,
     )
 
 

@@ -60,9 +60,50 @@ def _check_container(path: Path, fmt: str) -> None:
             raise FileFormatError(f"archive member '{bad}' is corrupt (CRC mismatch)", file=path)
     else:
         with open(path, "rb") as fh:
-            head = fh.read(6)
-        if head != NDA_MAGIC:
+            buf = fh.read()
+        if buf[:6] != NDA_MAGIC:
             raise FileFormatError("not a Neware .nda file (no 'NEWARE' header)", file=path, record="byte 0")
+        _check_nda_records(buf, path)
+
+
+def _check_nda_records(buf: bytes, path: Path) -> None:
+    """NewareNDA silently ignores a cut-off tail; check the record grid ourselves.
+
+    * version 29: fixed 86-byte records from the first record marker to the end of the file;
+    * version 130: fixed-size records from byte 1024 (88 bytes, or the BTS 9.1 size given by the
+      distance between the first two record markers), closed by an ``0x81`` end section.
+    """
+    import numpy as np
+
+    if len(buf) < 15:
+        raise FileFormatError("file ends inside the header", file=path, record=f"byte {len(buf)}")
+    version = buf[14]
+    if version == 29:
+        start = buf.find(b"\x00\x00\x00\x00\x55\x00")
+        if start < 0:
+            raise FileFormatError(f"no data record before the end of the file at byte {len(buf)} (truncated?)",
+                                  file=path, record=f"byte {len(buf)}")
+        body = len(buf) - (start + 4)
+        if body % 86:
+            cut = start + 4 + body - body % 86
+            raise FileFormatError(f"last 86-byte record is cut off after {body % 86} bytes (truncated)",
+                                  file=path, record=f"byte {cut}")
+    elif version == 130:
+        if len(buf) <= 1026:
+            raise FileFormatError("file ends before the first data record", file=path, record=f"byte {len(buf)}")
+        rec = 88
+        if buf[1024] == 0x55:
+            nxt = buf.find(buf[1024:1026], 1026)
+            if nxt < 0:
+                raise FileFormatError("fewer than two data records (truncated)", file=path, record="byte 1024")
+            rec = nxt - 1024
+        n = (len(buf) - 1024) // rec
+        first = np.frombuffer(buf, dtype=np.uint8, count=n * rec, offset=1024)[::rec]
+        if not (first == 0x81).any():
+            raise FileFormatError(
+                "no end-of-data section after the records (file truncated or still being written)",
+                file=path, record=f"byte {1024 + n * rec}",
+            )
 
 
 def read_neware(
@@ -70,17 +111,37 @@ def read_neware(
 ) -> CyclingData:
     import warnings
 
-    import numpy as np
-
     import NewareNDA
+    import numpy as np
 
     p = Path(path)
     fmt = "neware-ndax" if zipfile.is_zipfile(p) else "neware-nda"
     _check_container(p, fmt)
+    from cellworks.cycling.readers._nda_fast import decode_nda
+
+    decoder = "NewareNDA"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            df = NewareNDA.read(str(p))
+        df = None
+        if fmt == "neware-nda":
+            with open(p, "rb") as fh:
+                df = decode_nda(fh.read())
+            if df is not None:
+                decoder = "cellworks vectorised .nda decoder (NewareNDA layouts)"
+        if df is None:
+            from NewareNDA.NewareNDA import read_nda
+            from NewareNDA.NewareNDAx import read_ndax
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # called by format, not through NewareNDA.read, which dispatches on the extension
+                if fmt == "neware-nda":
+                    df = read_nda(str(p), True, "chg")
+                else:
+                    from cellworks.cycling.readers._nda_fast import software_cycle_number
+
+                    # NewareNDA's own "charge first" cycle numbering, vectorised (its loop is per row)
+                    df = read_ndax(str(p), False, "chg")
+                    df["Cycle"] = software_cycle_number(df["Status"].astype(str).to_numpy())
     except FileFormatError:
         raise
     except Exception as exc:  # NewareNDA raises struct/index/value errors on corrupt files
@@ -88,13 +149,6 @@ def read_neware(
     if len(df) == 0:
         raise FileFormatError("no data records decoded", file=p)
     index = df["Index"].to_numpy(dtype=np.int64)
-    if fmt == "neware-nda" and len(index) > 1:
-        size = p.stat().st_size
-        # a truncated .nda loses its tail records; NewareNDA stops silently, so check the
-        # instrument's own record numbers run without a gap
-        if np.any(np.diff(index) != 1) and not np.all(np.diff(index) >= 1):
-            raise FileFormatError("record numbers are not consecutive (corrupt or truncated file)", file=p,
-                                  record=f"byte {size}")
     step = df["Step"].to_numpy(dtype=np.int64)
     starts = run_starts(step)
     status = df["Status"].astype(str).to_numpy()
@@ -120,9 +174,19 @@ def read_neware(
     if "Timestamp" in df.columns:
         ts = df["Timestamp"]
         try:
-            timestamp = ts.dt.tz_convert("UTC") if ts.dt.tz is not None else ts.dt.tz_localize("UTC")
+            # only zone-aware clocks (BTS 9.1, .ndax): older .nda store local time of unknown zone
+            timestamp = ts.dt.tz_convert("UTC") if ts.dt.tz is not None else None
         except (AttributeError, TypeError):
             timestamp = None
+    notes: dict[str, str] = {}
+    if active_mass_g is None and fmt == "neware-nda":
+        try:
+            mass_mg = float(NewareNDA.read_metadata(str(p)).get("active_mass_mg", 0.0))
+        except Exception:  # metadata is optional: never fail a read on it
+            mass_mg = 0.0
+        if mass_mg > 0 and np.isfinite(mass_mg):
+            active_mass_g = mass_mg / 1000.0
+            notes["active_mass_source"] = "Neware .nda header (active mass, mg)"
     return assemble(
         path=p, instrument="Neware", fmt=fmt, test_time_s=t,
         voltage_V=df["Voltage"].to_numpy(dtype=float), current_A=df["Current(mA)"].to_numpy(dtype=float) / 1000.0,
@@ -134,6 +198,6 @@ def read_neware(
         step_type=st, temperature_C=temp,
         timestamp=None if timestamp is None else timestamp.reset_index(drop=True),
         extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2,
-        meta_extra={"decoder": f"NewareNDA {getattr(NewareNDA, '__version__', '')}".strip(),
-                    "capacities": "NewareNDA per-step counters"},
+        meta_extra={"decoder": decoder,
+                    "capacities": "NewareNDA per-step counters", **notes},
     )

@@ -1,0 +1,159 @@
+"""``cellworks eis``: fit equivalent circuits, check Lin-KK validity, simulate spectra."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Impedance spectra: circuit fitting (impedance.py grammar), Lin-KK validation, readers.",
+    no_args_is_help=True,
+)
+
+
+def _parse_floats(text: str, what: str) -> list[float]:
+    from cellworks.errors import ParameterError
+
+    out: list[float] = []
+    for i, tok in enumerate(t for t in text.replace(";", ",").split(",")):
+        tok = tok.strip()
+        try:
+            out.append(float(tok))
+        except ValueError:
+            raise ParameterError(f"{what}: value {i + 1} is not a number", token=tok) from None
+    return out
+
+
+def _parse_constants(text: str) -> dict[str, float]:
+    from cellworks.errors import ParameterError
+
+    out: dict[str, float] = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        if "=" not in item:
+            raise ParameterError("constants must look like 'R0=0.01,Wo1_1=200'", token=item)
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise ParameterError("constant value is not a number", field=k.strip(), token=v) from None
+    return out
+
+
+@app.command()
+def fit(
+    file: Annotated[Path, typer.Argument(help="Spectrum: .csv (f, Re, Im), BioLogic .mpt/.mpr, Gamry .DTA.")],
+    circuit: Annotated[str, typer.Option("--circuit", "-c", help="Circuit, e.g. 'R0-p(R1,C1)-p(R2-Wo1,C2)'.")],
+    initial: Annotated[str | None, typer.Option(help="Initial guess of the free parameters, 'v1,v2,...'.")] = None,
+    constants: Annotated[str | None, typer.Option(help="Fixed parameters, 'R0=0.01,Wo1_1=200'.")] = None,
+    weight: Annotated[str, typer.Option(help="none | modulus | proportional")] = "none",
+    drop_positive_imag: Annotated[bool, typer.Option("--drop-positive-imag", help="Drop points with Im Z > 0.")] = False,
+    starts: Annotated[int, typer.Option(help="Local fits of the multi-start search (1: only from the guess).")] = 24,
+    seed: Annotated[int, typer.Option(help="Seed of the multi-start perturbations.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write Nyquist + Bode figure with the fit (PNG).")] = None,
+) -> None:
+    """Fit an equivalent circuit to a spectrum (multi-start least squares, analytic Jacobian)."""
+    import math
+
+    from cellworks.clikit import emit_json
+    from cellworks.eis.fit import WEIGHTS, fit_circuit
+    from cellworks.eis.readers import drop_positive_imag as _drop
+    from cellworks.eis.readers import read_spectrum
+    from cellworks.errors import ParameterError
+
+    if weight not in WEIGHTS:
+        raise ParameterError(f"--weight must be one of {', '.join(WEIGHTS)}", token=weight)
+    if starts < 1:
+        raise ParameterError("--starts must be >= 1", token=str(starts))
+    spec = read_spectrum(file)
+    f, z = spec.freq_Hz, spec.Z_Ohm
+    if drop_positive_imag:
+        f, z = _drop(f, z)
+    guess = _parse_floats(initial, "--initial") if initial else None
+    consts = _parse_constants(constants) if constants else None
+    res = fit_circuit(f, z, circuit, guess, consts, weight=weight, n_starts=starts, seed=seed)
+    if plot is not None:
+        from cellworks.eis.plots import save_fit_figure
+
+        save_fit_figure(plot, f, z, res, title=f"{file.name}: {circuit}")
+    if as_json:
+        out = res.as_dict()
+        out["file"] = str(file)
+        out["n_points_dropped"] = int(len(spec) - f.size)
+        emit_json(out)
+        return
+    typer.echo(f"{file}: {circuit}  ({res.n_points} points, weight {weight}, {res.n_starts} starts)")
+    for n, v, s, u in zip(res.param_names, res.values, res.stderr, res.param_units):
+        rel = f"{100 * s / abs(v):.2g} %" if v and math.isfinite(s) else "n/a"
+        typer.echo(f"  {n:>10} = {v:.4e}  ± {s:.2e}  ({rel}) [{u}]")
+    typer.echo(f"  chi2 = {res.chi2:.4e}   rmse = {res.rmse_Ohm:.3e} Ohm")
+    if res.local_chi2 > res.chi2 * (1 + 1e-6):
+        typer.echo(
+            f"  note: the local fit from the initial guess ends at chi2 = {res.local_chi2:.4e}; the multi-start "
+            "search found the lower minimum above (use --starts 1 for the local fit only)."
+        )
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Spectrum file (.csv, .mpt, .mpr, .DTA).")],
+    c: Annotated[float, typer.Option(help="mu threshold of the Lin-KK element count (Schönleber 2014).")] = 0.85,
+    threshold: Annotated[float, typer.Option(help="Largest allowed relative residual for 'valid'.")] = 0.01,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write the residual plot (PNG).")] = None,
+) -> None:
+    """Lin-KK test: is the spectrum Kramers-Kronig consistent (linear, stable, causal)?"""
+    from cellworks.clikit import emit_json
+    from cellworks.eis.kk import lin_kk
+    from cellworks.eis.readers import read_spectrum
+
+    spec = read_spectrum(file)
+    res = lin_kk(spec.freq_Hz, spec.Z_Ohm, c=c, threshold=threshold)
+    if plot is not None:
+        from cellworks.eis.plots import save_kk_figure
+
+        save_kk_figure(plot, spec.freq_Hz, res, title=file.name)
+    if as_json:
+        out = res.as_dict()
+        out["file"] = str(file)
+        out["freq_Hz"] = spec.freq_Hz
+        emit_json(out)
+        return
+    verdict = "valid" if res.valid else "NOT valid"
+    typer.echo(
+        f"{file}: {verdict} (Lin-KK, M = {res.n_rc} RC elements, mu = {res.mu:.3f}, "
+        f"max |residual| = {100 * res.max_abs_residual:.2f} %, limit {100 * threshold:.2g} %)"
+    )
+
+
+@app.command()
+def simulate(
+    circuit: Annotated[str, typer.Option("--circuit", "-c", help="Circuit string.")],
+    params: Annotated[str, typer.Option(help="Every parameter value in circuit order, 'v1,v2,...'.")],
+    f_min: Annotated[float, typer.Option(help="Lowest frequency [Hz].")] = 0.01,
+    f_max: Annotated[float, typer.Option(help="Highest frequency [Hz].")] = 1e5,
+    per_decade: Annotated[int, typer.Option(help="Points per decade.")] = 10,
+    out: Annotated[Path | None, typer.Option(help="Write f, Re Z, Im Z as CSV here.")] = None,
+) -> None:
+    """Spectrum of a circuit from its parameters (CSV of f, Re Z, Im Z on stdout or --out)."""
+    import math
+
+    import numpy as np
+
+    from cellworks._io import atomic_write
+    from cellworks.eis.simulate import simulate as sim
+    from cellworks.errors import ParameterError
+
+    if not (0 < f_min < f_max) or per_decade < 1:
+        raise ParameterError("need 0 < --f-min < --f-max and --per-decade >= 1")
+    n = int(round(math.log10(f_max / f_min) * per_decade)) + 1
+    f = np.logspace(math.log10(f_max), math.log10(f_min), n)
+    z = sim(circuit, _parse_floats(params, "--params"), f)
+    text = "".join(f"{a:.8e},{b.real:.8e},{b.imag:.8e}\n" for a, b in zip(f, z))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        with atomic_write(out, "w") as fh:
+            fh.write(text)
