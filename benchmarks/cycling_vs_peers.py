@@ -213,7 +213,7 @@ def run(repeats: int) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=11)
     ap.add_argument("--galvani-worker", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.galvani_worker is not None:

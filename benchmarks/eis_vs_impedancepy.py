@@ -78,23 +78,23 @@ def main() -> int:
         sig = np.abs(z) if wbm else np.ones(z.size)
         circ = parse_circuit(CIRCUIT)
 
-        def chi2(p: np.ndarray) -> float:
-            return float(np.sum(np.abs((circ.impedance(p, f) - z) / sig) ** 2))
+        def chi2(p: np.ndarray, circ: object = circ, sig: np.ndarray = sig) -> float:
+            return float(np.sum(np.abs((circ.impedance(p, f) - z) / sig) ** 2))  # type: ignore[attr-defined]
 
         rel = np.abs(p_cw / p_imp - 1)
         cases[weight] = {
             "impedancepy_s": t_imp,
             "cellworks_s": t_cw,
             "speedup": t_imp / t_cw,
-            "impedancepy_params": dict(zip(names, p_imp.tolist())),
-            "cellworks_params": dict(zip(names, p_cw.tolist())),
+            "impedancepy_params": dict(zip(names, p_imp.tolist(), strict=True)),
+            "cellworks_params": dict(zip(names, p_cw.tolist(), strict=True)),
             "max_rel_diff": float(rel.max()),
             "max_rel_diff_param": names[int(np.argmax(rel))],
             "impedancepy_chi2": chi2(p_imp),
             "cellworks_chi2": chi2(p_cw),
             "cellworks_multistart_s": t_multi,
             "cellworks_multistart_chi2": multi.chi2,  # type: ignore[attr-defined]
-            "cellworks_multistart_params": dict(zip(names, multi.values)),  # type: ignore[attr-defined]
+            "cellworks_multistart_params": dict(zip(names, multi.values, strict=True)),  # type: ignore[attr-defined]
         }
     out["cases"] = cases
     if args.json:

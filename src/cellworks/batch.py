@@ -477,7 +477,8 @@ def _plan(items: list[_Item], out_dir: Path, manifest: _Manifest, code_version: 
             todo.append(item)
     # stray partitions without a result (e.g. a crash between mkdir and rename) are harmless;
     # temporary files of killed writers start with "." and are removed here
-    for tmp in (out_dir / RESULTS_DIR).glob(f"{PARTITION}=*/.*.tmp"):
+    stale_tmp = [*(out_dir / RESULTS_DIR).glob(f"{PARTITION}=*/.*.tmp"), *out_dir.glob(f".{MANIFEST}.*.tmp")]
+    for tmp in stale_tmp:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return todo
@@ -560,9 +561,11 @@ def start_local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         "processes": True,
         "dashboard_address": None,
         "silence_logs": 40,  # errors only: a killed worker is reported in the manifest instead
+        # the workers' dask config, kept by their nannies across worker restarts
+        "config": dask.config.merge(dask.config.config, {"distributed": {"worker": {"profile": {"enabled": False}}}}),
         **kwargs,
     }
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         return LocalCluster(**opts)
 
 

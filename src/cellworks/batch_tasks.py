@@ -24,37 +24,80 @@ if TYPE_CHECKING:
     from cellworks.timeseries import CyclingData
 
 
-def read_cycling_file(path: str | Path) -> CyclingData:
-    """A cycling table from a cellworks Parquet file or, when the cycling readers offer a
-    ``read(path)`` dispatcher, from any instrument file they recognise."""
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
+def read_cycling_file(path: str | Path, **reader_options: Any) -> CyclingData:
+    """A cycling table from any file ``cellworks.cycling.readers.read`` recognises (every
+    supported cycler format and cellworks Parquet); ``reader_options`` go to it (``format``,
+    ``column_map``, ``active_mass_g``, ``area_cm2``, ``allow_truncated``)."""
+    try:
+        from cellworks.cycling.readers import read
+    except ImportError:  # a tree without the cycling readers: cellworks Parquet only
         from cellworks.timeseries import read_parquet
 
+        if Path(path).suffix.lower() != ".parquet" or reader_options:
+            raise FileFormatError("no cycling reader for this file type", file=path) from None
         return read_parquet(path)
-    try:
-        from cellworks.cycling import readers
-    except ImportError:
-        readers = None  # type: ignore[assignment]
-    read = getattr(readers, "read", None)
-    if read is None:
-        raise FileFormatError("no cycling reader for this file type", file=path)
-    data: CyclingData = read(path)
+    data: CyclingData = read(path, **reader_options)
     return data
 
 
-def summarize_cycling_file(path: str | Path, pairing: str = "auto") -> pd.DataFrame:
-    """Per-cycle summary (``cellworks.cycling.cycles.summarize``) of one cycling file.
+def summarize_cycling_file(
+    path: str | Path,
+    pairing: str = "auto",
+    reference_cycle: int | None = None,
+    **reader_options: Any,
+) -> pd.DataFrame:
+    """Batch task of ``cellworks cycling summarize DIR...``: the per-cycle summary
+    (``cellworks.cycling.cycles.summarize``) of one cycler file.
 
-    Adds ``pairing`` (the pairing actually used, e.g. ``discharge-first``) as a column so the
-    dataset of many files is self-explanatory.
+    Adds ``pairing`` (the pairing actually used, e.g. ``discharge-first``) as a column so a
+    dataset of many files is self-explanatory. Bind options with ``functools.partial``
+    (they become part of the batch's code version).
     """
     from cellworks.cycling.cycles import summarize
 
-    summary = summarize(read_cycling_file(path), pairing=pairing)
+    summary = summarize(read_cycling_file(path, **reader_options), pairing=pairing, reference_cycle=reference_cycle)
     table = summary.table.copy()
     table["pairing"] = summary.pairing
     return table
+
+
+def lis_sweep_point(point: Mapping[str, Any]) -> pd.DataFrame:
+    """Batch task of ``cellworks lis sweep``: one point of a Li–S parameter sweep.
+
+    ``point`` holds ``preset`` (a ``cellworks.lis.params`` preset name), ``protocol`` (experiment
+    text) and any numeric parameter overrides (``{"k_s_per_s": 2e-4, ...}``); optional
+    ``rtol``. Runs ``cellworks.lis.simulation.simulate(..., table=False)`` and returns one row per
+    protocol step: ``step, cycle, kind, end_reason, capacity_Ah, energy_Wh, voltage_end_V,
+    duration_s`` plus the run's ``status`` and ``sulfur_mass_drift_rel`` (a conservation check).
+    """
+    import pandas as pd
+
+    from cellworks.errors import ParameterError
+    from cellworks.lis.params import get_preset, with_overrides
+    from cellworks.lis.simulation import simulate
+
+    spec = dict(point)
+    try:
+        preset, protocol = spec.pop("preset"), spec.pop("protocol")
+    except KeyError as exc:
+        raise ParameterError("a sweep point needs 'preset' and 'protocol'", field=str(exc.args[0])) from None
+    rtol = float(spec.pop("rtol", 1e-6))
+    params = with_overrides(get_preset(str(preset)), {k: v for k, v in spec.items()})
+    res = simulate(params, str(protocol), rtol=rtol, table=False)
+    return pd.DataFrame(
+        {
+            "step": [s.index for s in res.steps],
+            "cycle": [s.cycle for s in res.steps],
+            "kind": [s.kind for s in res.steps],
+            "end_reason": [s.end_reason for s in res.steps],
+            "capacity_Ah": [s.capacity_Ah for s in res.steps],
+            "energy_Wh": [s.energy_Wh for s in res.steps],
+            "voltage_end_V": [s.voltage_end_V for s in res.steps],
+            "duration_s": [s.end_s - s.start_s for s in res.steps],
+            "status": res.status,
+            "sulfur_mass_drift_rel": res.sulfur_mass_drift_rel,
+        }
+    )
 
 
 def synthetic_cycling(
@@ -157,6 +200,7 @@ def simulate_and_summarize(params: Mapping[str, Any]) -> pd.DataFrame:
 
 
 __all__ = [
+    "lis_sweep_point",
     "read_cycling_file",
     "simulate_and_summarize",
     "summarize_cycling_file",

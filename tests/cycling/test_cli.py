@@ -169,3 +169,28 @@ def test_cli_import_stays_light() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == ""
+
+
+def test_rate_and_plateaus_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    src = str(DATA / "arbin_example.res")
+    assert main(["cycling", "rate", src, "--active-mass-mg", "3.1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (group,) = out["groups"]  # one constant-current block: cycles 1-4
+    assert (group["first_cycle"], group["last_cycle"], group["n_cycles"]) == (1, 4, 4)
+    assert group["rate_label"].endswith("A/g")
+    assert main(["cycling", "plateaus", src, "--json"]) == 0
+    pl = json.loads(capsys.readouterr().out)
+    assert [c["cycle"] for c in pl["cycles"]] == [1, 2, 3, 4]
+    for c in pl["cycles"]:
+        assert c["upper_plateau_mAh"] + c["lower_plateau_mAh"] > 0.47  # the ~0.474 mAh discharges
+    assert main(["cycling", "plateaus", src, "--split-at", "banana"]) == 2
+    assert "split_at" in capsys.readouterr().err
+
+
+def test_summary_states_the_active_material(capsys: pytest.CaptureFixture[str]) -> None:
+    src = str(DATA / "test.ndax")
+    assert main(["cycling", "summarize", src, "--active-mass-mg", "1.5", "--active-material", "S", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["active_material"] == "S" and out["active_mass_g"] == pytest.approx(1.5e-3)
+    c = out["cycles"][0]
+    assert c["discharge_capacity_mAh_per_g"] == pytest.approx(c["discharge_capacity_mAh"] / 1.5e-3, rel=1e-12)

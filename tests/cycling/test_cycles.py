@@ -134,3 +134,16 @@ def test_cc_cv_charge_is_one_half_cycle() -> None:
     hcs = half_cycles(data2, pairing="discharge-first", cycles=[1], direction="charge")
     assert len(hcs) == 1
     assert np.all(np.diff(hcs[0].capacity_Ah) >= 0)
+
+
+def test_sulfur_utilisation_against_1675() -> None:
+    from cellworks.cycling.cycles import THEORETICAL_S_MAH_PER_G
+
+    # 2 e- per S: 2 F / M_S = 1672 mAh/g; documents 000/001 quote 1675 (0.2 % apart)
+    assert 2 * 96485.33 / 32.06 / 3.6 == pytest.approx(THEORETICAL_S_MAH_PER_G, rel=0.0025)
+    # 1.0 mAh from 0.95 mg S = 1052.6 mAh/g = 62.84 % of 1675 (document 000's first discharge is 1030 mAh/g)
+    data, _ = lis_cycles(1, capacity_Ah=1.0e-3, active_mass_g=0.95e-3)
+    s = summarize(data)
+    assert s.table["sulfur_utilisation_pct"].iloc[0] == pytest.approx(1.0 / 0.95e-3 / 1675 * 100, rel=1e-9)
+    other, _ = lis_cycles(1, active_mass_g=1e-3)
+    assert "sulfur_utilisation_pct" not in summarize(other.with_meta(active_material="LiCoO2")).table

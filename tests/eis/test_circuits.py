@@ -55,3 +55,17 @@ def test_bad_circuits_name_the_token(text, token):
 def test_wrong_number_of_parameters():
     with pytest.raises(ValueError, match="3 parameters"):
         simulate("R0-p(R1,C1)", [1.0, 2.0], F)
+
+
+def test_compiled_kernel_agrees_with_the_numpy_tree():
+    # two independent implementations of every element and of the series/parallel rules
+    c = parse_circuit("R0-p(R1,CPE1)-p(R2-Wo1,C2)-L1-p(Zarc1,Gs1,T1)-TLMQ1-La1-W1-p(G1,K1,Ws1)")
+    rng = np.random.default_rng(0)
+    p = np.exp(rng.uniform(-2, 2, c.n_params))
+    for name in ("CPE1_1", "La1_1", "Zarc1_2", "TLMQ1_2"):
+        p[c.index(name)] = 0.8
+    w = 2 * np.pi * np.logspace(-3, 5, 40)
+    z1, j1 = c.impedance_and_jacobian(p, w)
+    z2, j2 = c.impedance_and_jacobian_tree(p, w)
+    assert np.allclose(z1, z2, rtol=1e-12, atol=0)
+    assert np.allclose(j1, j2, rtol=1e-10, atol=1e-12 * np.max(np.abs(j2)))

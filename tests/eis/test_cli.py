@@ -1,9 +1,9 @@
 import json
 
 import pytest
-from conftest import CIRCUIT, DATA, DOC_UNWEIGHTED
 
 from cellworks.cli import main
+from conftest import CIRCUIT, DATA, DOC_UNWEIGHTED
 
 
 def _run(capsys, args):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from conftest import CIRCUIT, DOC_MODULUS, DOC_UNWEIGHTED, GUESS
 
 from cellworks.eis.circuits import parse_circuit
 from cellworks.eis.fit import CircuitModel, charge_transfer_resistance, fit_circuit
+from conftest import CIRCUIT, DOC_MODULUS, DOC_UNWEIGHTED, GUESS
 
 
 def _rel(a, b):
@@ -34,7 +34,7 @@ def test_modulus_weighted_local_fit_reproduces_documented_values(example_spectru
 def test_multistart_keeps_the_local_answer_and_finds_a_lower_minimum(example_spectrum):
     f, z = example_spectrum
     res = fit_circuit(f, z, CIRCUIT, GUESS, weight="modulus")
-    local = dict(zip(res.param_names, res.local_values))
+    local = dict(zip(res.param_names, res.local_values, strict=True))
     for name, doc in DOC_MODULUS.items():
         assert _rel(local[name], doc) < 0.01, name
     # the documented weighted fit is a local minimum: the search ends strictly lower

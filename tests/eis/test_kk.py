@@ -24,7 +24,7 @@ def test_kk_consistent_spectrum_passes():
 def test_drifting_spectrum_fails():
     # the cell drifts while it is measured (sweep from high to low frequency): R1 grows 30 %
     drift = np.linspace(1.0, 1.3, F.size)
-    z = np.array([simulate(CIRC, [PARAMS[0], PARAMS[1] * d, *PARAMS[2:]], [f])[0] for f, d in zip(F[::-1], drift)])
+    z = np.array([simulate(CIRC, [PARAMS[0], PARAMS[1] * d, *PARAMS[2:]], [f])[0] for f, d in zip(F[::-1], drift, strict=True)])
     z = z[::-1]
     res = lin_kk(F, z)
     assert not res.valid and res.max_abs_residual > res.threshold

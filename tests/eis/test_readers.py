@@ -2,10 +2,10 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import DATA
 
 from cellworks.eis.readers import drop_positive_imag, read_spectrum
 from cellworks.errors import FileFormatError
+from conftest import DATA
 
 
 def test_csv_fixture():

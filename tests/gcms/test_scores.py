@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cellworks.gcms.scores import match_factor, match_factor_float, reverse_match_factor, to_score, weighted_cosine
+from cellworks.gcms.scores import (
+    match_factor,
+    match_factor_float,
+    reverse_match_factor,
+    to_score,
+    weighted_cosine,
+)
 
 
 def test_pair_1_two_common_peaks() -> None:

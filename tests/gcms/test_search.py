@@ -27,7 +27,7 @@ def test_index_equals_brute_force_on_random_library() -> None:
     ip, mz, y = _random_library(600, 3)
     idx = SearchIndex(ip, mz, y)
     rng = np.random.default_rng(4)
-    for q in range(60):
+    for _ in range(60):
         r = int(rng.integers(0, 600))
         m = mz[ip[r]:ip[r + 1]]
         yy = y[ip[r]:ip[r + 1]] * rng.lognormal(0, 0.3, m.size)

@@ -81,3 +81,18 @@ def test_parallel_cells_share_current_by_resistance() -> None:
     dz = 0.5 - res.final_soc[0, 0]
     assert dz[0] / dz[1] == pytest.approx(2.0, rel=1e-9)
     assert (dz.sum() * 7200.0) == pytest.approx(3.0, rel=1e-9)
+
+
+def test_hysteresis_settles_to_minus_M_after_discharge() -> None:
+    # Plett: h → −1 under sustained discharge (i > 0); the rest voltage is then OCV(z) − M
+    # (M0 = 0, RC pairs relaxed after 2 h ≫ τ). Tolerance 1e-4 V: exp(−γ·ΔSOC) leftover of h.
+    cell = CellParams(hysteresis_M_V=0.020, hysteresis_gamma=200.0, rc_R_Ohm=(0.01,), rc_tau_s=(30.0,))
+    d = PackDesign(n_series=1, n_parallel=1, cell=cell)
+    a = uniform_arrays(d, 1, 0.8)
+    # the last record is taken at the start of the final 10 s rest, i.e. after 2 h of rest
+    res = simulate(d, a, "Discharge at 2 A for 30 minutes, Rest for 2 hours, Rest for 10 seconds",
+                   options=SimOptions(dt_s=1.0, record_every_s=60.0))
+    n = int(res.n_records[0])
+    z = res.final_soc[0, 0, 0]
+    v_rest = res.group_voltage_V[0, n - 1, 0]
+    assert v_rest == pytest.approx(float(cell.ocv(z)) - 0.020, abs=1e-4)

@@ -232,3 +232,23 @@ def test_reproducible_seed() -> None:
     a1 = draw(cfg.design, 3, cfg.variation, cfg.soc0)
     a2 = draw(cfg.design, 3, cfg.variation, cfg.soc0)
     assert np.array_equal(a1.capacity_Ah, a2.capacity_Ah) and np.array_equal(a1.r0_Ohm, a2.r0_Ohm)
+
+
+def test_measurement_error_leaves_real_spread() -> None:
+    # with ±10 mV reading errors the controller balances the *readings*: the true OCVs stay apart
+    # by up to ~2 × accuracy; a perfect meter gets them within the threshold plus the RC
+    # polarisation the bleed current leaves in the cells it just bled (~R1·I ≈ 1.5 mV at 90 mA)
+    d = PackDesign(n_series=6, n_parallel=1)
+    a = uniform_arrays(d, 1, 0.5)
+    a.soc0[0, :, 0] = np.linspace(0.45, 0.55, 6)
+    opts = SimOptions(dt_s=10.0, seed=4)
+    exact = bms.ThresholdBalancer(threshold_V=0.002, select=bms.Select.ABOVE_MIN, when=bms.When.ALWAYS)
+    noisy = bms.ThresholdBalancer(threshold_V=0.002, select=bms.Select.ABOVE_MIN, when=bms.When.ALWAYS,
+                                  accuracy_V=0.010)
+    r0 = simulate(d, a, "Rest for 12 hours", exact, opts)
+    r1 = simulate(d, a, "Rest for 12 hours", noisy, opts)
+    ocv = d.cell.ocv
+    v0 = np.ptp(ocv(r0.final_soc[0, :, 0]))
+    v1 = np.ptp(ocv(r1.final_soc[0, :, 0]))
+    assert v0 <= 0.002 + 0.0025
+    assert v1 > 0.008

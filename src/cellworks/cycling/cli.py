@@ -133,6 +133,9 @@ def summarize(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-cycle table as CSV.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write capacity and CE vs cycle as PNG.")] = None,
+    active_material: Annotated[
+        str | None, typer.Option("--active-material", help="What the mass is of (e.g. S): stated in the output.")
+    ] = None,
     fmt: FormatOpt = None,
     column_map: MapOpt = None,
     allow_truncated: TruncOpt = False,
@@ -147,6 +150,8 @@ def summarize(
         if out is not None:
             _not_input(out, file)
     data = _load(file, active_mass_mg, area_cm2, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
+    if active_material:
+        data = data.with_meta(active_material=active_material)
     s = _summarize(data, pairing=pairing, reference_cycle=reference_cycle)
     if plot is not None:
         from cellworks.cycling.plots import plot_capacity, save_png
@@ -165,6 +170,8 @@ def summarize(
     typer.echo(f"file: {file}")
     typer.echo(f"pairing: {s.pairing_reason}")
     typer.echo(f"{s.ce_definition}")
+    if s.active_mass_g is not None:
+        typer.echo(f"active mass: {s.active_mass_g * 1e3:g} mg{f' of {s.active_material}' if s.active_material else ''}")
     for note in s.notes:
         typer.echo(f"note: {note}")
     cols = [c for c in _SHOWN if c in s.table.columns]
@@ -223,3 +230,57 @@ def plot_cmd(
         fig = plots.plot_rate(_summarize(data, pairing=pairing))
     plots.save_png(fig, out)
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def rate(
+    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format) or cellworks Parquet.")],
+    active_mass_mg: MassOpt = None,
+    pairing: PairingOpt = "auto",
+    rel_tol: Annotated[float, typer.Option(help="Relative current difference that starts a new rate group.")] = 0.05,
+    merge: Annotated[bool, typer.Option("--merge", help="Merge non-adjacent blocks at the same rate.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the table as JSON on stdout.")] = False,
+    fmt: FormatOpt = None,
+    column_map: MapOpt = None,
+    allow_truncated: TruncOpt = False,
+) -> None:
+    """Rate table: cycles grouped by discharge current (A/g with a mass), mean capacity per rate."""
+    from cellworks.clikit import emit_json
+    from cellworks.cycling.cycles import summarize as _summarize
+    from cellworks.cycling.rate import rate_table
+
+    data = _load(file, active_mass_mg, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
+    s = _summarize(data, pairing=pairing)
+    rt = rate_table(s, rel_tol=rel_tol, contiguous=not merge)
+    if json_out:
+        emit_json({"source_file": str(file), "pairing": s.pairing_reason, "groups": rt.to_dict(orient="records")})
+        return
+    typer.echo(f"pairing: {s.pairing_reason}")
+    typer.echo(rt.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+@app.command()
+def plateaus(
+    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format) or cellworks Parquet.")],
+    active_mass_mg: MassOpt = None,
+    pairing: PairingOpt = "auto",
+    threshold_v: Annotated[
+        float | None, typer.Option("--threshold-V", help="Fallback split voltage (default: midpoint of the plateaus).")
+    ] = None,
+    split_at: Annotated[str, typer.Option(help="inflection (steepest fall into the dip) or minimum (the dip).")] = "inflection",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the table as JSON on stdout.")] = False,
+    fmt: FormatOpt = None,
+    column_map: MapOpt = None,
+    allow_truncated: TruncOpt = False,
+) -> None:
+    """Li-S upper/lower discharge-plateau capacities of every cycle and their ratio."""
+    from cellworks.clikit import emit_json
+    from cellworks.cycling.plateaus import PlateauParams, plateau_table
+
+    params = PlateauParams(threshold_V=threshold_v, split_at=split_at)
+    data = _load(file, active_mass_mg, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
+    pt = plateau_table(data, pairing=pairing, params=params)
+    if json_out:
+        emit_json({"source_file": str(file), "split_at": split_at, "cycles": pt.to_dict(orient="records")})
+        return
+    typer.echo(pt.to_string(index=False, float_format=lambda x: f"{x:.4g}"))

@@ -47,6 +47,12 @@ if TYPE_CHECKING:
 Pairing = Literal["discharge-first", "charge-first", "auto", "instrument"]
 PAIRINGS: tuple[str, ...] = ("discharge-first", "charge-first", "auto", "instrument")
 
+#: theoretical capacity of sulfur (16 e⁻ per S8, i.e. 2 e⁻ per S) as documents 000 and 001 quote it;
+#: 2·F/M_S = 2 × 96485.33 / 32.06 / 3.6 = 1672 mAh/g, the literature rounds to 1675. The sulfur
+#: utilisation of document 001 ("measured against 1675 mAh/g") uses the quoted value.
+THEORETICAL_S_MAH_PER_G = 1675.0
+SULFUR_NAMES = frozenset({"s", "s8", "sulfur", "sulphur"})
+
 #: in ``auto`` pairing, active steps passing less than this fraction of the largest step's charge
 #: (check pulses, probe steps) do not decide the direction
 AUTO_MIN_FRACTION = 0.01
@@ -215,6 +221,7 @@ class CycleSummary:
     cycle, first_step, last_step, start_time_s, end_time_s,
     charge_capacity_mAh, discharge_capacity_mAh, charge_energy_mWh, discharge_energy_mWh,
     [charge|discharge]_capacity_mAh_per_g (mass given), [charge|discharge]_capacity_mAh_per_cm2 (area given),
+    sulfur_utilisation_pct (mass of sulfur given: discharge capacity / 1675 mAh g⁻¹),
     coulombic_efficiency, energy_efficiency (fractions),
     mean_charge_voltage_V, mean_discharge_voltage_V (energy / capacity: the capacity-weighted mean),
     end_of_charge_voltage_V, end_of_discharge_voltage_V (last record of the last charge/discharge step),
@@ -233,6 +240,7 @@ class CycleSummary:
     area_cm2: float | None = None
     source_file: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    active_material: str | None = None  # which gram the per-gram columns are per (e.g. "S")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the choices and one record per cycle (NaN → None by emit_json)."""
@@ -244,6 +252,7 @@ class CycleSummary:
             "coulombic_efficiency_definition": self.ce_definition,
             "retention_reference_cycle": self.reference_cycle,
             "active_mass_g": self.active_mass_g,
+            "active_material": self.active_material,
             "area_cm2": self.area_cm2,
             "n_cycles": int(len(self.table)),
             "notes": list(self.notes),
@@ -337,6 +346,9 @@ def summarize(
     if mass is not None:
         cols["charge_capacity_mAh_per_g"] = q_ch * 1e3 / mass
         cols["discharge_capacity_mAh_per_g"] = q_dis * 1e3 / mass
+    material = data.meta.active_material
+    if mass is not None and material is not None and material.strip().lower() in SULFUR_NAMES:
+        cols["sulfur_utilisation_pct"] = q_dis * 1e3 / mass / THEORETICAL_S_MAH_PER_G * 100.0
     if area is not None:
         cols["charge_capacity_mAh_per_cm2"] = q_ch * 1e3 / area
         cols["discharge_capacity_mAh_per_cm2"] = q_dis * 1e3 / area
@@ -386,6 +398,7 @@ def summarize(
         area_cm2=area,
         source_file=source,
         notes=tuple(notes),
+        active_material=data.meta.active_material,
     )
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cellworks.errors import InputError
+from cellworks.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +52,10 @@ class PlateauParams:
     grid_points: int = 1000
     split_at: str = "inflection"  # "inflection" (steepest fall before the dip) or "minimum" (the dip)
     smoothing_fraction: float = 0.01
+    def __post_init__(self) -> None:
+        if self.split_at not in ("inflection", "minimum"):
+            raise ParameterError(f"split_at must be 'inflection' or 'minimum', got '{self.split_at}'", field="split_at")
+
     source: str = (
         "two-plateau Li–S discharge (2.3–2.4 V and ~2.1 V) and the dip between them: REFERENCE §1 "
         "(document 000) and Marinescu, Zhang, Offer, PCCP 18 (2016) 584"
@@ -89,8 +93,6 @@ def split_discharge(capacity_Ah: Any, voltage_V: Any, params: PlateauParams | No
     p = params or PlateauParams()
     q = np.asarray(capacity_Ah, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
-    if p.split_at not in ("inflection", "minimum"):
-        raise InputError(f"split_at must be 'inflection' or 'minimum', got '{p.split_at}'", field="split_at")
     if q.shape != v.shape or q.size < 10:
         raise InputError(f"a discharge curve needs ≥ 10 points of capacity and voltage, got {q.size}", field="capacity_Ah")
     good = np.isfinite(q) & np.isfinite(v)

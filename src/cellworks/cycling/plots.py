@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 KINDS: tuple[str, ...] = ("profiles", "capacity", "rate", "dqdv")
 
 
+def _of(material: str | None) -> str:
+    return f" ({material})" if material else ""
+
+
 def _mass(data: CyclingData, active_mass_g: float | None) -> float | None:
     return active_mass_g if active_mass_g is not None else data.meta.active_mass_g
 
@@ -68,7 +72,7 @@ def plot_profiles(
                 label=f"cycle {c}" if first else None,
             )
             first = False
-    ax.set_xlabel("capacity / mAh g⁻¹" if mass else "capacity / mAh")
+    ax.set_xlabel(f"capacity / mAh g⁻¹{_of(data.meta.active_material)}" if mass else "capacity / mAh")
     ax.set_ylabel("voltage / V")
     ax.set_title("Voltage profiles (discharge solid, charge dashed)")
     ax.legend(fontsize=8)
@@ -87,7 +91,7 @@ def plot_capacity(summary: CycleSummary) -> Any:
     ax.plot(t["cycle"], t[f"discharge_capacity_{unit}"], "o-", ms=3, color="#e76f51", label="discharge")
     ax.plot(t["cycle"], t[f"charge_capacity_{unit}"], "s-", ms=3, color="#2a9d8f", label="charge")
     ax.set_xlabel("cycle")
-    ax.set_ylabel("capacity / mAh g⁻¹" if per_g else "capacity / mAh")
+    ax.set_ylabel(f"capacity / mAh g⁻¹{_of(summary.active_material)}" if per_g else "capacity / mAh")
     ax.grid(alpha=0.3)
     ax2 = ax.twinx()
     ax2.plot(t["cycle"], 100 * t["coulombic_efficiency"], "^", ms=3, color="#264653", label="coulombic efficiency")
@@ -122,7 +126,7 @@ def plot_rate(summary: CycleSummary) -> Any:
             ax.annotate(row.rate_label, (float(np.mean(cyc[m])), float(np.max(q[m]))), textcoords="offset points",
                         xytext=(0, 6), ha="center", fontsize=8)
     ax.set_xlabel("cycle")
-    ax.set_ylabel("discharge capacity / mAh g⁻¹" if per_g else "discharge capacity / mAh")
+    ax.set_ylabel(f"discharge capacity / mAh g⁻¹{_of(summary.active_material)}" if per_g else "discharge capacity / mAh")
     ax.set_title("Rate test: discharge capacity by current")
     ax.grid(alpha=0.3)
     return fig

@@ -19,7 +19,7 @@ from numba import njit
 HALF_PI_J = 0.5j * math.pi
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _tanh(x: complex) -> complex:
     # overflow-free: tanh x = (1 - e^{-2x}) / (1 + e^{-2x}) for Re x >= 0, odd otherwise
     if x.real >= 0:
@@ -29,7 +29,7 @@ def _tanh(x: complex) -> complex:
     return -(1.0 - e) / (1.0 + e)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _csch(x: complex) -> complex:
     if x.real >= 0:
         e = cmath.exp(-x)
@@ -38,20 +38,20 @@ def _csch(x: complex) -> complex:
     return -2.0 * e / (1.0 - e * e)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _sech2(x: complex) -> complex:
     # 1/cosh² x = 4 e^{-2x} / (1 + e^{-2x})², no cancellation where tanh x ≈ ±1
     e = cmath.exp(-2.0 * x) if x.real >= 0 else cmath.exp(2.0 * x)
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _csch2(x: complex) -> complex:
     e = cmath.exp(-2.0 * x) if x.real >= 0 else cmath.exp(2.0 * x)
     return 4.0 * e / ((1.0 - e) * (1.0 - e))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _element(kind: int, p: Any, off: int, w: Any, z: Any, jac: Any) -> None:  # noqa: C901
     n = w.size
     for i in range(n):
@@ -179,7 +179,7 @@ def _element(kind: int, p: Any, off: int, w: Any, z: Any, jac: Any) -> None:  # 
             jac[off + 3, i] = dzb * jw / (2.0 * beta)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_program(prog: Any, n_params: int, depth: int, p: Any, w: Any) -> tuple[Any, Any]:
     """Execute the stack program; returns Z (n,) and dZ/dp (n_params, n)."""
     n = w.size
@@ -223,7 +223,7 @@ def run_program(prog: Any, n_params: int, depth: int, p: Any, w: Any) -> tuple[A
     return zs[0].copy(), js[0].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def residuals_jacobian(prog: Any, n_params: int, depth: int, x: Any, logmask: Any, free: Any, full0: Any, w: Any,
                        zr: Any, zi: Any, isr: Any, isi: Any) -> tuple[Any, Any]:
     """Weighted stacked residuals [Re; Im] (2n,) and their Jacobian (2n, k) w.r.t. the fit variables
@@ -251,3 +251,47 @@ def residuals_jacobian(prog: Any, n_params: int, depth: int, x: Any, logmask: An
             jj[i, j] = d.real * isr[i]
             jj[n + i, j] = d.imag * isi[i]
     return r, jj
+
+
+@njit(cache=True, error_model="numpy")
+def lm_explore(prog: Any, n_params: int, depth: int, x0: Any, lo: Any, hi: Any, logmask: Any, free: Any,
+               full0: Any, w: Any, zr: Any, zi: Any, isr: Any, isi: Any, max_iter: int,
+               rtol: float) -> tuple[Any, float]:
+    """A compact box-projected Levenberg-Marquardt run (exploration of one multi-start point).
+
+    Returns the end point and its cost Σr². Used only to find basins; every reported optimum is
+    polished afterwards with scipy's trust-region solver."""
+    k = x0.size
+    x = np.minimum(np.maximum(x0, lo), hi)
+    r, jac = residuals_jacobian(prog, n_params, depth, x, logmask, free, full0, w, zr, zi, isr, isi)
+    cost = np.sum(r * r)
+    if not np.isfinite(cost):
+        return x, np.inf
+    lam = -1.0
+    for _ in range(max_iter):
+        a = jac.T @ jac
+        g = jac.T @ r
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(g))):
+            return x, np.inf
+        if lam < 0:  # Levenberg damping (identity: the variables are dimensionless logarithms)
+            lam = 1e-3 * max(np.max(np.diag(a)), 1e-300)
+        improved = False
+        done = False
+        for _inner in range(20):
+            m = a.copy()
+            for j in range(k):
+                m[j, j] += lam
+            dx = np.linalg.solve(m, -g)
+            xn = np.minimum(np.maximum(x + dx, lo), hi)
+            rn, jn = residuals_jacobian(prog, n_params, depth, xn, logmask, free, full0, w, zr, zi, isr, isi)
+            cn = np.sum(rn * rn)
+            if np.isfinite(cn) and cn < cost:
+                done = cost - cn <= rtol * cost
+                x, r, jac, cost = xn, rn, jn, cn
+                lam = lam / 3.0
+                improved = True
+                break
+            lam *= 4.0
+        if not improved or done:
+            break
+    return x, cost

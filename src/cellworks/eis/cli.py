@@ -49,7 +49,7 @@ def fit(
     constants: Annotated[str | None, typer.Option(help="Fixed parameters, 'R0=0.01,Wo1_1=200'.")] = None,
     weight: Annotated[str, typer.Option(help="none | modulus | proportional")] = "none",
     drop_positive_imag: Annotated[bool, typer.Option("--drop-positive-imag", help="Drop points with Im Z > 0.")] = False,
-    starts: Annotated[int, typer.Option(help="Local fits of the multi-start search (1: only from the guess).")] = 24,
+    starts: Annotated[int, typer.Option(help="Local fits of the multi-start search (1: only from the guess).")] = 64,
     seed: Annotated[int, typer.Option(help="Seed of the multi-start perturbations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write Nyquist + Bode figure with the fit (PNG).")] = None,
@@ -85,7 +85,7 @@ def fit(
         emit_json(out)
         return
     typer.echo(f"{file}: {circuit}  ({res.n_points} points, weight {weight}, {res.n_starts} starts)")
-    for n, v, s, u in zip(res.param_names, res.values, res.stderr, res.param_units):
+    for n, v, s, u in zip(res.param_names, res.values, res.stderr, res.param_units, strict=True):
         rel = f"{100 * s / abs(v):.2g} %" if v and math.isfinite(s) else "n/a"
         typer.echo(f"  {n:>10} = {v:.4e}  ± {s:.2e}  ({rel}) [{u}]")
     typer.echo(f"  chi2 = {res.chi2:.4e}   rmse = {res.rmse_Ohm:.3e} Ohm")
@@ -151,7 +151,7 @@ def simulate(
     n = int(round(math.log10(f_max / f_min) * per_decade)) + 1
     f = np.logspace(math.log10(f_max), math.log10(f_min), n)
     z = sim(circuit, _parse_floats(params, "--params"), f)
-    text = "".join(f"{a:.8e},{b.real:.8e},{b.imag:.8e}\n" for a, b in zip(f, z))
+    text = "".join(f"{a:.8e},{b.real:.8e},{b.imag:.8e}\n" for a, b in zip(f, z, strict=True))
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -79,9 +79,9 @@ class FitResult:
         return {
             "circuit": self.circuit,
             "weight": self.weight,
-            "parameters": {n: v for n, v in zip(self.param_names, self.values)},
-            "stderr": {n: s for n, s in zip(self.param_names, self.stderr)},
-            "units": {n: u for n, u in zip(self.param_names, self.param_units)},
+            "parameters": {n: v for n, v in zip(self.param_names, self.values, strict=True)},
+            "stderr": {n: s for n, s in zip(self.param_names, self.stderr, strict=True)},
+            "units": {n: u for n, u in zip(self.param_names, self.param_units, strict=True)},
             "constants": dict(self.constants),
             "initial_guess": list(self.initial_guess),
             "correlation": [list(r) for r in self.correlation],
@@ -91,7 +91,7 @@ class FitResult:
             "n_starts": self.n_starts,
             "n_at_best": self.n_at_best,
             "from_initial_guess": {
-                "parameters": {n: v for n, v in zip(self.param_names, self.local_values)},
+                "parameters": {n: v for n, v in zip(self.param_names, self.local_values, strict=True)},
                 "chi2": self.local_chi2,
             },
             "success": self.success,
@@ -146,7 +146,7 @@ class _Problem:
         """Model impedance at the fit variables ``x``."""
         full = self.full0.copy()
         full[self.free] = self.to_p(x)
-        return self.circuit.impedance_and_jacobian(full, self.omega)[0]
+        return self.circuit.impedance_and_jacobian(full.tolist(), self.omega)[0]
 
     def residuals(self, x: Array) -> Array:
         return self._eval(x)[0]
@@ -304,11 +304,13 @@ def fit_circuit(
     constants: Mapping[str, float] | None = None,
     weight: str = "none",
     bounds: tuple[Sequence[float], Sequence[float]] | None = None,
-    n_starts: int = 32,
+    n_starts: int = 64,
     seed: int = 0,
     spread_decades: float = 1.5,
     polish_tol: float = 1e-10,
-    explore_nfev: int = 60,
+    explore_nfev: int = 100,
+    n_polish: int = 4,
+    explore_rtol: float = 1e-6,
 ) -> FitResult:
     """Fit ``circuit`` to the spectrum ``(freq_Hz, Z)``.
 
@@ -377,7 +379,7 @@ def fit_circuit(
                 if bounded:
                     kw["bounds"] = (lb, ub)
                 sol = least_squares(prob.residuals, x0, **kw)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError, FloatingPointError) as exc:
             return x0, math.inf, False, str(exc)
         cost = float(2.0 * sol.cost)
         if not np.isfinite(cost):
@@ -400,7 +402,7 @@ def fit_circuit(
             with np.errstate(all="ignore"):
                 sol = least_squares(prob.residuals, x0, jac=prob.jacobian, method="trf", bounds=(elb, eub),
                                     xtol=tol, ftol=tol, gtol=tol, max_nfev=max_nfev)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError, FloatingPointError) as exc:
             return x0, math.inf, False, str(exc)
         cost = float(2.0 * sol.cost)
         return sol.x, (cost if np.isfinite(cost) else math.inf), bool(sol.success), str(sol.message)
@@ -412,37 +414,52 @@ def fit_circuit(
     n_run = 1
     if n_starts > 1:
         # 2. quasi-random starts over the data-scaled search box, the data-derived guess, and
-        #    log-spaced perturbations (up to ``spread_decades``) of the best point so far
+        #    log-spaced perturbations (up to ``spread_decades``) of the best point so far, each run by a
+        #    compiled Levenberg-Marquardt (exploration only)
         from scipy.stats import qmc
 
-        sob = qmc.Sobol(d=free.size, scramble=True, seed=rng).random(max(n_starts, 2))
+        from cellworks.eis._kernel import lm_explore
+
+        sob = qmc.Sobol(d=free.size, scramble=True, seed=rng).random_base2(max(1, math.ceil(math.log2(n_starts))))
         llo, lhi = np.log(box_lo), np.log(box_hi)
         ln10 = math.log(10.0)
         x_data = prob.to_x(guess_full[free])
+        elo = np.where(np.isfinite(elb), elb, -1e300)
+        ehi = np.where(np.isfinite(eub), eub, 1e300)
         for k in range(1, n_starts):
             if k == 1:
                 x0 = x_data
-            elif k % 3 == 0 and math.isfinite(best_cost):
+            elif k % 4 == 0 and math.isfinite(best_cost):
                 step = rng.uniform(-spread_decades, spread_decades, size=free.size) * ln10
                 x0 = np.where(logmask, best_x + step, best_x * (1 + 0.3 * rng.standard_normal(free.size)))
             else:
                 u = sob[k]
                 x0 = np.where(logmask, llo + u * (lhi - llo), np.clip(p0, lower, upper))
-            x, cost, ok, msg = explore(x0, explore_nfev, 1e-6)
+            try:
+                x, cost = lm_explore(prob.prog, c.n_params, prob.depth, np.asarray(x0, dtype=float), elo, ehi,
+                                     logmask, prob.free64, full0, prob.omega, prob.zr, prob.zi, prob.isr, prob.isi,
+                                     explore_nfev, explore_rtol)
+            except (ZeroDivisionError, np.linalg.LinAlgError, ValueError):
+                continue
+            cost = float(cost)
             n_run += 1
             results.append((cost, x))
             if cost < best_cost:
-                best_x, best_cost, best_ok, best_msg = x, cost, ok, msg
-        # 3. polish the three lowest distinct end points
+                best_x, best_cost = x, cost
+        # 3. polish the three lowest distinct end points with scipy's trust-region solver
         polished: list[Array] = []
-        for cost, x in sorted(results, key=lambda t: t[0])[:6]:
-            if not math.isfinite(cost) or any(np.allclose(x, q, atol=1e-3) for q in polished):
-                continue
+        best_cost = first_cost
+        best_x = first_x
+        seen: list[float] = []
+        for cost, x in sorted(results, key=lambda t: t[0]):
+            if not math.isfinite(cost) or any(abs(cost - q) <= 1e-5 * q for q in seen):
+                continue  # the same minimum (or the same runaway valley) as one already polished
+            seen.append(cost)
             polished.append(x)
             xp, cp, okp, msgp = explore(x, 3000, polish_tol)
             if cp < best_cost:
                 best_x, best_cost, best_ok, best_msg = xp, cp, okp, msgp
-            if len(polished) == 3:
+            if len(polished) == n_polish:
                 break
     if not math.isfinite(best_cost):
         raise InputError(f"fit of {c.text!r} failed from every start: {best_msg}")
@@ -561,7 +578,7 @@ class CircuitModel:
 
     def get_param_names(self) -> tuple[list[str], list[str]]:
         names = [n for n in self.circuit.param_names if n not in self.constants]
-        units = [u for n, u in zip(self.circuit.param_names, self.circuit.param_units) if n not in self.constants]
+        units = [u for n, u in zip(self.circuit.param_names, self.circuit.param_units, strict=True) if n not in self.constants]
         return names, units
 
     def __str__(self) -> str:
@@ -569,7 +586,7 @@ class CircuitModel:
         if self.result_ is not None:
             lines.append("Fit parameters:")
             r = self.result_
-            for n, v, s, u in zip(r.param_names, r.values, r.stderr, r.param_units):
+            for n, v, s, u in zip(r.param_names, r.values, r.stderr, r.param_units, strict=True):
                 lines.append(f"  {n:>8} = {v:.3e}  (+/- {s:.2e}) [{u}]")
         return "\n".join(lines)
 

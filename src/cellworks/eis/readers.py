@@ -130,14 +130,13 @@ def read_mpt(path: str | Path) -> Spectrum:
     if n_header is None or n_header < 1 or n_header > len(lines):
         raise FileFormatError("missing or impossible 'Nb header lines'", file=p, record="line 2")
     columns = [c.strip() for c in lines[n_header - 1].split("\t")]
-    need = {"freq/Hz": None, "Re(Z)/Ohm": None, "-Im(Z)/Ohm": None}
-    for key in need:
+    idx: dict[str, int] = {}
+    for key in ("freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm"):
         if key not in columns:
             raise FileFormatError(f"column '{key}' not found (is this an impedance technique?)", file=p,
                                   record=f"line {n_header}", field=key)
-        need[key] = columns.index(key)
-    i_f, i_r, i_i = need["freq/Hz"], need["Re(Z)/Ohm"], need["-Im(Z)/Ohm"]
-    assert_idx = [i_f, i_r, i_i]
+        idx[key] = columns.index(key)
+    need = max(idx.values())
     f: list[float] = []
     zr: list[float] = []
     zi: list[float] = []
@@ -148,12 +147,12 @@ def read_mpt(path: str | Path) -> Spectrum:
         if not line.strip():
             continue
         parts = line.split("\t")
-        if len(parts) <= max(int(k) for k in assert_idx if k is not None):
+        if len(parts) <= need:
             raise FileFormatError(f"row has {len(parts)} columns, header has {len(columns)}", file=p,
                                   record=f"line {i + 1}")
-        f.append(_number(parts[int(i_f)], p, i + 1, "freq/Hz"))  # type: ignore[arg-type]
-        zr.append(_number(parts[int(i_r)], p, i + 1, "Re(Z)/Ohm"))  # type: ignore[arg-type]
-        zi.append(-_number(parts[int(i_i)], p, i + 1, "-Im(Z)/Ohm"))  # type: ignore[arg-type]
+        f.append(_number(parts[idx["freq/Hz"]], p, i + 1, "freq/Hz"))
+        zr.append(_number(parts[idx["Re(Z)/Ohm"]], p, i + 1, "Re(Z)/Ohm"))
+        zi.append(-_number(parts[idx["-Im(Z)/Ohm"]], p, i + 1, "-Im(Z)/Ohm"))
         where.append(i + 1)
     return _finish(f, zr, zi, p, "biologic-mpt", {"technique": technique}, where)
 

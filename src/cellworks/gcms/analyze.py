@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cellworks.errors import FileFormatError, InputError
-from cellworks.gcms.clusters import Variant, chlorine_pairs, recognise_germanium
+from cellworks.gcms.clusters import Variant, chlorine_pairs, fit_chlorine, recognise_germanium
 from cellworks.gcms.isotopes import GE74_MATRIX
 from cellworks.gcms.quant import (
     DOCUMENT_TABLE1,
@@ -44,7 +44,6 @@ from cellworks.gcms.quant import (
     format_limit,
     format_value,
     parse_table_value,
-    predict,
 )
 
 COVERAGE_K = 2.0  # expanded uncertainty U = 2u (≈ 95 %), as the ± of the results table
@@ -216,9 +215,9 @@ def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float) -> Integratio
     tw = t[win]
     area = float(np.trapezoid(yc, tw))
     resid = yf - np.polyval(coef, tf - rt_s)
-    s = noise_sigma(resid[left[fl]]) if left.sum() > 3 else 0.0
-    if right.sum() > 3:
-        s = max(s, noise_sigma(resid[right[fl]])) if s else noise_sigma(resid[right[fl]])
+    # robust noise from point-to-point differences within each flank, pooled
+    d = np.concatenate([np.diff(resid[m[fl]]) for m in (left, right) if m.sum() > 2])
+    s = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0) if d.size > 4 else noise_sigma(resid)
     dt = float(np.median(np.diff(tw))) if tw.size > 1 else 0.1
     n = int(win.sum())
     sd = s * dt * math.sqrt(n + n * n / max(int(fl.sum()), 1))
@@ -337,7 +336,7 @@ def calibrate(manifest_path: str | Path) -> Calibration:
         t = _target(key)
         top = max((c for r, col, c, _ in sims if col == t.column and c.get(key, 0.0) > 0),
                   key=lambda c: c[key], default=None)
-        for run, col, conc, _ in sims:
+        for run, _col, conc, _ in sims:
             if top is not None and conc is top:
                 w = _half_height_width(run, t.quant_mz, rt[key])
                 if w is not None:
@@ -350,13 +349,13 @@ def calibrate(manifest_path: str | Path) -> Calibration:
     for col in ("plot", "ptmsp"):
         ks = [k for k in fw_meas if _target(k).column == col]
         if len(ks) >= 3:
-            x = np.array([rt[k] for k in ks])
+            xr = np.array([rt[k] for k in ks])
             yv = np.array([fw_meas[k] for k in ks])
-            b1, a1 = np.polyfit(x, yv, 1)
-            r = yv - (a1 + b1 * x)
+            b1, a1 = np.polyfit(xr, yv, 1)
+            r = yv - (a1 + b1 * xr)
             keep = np.abs(r) <= 3 * 1.4826 * np.median(np.abs(r - np.median(r))) + 1e-9
             if keep.sum() >= 3:
-                b1, a1 = np.polyfit(x[keep], yv[keep], 1)
+                b1, a1 = np.polyfit(xr[keep], yv[keep], 1)
             fwhm_model[col] = (float(a1), float(b1))
         elif ks:
             fwhm_model[col] = (float(np.median([fw_meas[k] for k in ks])), 0.0)
@@ -381,9 +380,9 @@ def calibrate(manifest_path: str | Path) -> Calibration:
     for key, pts in points.items():
         x = [p[0] for p in pts]
         y = [p[1] for p in pts]
-        s = [math.hypot(p[2], REL_REPEATABILITY * abs(p[1])) for p in pts]
+        sig_y = [math.hypot(p[2], REL_REPEATABILITY * abs(p[1])) for p in pts]
         try:
-            lines[key] = fit_calibration(x, y, s, through_origin=True, rel_sigma=REL_REPEATABILITY)
+            lines[key] = fit_calibration(x, y, sig_y, through_origin=True, rel_sigma=REL_REPEATABILITY)
         except InputError:
             continue
     # reduced sensitivities S/f against σ for the relation used by compounds without standards
@@ -421,17 +420,23 @@ def identify(runs: Sequence[RunInfo], cal: Calibration) -> dict[str, Identificat
     lib = _lib_spectra()
     found: dict[str, Identification] = {}
     for col in ("plot", "ptmsp"):
-        comps = []  # (rt_min, fwhm_s, spectrum, area, run path)
+        # (rt, fwhm, clean spectrum, area, run, apex spectrum): the clean (deconvolved) spectrum
+        # holds only ions peaking together; the apex spectrum (±2 scans minus the background 5 s
+        # either side) keeps weak cluster members that the deconvolution drops at low S/N
+        comps: list[tuple[float, float, dict[int, float], float, str, dict[int, float]]] = []
         for ri in runs:
             if ri.column != col or ri.mode != "scan":
                 continue
-            for c in deconvolve(ri.run):
-                spec = {int(m): float(v) for m, v in zip(c.mz, c.intensity, strict=True) if v > 0}
-                fw = cal.fwhm_at(col, c.apex_time_s / 60.0)
-                comps.append((c.apex_time_s / 60.0, fw, spec, float(c.peak.area), ri.path))
+            for comp in deconvolve(ri.run):
+                spec = {int(m): float(v) for m, v in zip(comp.mz, comp.intensity, strict=True) if v > 0}
+                fw = cal.fwhm_at(col, comp.apex_time_s / 60.0)
+                raw = _apex_spec(ri.run, comp.apex_scan, half_width_scans=2, bg_offset_scans=15)
+                top = max(raw.values(), default=0.0)
+                raw = {m: v for m, v in raw.items() if v >= 0.005 * top}
+                comps.append((comp.apex_time_s / 60.0, fw, spec, float(comp.peak.area), ri.path, raw))
         # pool: per retention time keep the strongest component (best spectrum)
         comps.sort(key=lambda c: -c[3])
-        pooled: list[tuple[float, float, dict[int, float], float, str]] = []
+        pooled: list[tuple[float, float, dict[int, float], float, str, dict[int, float]]] = []
         for c in comps:
             if not any(abs(c[0] - p[0]) < RT_TOL_MIN for p in pooled):
                 pooled.append(c)
@@ -452,25 +457,36 @@ def identify(runs: Sequence[RunInfo], cal: Calibration) -> dict[str, Identificat
         ge_targets = {1: "GeH3Cl", 2: "Ge2H6", 3: "Ge3H8"}
         rest = []
         for p in free:
-            g = recognise_germanium(p[2])
-            cl = chlorine_pairs(p[2])
+            g = recognise_germanium(p[5])
+            cl = chlorine_pairs(p[5])
             if g.n_ge and g.verdict == "74Ge-enriched":
                 key = ge_targets.get(g.n_ge)
-                if g.n_ge == 1 and not any(c.mz in (35, 109, 110, 111) for c in cl):
-                    key = None  # GeH₄ itself: the matrix (its tail once the filament is on)
+                clfit = None
+                if g.n_ge == 1:
+                    # one Cl? the GeH_nCl⁺ cluster (m/z 109–116 for ⁷⁴Ge) fitted with a free ³⁷Cl share
+                    frs = [{"Ge": 1, "Cl": 1} | ({"H": n} if n else {}) for n in range(4)]
+                    clfit = fit_chlorine(p[5], frs, {"Ge": 1, "H": 3, "Cl": 1}, {"Ge": GE74_MATRIX})
+                    in_win = sum(v for m, v in p[5].items() if 105 <= m <= 117) / max(sum(p[5].values()), 1e-300)
+                    # the document's evidence: Cl⁺ at m/z 35 and 37 in the ratio 3:1
+                    has_cl = any(c.mz == 35 and c.n_cl == 1 for c in cl) and in_win >= 0.02
+                    if not has_cl:
+                        key = None  # GeH₄ itself: the matrix (its tail once the filament is on)
                 if key and any(t.key == key for t in targets) and (key not in found or found[key].rt_min > p[0]):
-                    mf = _mf(p[2], lib[key])
-                    how = (f"⁷⁴Ge clusters: {g.n_ge} Ge (enriched fit residual {g.enriched_residual:.2f} vs "
-                           f"natural {g.natural_residual:.2f}; implied ⁷⁴Ge {g.ge74_fraction:.4f})"
-                           if g.ge74_fraction is not None else f"⁷⁴Ge clusters: {g.n_ge} Ge")
+                    mf = max(_mf(p[2], lib[key]), _mf(p[5], lib[key]))
+                    how = (f"library MF {mf:.2f} (natural Ge: too low) but ⁷⁴Ge clusters: {g.n_ge} Ge "
+                           f"(enriched fit residual {g.enriched_residual:.2f} vs natural {g.natural_residual:.2f}"
+                           + (f"; implied ⁷⁴Ge {g.ge74_fraction:.4f})" if g.ge74_fraction is not None else ")"))
                     if key == "GeH3Cl":
-                        how += "; Cl from the 35:37 pair ≈ 3:1"
+                        r35 = next(c.ratio for c in cl if c.mz == 35)
+                        how += f"; one Cl: I(37)/I(35) = {r35:.2f} (natural 0.32, '3:1'), ⁷⁴GeHₙCl⁺ at m/z 109–114"
+                        if clfit is not None:
+                            how += f" (fit residual {clfit.residual:.3f})"
                     found[key] = Identification(
                         key, col, p[0], p[1], how, mf,
                         ge={"n_ge": g.n_ge, "verdict": g.verdict, "enriched_residual": g.enriched_residual,
                             "natural_residual": g.natural_residual, "ge74_fraction": g.ge74_fraction},
                         chlorine=[{"mz": c.mz, "ratio": c.ratio, "n_cl": c.n_cl} for c in cl], source_run=p[4],
-                        spectrum=p[2])
+                        spectrum=p[5])
                 continue
             rest.append(p)
         # 3) remaining targets by library match (one component per target, best total MF)
@@ -478,7 +494,7 @@ def identify(runs: Sequence[RunInfo], cal: Calibration) -> dict[str, Identificat
         if open_t and rest:
             import numpy as np
 
-            nat = np.array([[_mf(p[2], lib[t.key]) for p in rest] for t in open_t])
+            nat = np.array([[max(_mf(p[2], lib[t.key]), _mf(p[5], lib[t.key])) for p in rest] for t in open_t])
             iso = [[_isobar_mf(p[2], t, lib[t.key]) for p in rest] for t in open_t]
             best = np.maximum(nat, np.array([[x[0] for x in r] for r in iso]))
             rows, cols = linear_sum_assignment(-best)
@@ -514,10 +530,11 @@ def _isobar_mf(spec: Mapping[int, float], t: Target, ref: Mapping[int, float]) -
     dec = decompose(ref, t.formula)
     if len(v1) == 1:
         return _mf(spec, recompose(dec, v1)), None
-    best = (0.0, None)
+    best: tuple[float, float | None] = (0.0, None)
     for r in np.logspace(-2, 2, 33):
         v = isobar_variants(t.formula, MATRIX_NOMINAL_MZ, float(r))
-        assert v is not None
+        if v is None:
+            break
         mf = _mf(spec, recompose(dec, v))
         if mf > best[0]:
             best = (mf, float(r))
@@ -566,16 +583,16 @@ def infer_composition(key: str, sim_runs: Sequence[RunInfo], ident: Identificati
         return Composition(key, [Variant(1.0)], "CS₂ ratio not measurable: natural composition assumed")
     if key in ("benzene", "2-C3H7Cl") and scan_spec:
         if key == "benzene":
-            i79, i78 = scan_spec.get(79, 0.0), scan_spec.get(78, 0.0)
-            res = isotope_ratio("benzene", "C6H6", 79, 78, i79, i78, _noise_of(scan_spec), 0.0)
+            s79, s78 = scan_spec.get(79, 0.0), scan_spec.get(78, 0.0)
+            res = isotope_ratio("benzene", "C6H6", 79, 78, s79, s78, _noise_of(scan_spec), 0.0)
             if res.departs:
                 return Composition(key, [Variant(1.0, {"C": {12: 1.0}})],
                                    res.note + " → ¹²C₆H₆ (isobar of ⁷⁴GeH₄)", res.observed, res.observed_sd)
             return Composition(key, [Variant(1.0)], res.note)
-        i65, i63 = scan_spec.get(65, 0.0), scan_spec.get(63, 0.0)
-        i80, i78 = scan_spec.get(80, 0.0), scan_spec.get(78, 0.0)
-        r1 = isotope_ratio("2-C3H7Cl", "C2H4Cl", 65, 63, i65, i63, _noise_of(scan_spec), 0.0)
-        r2 = isotope_ratio("2-C3H7Cl", "C3H7Cl", 80, 78, i80, i78, _noise_of(scan_spec), 0.0)
+        s65, s63 = scan_spec.get(65, 0.0), scan_spec.get(63, 0.0)
+        s80, s78b = scan_spec.get(80, 0.0), scan_spec.get(78, 0.0)
+        r1 = isotope_ratio("2-C3H7Cl", "C2H4Cl", 65, 63, s65, s63, _noise_of(scan_spec), 0.0)
+        r2 = isotope_ratio("2-C3H7Cl", "C3H7Cl", 80, 78, s80, s78b, _noise_of(scan_spec), 0.0)
         if r1.departs or r2.departs:
             return Composition(key, [Variant(1.0, {"C": {12: 1.0}, "Cl": {35: 1.0}})],
                                f"{r1.note}; {r2.note} → ¹²C₃H₇³⁵Cl (isobar of ⁷⁴GeH₄)", r1.observed, r1.observed_sd)
@@ -709,12 +726,12 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
             row["results"][smp] = res
         rows.append(row)
     trueness = []
-    for (smp, key), vals in per_run_values.items():
-        pressures = sorted({round(v[0], 6) for v in vals})
+    for (smp, key), prv in per_run_values.items():
+        pressures = sorted({round(v[0], 6) for v in prv})
         if len(pressures) < 2:
             continue
-        a = [v[1] for v in vals if round(v[0], 6) == pressures[0]]
-        b = [v[1] for v in vals if round(v[0], 6) == pressures[-1]]
+        a = [v[1] for v in prv if round(v[0], 6) == pressures[0]]
+        b = [v[1] for v in prv if round(v[0], 6) == pressures[-1]]
         row = next(r for r in rows if r["key"] == key)
         if not row["results"].get(smp, {}).get("detected"):
             continue

@@ -127,7 +127,6 @@ def identify(
     lib = load_library(library)
     rep = identify_run(run, lib, min_mf=min_mf, top_k=max(1, top), ladder_s=_parse_ladder(ladder))
     comps = rep["components"]
-    assert isinstance(comps, list)
     shown = comps if all_components else [c for c in comps if c["identified"]]
     if plot is not None or mirror is not None:
         from cellworks.gcms.plots import mirror_figure, save, tic_figure
@@ -198,8 +197,11 @@ def library_convert(
     for p in inputs:
         spectra.extend(read_msp(p).spectra)
     if unit_mass:
-        spectra = [LibrarySpectrum(s.name, s.formula, s.mw, s.cas, s.ri, *to_unit_mass(s.mz, s.intensity), s.source,
-                                   s.extra) for s in spectra]
+        binned = []
+        for s in spectra:
+            um, uy = to_unit_mass(s.mz, s.intensity)
+            binned.append(LibrarySpectrum(s.name, s.formula, s.mw, s.cas, s.ri, um.astype(float), uy, s.source, s.extra))
+        spectra = binned
     if normalize:
         spectra = [s.normalized() for s in spectra]
     write_msp(Library(tuple(spectra)), out)

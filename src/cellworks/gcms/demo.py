@@ -47,7 +47,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     if run_path is not None:
         run = read_run(run_path)
         rep = identify_run(run, lib, t_range_s=(60.0, 480.0 if quick else 1500.0))
-        comps = [c for c in rep["components"] if c["identified"]]  # type: ignore[union-attr]
+        comps = [c for c in rep["components"] if c["identified"]]
         big = sorted(comps, key=lambda c: -float(c["area"]))[:22]
         figures.append(Figure(figure_png(tic_figure(run, [(float(c["rt_s"]), c["best"]["name"]) for c in big],
                                                     "gasoline (P071 Essence super BP), TIC")),

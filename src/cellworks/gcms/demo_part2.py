@@ -93,8 +93,10 @@ def _tic_figure(runs: Sequence[str | Path], res: Mapping[str, Any]) -> Figure | 
     pick = next((p for p in scan if "concentrate" in Path(p).name), scan[0])
     run = read_run(pick)
     fig, ax = new_figure(figsize=(9, 3.6))
-    ax.plot(run.scan_times_min, run.tic(), lw=0.7, color="#2a6f97")
-    ax.set_yscale("symlog", linthresh=1e4)
+    import numpy as np
+
+    ax.plot(run.scan_times_min, np.clip(run.tic(), 1e3, None), lw=0.7, color="#2a6f97")
+    ax.set_yscale("log")
     ax.set_xlabel("time (min)")
     ax.set_ylabel("TIC (counts)")
     for row in res["rows"]:

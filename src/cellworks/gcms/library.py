@@ -226,8 +226,8 @@ def format_msp(spectra: Iterable[LibrarySpectrum]) -> str:
             out.append(f"Source: {s.source}")
         out.append(f"Num Peaks: {s.mz.size}")
         pairs = [f"{_fmt(m)} {_fmt(y)}" for m, y in zip(s.mz.tolist(), s.intensity.tolist(), strict=True)]
-        for k in range(0, len(pairs), 5):
-            out.append("; ".join(pairs[k : k + 5]) + ";")
+        for j in range(0, len(pairs), 5):
+            out.append("; ".join(pairs[j : j + 5]) + ";")
         out.append("")
     return "\n".join(out) + "\n"
 

@@ -16,9 +16,11 @@ clean apex spectra, retention indices.
   over time (intensity·s), height at the apex, FWHM by linear interpolation.
 * **deconvolution** (Biller & Biemann, Anal. Lett. 7 (1974) 515): every unit-mass ion trace is
   searched for its own maxima; a scan where at least ``min_ions`` ions peak together is a
-  component, even under an unresolved TIC peak. Its **clean spectrum** holds only the ions that
-  peak there (within ±``apex_tolerance_scans``), each background-subtracted by its own baseline,
-  so co-eluting compounds whose apexes differ by a scan or more are separated.
+  component, even under an unresolved TIC peak (maxima in adjacent scans, within
+  ±``apex_tolerance_scans``, are one component: quadrupole scan skew). Every ion maximum is
+  assigned to the nearest component apex (midway: to the apex where the ion is more intense).
+  A component's **clean spectrum** holds only its assigned ions, each background-subtracted by
+  its own baseline, so co-eluting compounds whose apexes differ by a scan or more are separated.
 * **retention index** (van den Dool & Kratz, J. Chromatogr. 11 (1963) 463):
   ``RI = 100 * (n + (t - t_n) / (t_{n+1} - t_n))`` between bracketing n-alkanes.
 """
@@ -255,20 +257,37 @@ def deconvolve(run: Run, params: PeakParams | None = None, mz_min: int = 1,
         cand = cand[(t[cand] >= t_range_s[0]) & (t[cand] <= t_range_s[1])]
     # merge candidate scans closer than tol: keep the one with most maximizing ions
     comps: list[int] = []
-    for s in cand:
-        if comps and s - comps[-1] <= tol:
-            if counts[s] > counts[comps[-1]]:
-                comps[-1] = int(s)
+    for sc in cand:
+        if comps and sc - comps[-1] <= tol:
+            if counts[sc] > counts[comps[-1]]:
+                comps[-1] = int(sc)
             continue
-        comps.append(int(s))
+        comps.append(int(sc))
+    # assign every ion maximum to the nearest component apex within the tolerance; an ion peaking
+    # midway between two apexes goes to the one where it is more intense
+    comp_arr = np.asarray(comps, dtype=np.int64)
+    assigned = np.zeros((comp_arr.size, masses.size), dtype=bool)
+    if comp_arr.size:
+        qs, js = np.nonzero(is_max)
+        for q, j in zip(qs.tolist(), js.tolist(), strict=True):
+            k = int(np.searchsorted(comp_arr, q))
+            best_k, best_d, best_v = -1, tol + 1, -np.inf
+            for kk in (k - 1, k):
+                if 0 <= kk < comp_arr.size:
+                    d = abs(int(comp_arr[kk]) - q)
+                    v = corrected[comp_arr[kk], j]
+                    if d < best_d or (d == best_d and v > best_v):
+                        best_k, best_d, best_v = kk, d, v
+            if best_k >= 0 and best_d <= tol:
+                assigned[best_k, j] = True
     out: list[Component] = []
-    for s in comps:
-        lo, hi = max(0, s - tol), min(n_scans, s + tol + 1)
-        ions = is_max[lo:hi].any(axis=0)
+    for ci, si in enumerate(comps):
+        lo, hi = max(0, si - tol), min(n_scans, si + tol + 1)
+        ions = assigned[ci]
         if p.own_apex:
             spec = np.clip(corrected[lo:hi, ions].max(axis=0), 0.0, None)
         else:
-            spec = np.clip(corrected[s, ions], 0.0, None)
+            spec = np.clip(corrected[si, ions], 0.0, None)
         mz_c = masses[ions]
         good = spec > p.min_rel_intensity * (spec.max() if spec.size else 0.0)
         if good.sum() < p.min_ions:
@@ -278,13 +297,13 @@ def deconvolve(run: Run, params: PeakParams | None = None, mz_min: int = 1,
         model = np.clip(smoothed[:, ions][:, good], 0, None).sum(axis=1)
         raw_model = np.clip(corrected[:, ions][:, good], 0, None).sum(axis=1)
         msig = max(noise_sigma(raw_model), 1e-12)
-        if model[s] < p.snr_min * max(tic_sigma, 1e-12) * 0.5:
+        if model[si] < p.snr_min * max(tic_sigma, 1e-12) * 0.5:
             continue
-        lo_i, hi_i, area, fwhm = _integrate(t, raw_model, model, s, msig, 0, n_scans - 1)
-        pk = Peak(s, float(t[s]), lo_i, hi_i, float(t[lo_i]), float(t[hi_i]), float(raw_model[s]), area, fwhm,
-                  float(raw_model[s] / msig), "component")
-        out.append(Component(s, float(t[s]), mz_c.astype(np.int64), spec, int(good.sum()), pk,
-                             {"tic_at_apex": float(tic_c[s])}))
+        lo_i, hi_i, area, fwhm = _integrate(t, raw_model, model, si, msig, 0, n_scans - 1)
+        pk = Peak(si, float(t[si]), lo_i, hi_i, float(t[lo_i]), float(t[hi_i]), float(raw_model[si]), area, fwhm,
+                  float(raw_model[si] / msig), "component")
+        out.append(Component(si, float(t[si]), mz_c.astype(np.int64), spec, int(good.sum()), pk,
+                             {"tic_at_apex": float(tic_c[si])}))
     return out
 
 

@@ -116,14 +116,14 @@ class Run:
         """Total-ion current per scan (sum of the centroids; the stored TIC if no spectra)."""
         if not self.has_spectra and self.stored_tic is not None:
             return np.asarray(self.stored_tic, dtype=np.float64)
-        return np.bincount(self._scan_ids(), weights=self.intensity, minlength=self.n_scans)
+        return np.bincount(self._scan_ids(), weights=self.intensity, minlength=self.n_scans).astype(np.float64)
 
     def eic(self, mz: float, tol: float = 0.5) -> FloatArray:
         """Extracted-ion trace: per scan, the summed intensity of centroids with
         ``|m/z - mz| <= tol`` (``tol=0.5`` is unit-mass extraction)."""
         sel = np.abs(self.mz - float(mz)) <= tol
         ids = self._scan_ids()[sel]
-        return np.bincount(ids, weights=self.intensity[sel], minlength=self.n_scans)
+        return np.bincount(ids, weights=self.intensity[sel], minlength=self.n_scans).astype(np.float64)
 
     def eics(self, mzs: npt.ArrayLike, tol: float = 0.5) -> FloatArray:
         """Several extracted-ion traces, shape ``(len(mzs), n_scans)``."""
@@ -162,7 +162,7 @@ class Run:
         nm = nominal_mass(self.mz)
         ids = self._scan_ids()
         return {
-            int(m): np.bincount(ids[nm == m], weights=self.intensity[nm == m], minlength=self.n_scans)
+            int(m): np.bincount(ids[nm == m], weights=self.intensity[nm == m], minlength=self.n_scans).astype(np.float64)
             for m in np.unique(nm)
         }
 

@@ -9,7 +9,8 @@ Query, in one compiled pass (numba):
    product ``sum W_L W_U`` and the number of common peaks ``b``;
 2. for every touched row, an **upper bound** of its match factor:
    ``MF = (a F_D + b F_R)/(a + b) <= (a F_D + b)/(a + b)`` because ``F_R <= 1`` (each ratio term
-   is ``min(R, 1/R) <= 1`` and ``F_R`` is their weighted mean); ``F_D`` is exact from step 1;
+   is ``min(R, 1/R) <= 1`` and ``F_R`` is their weighted mean); ``F_D`` comes from step 1 (float32
+   sums, so it is inflated by 1e-5 relative to remain an upper bound);
 3. the exact MF of the 64 rows with the highest bound gives a provisional k-th best score
    ``tau``; then every row whose bound is ``>= tau`` is scored exactly (``tau`` rises as better
    rows are found). A row never scored has ``bound < tau <= `` the k-th best exact score, so it
@@ -24,6 +25,7 @@ The exact MF used here is the same formula as :func:`cellworks.gcms.scores.match
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,10 +34,14 @@ from cellworks.errors import InputError
 from cellworks.gcms.library import Library
 from cellworks.gcms.spectrum import to_unit_mass
 
+if TYPE_CHECKING:
+    from cellworks.gcms.peaks import PeakParams
+    from cellworks.gcms.run import Run
+
 try:  # numba is a runtime dependency; keep a pure-NumPy fallback for exotic platforms
     from numba import njit
 except ImportError:  # pragma: no cover
-    def njit(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def njit(*args, **kwargs):  # type: ignore[no-untyped-def,no-redef]
         def deco(f):  # type: ignore[no-untyped-def]
             return f
         return deco if not args or not callable(args[0]) else args[0]
@@ -96,8 +102,9 @@ def _insert(top_s, top_i, k, s, i):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _query(indptr, mz, s, w, norm2, inv_ptr, inv_row, inv_w, q_mz, q_int, k, n_seed, acc, cnt, touched):  # type: ignore[no-untyped-def]
+def _query(indptr, mz, s, w, norm2, inv_ptr, inv_row, inv_w, q_mz, q_int, k, n_seed, acc, cnt, ub):  # type: ignore[no-untyped-def]
     max_m = inv_ptr.shape[0] - 2
+    n_rows = norm2.shape[0]
     wu = np.zeros(max_m + 1)
     su = np.zeros(max_m + 1)
     a = 0
@@ -112,58 +119,62 @@ def _query(indptr, mz, s, w, norm2, inv_ptr, inv_row, inv_w, q_mz, q_int, k, n_s
             if m <= max_m:
                 su[m] = sq
                 wu[m] = ww
-    n_touched = 0
+    # 1. inverted lists of the query's peaks: dot products and common-peak counts
     for j in range(q_mz.shape[0]):
         m = q_mz[j]
         if m > max_m or q_int[j] <= 0.0:
             continue
-        wq = wu[m]
+        wq = np.float32(wu[m])
         for p in range(inv_ptr[m], inv_ptr[m + 1]):
             r = inv_row[p]
-            if cnt[r] == 0:
-                touched[n_touched] = r
-                n_touched += 1
             acc[r] += inv_w[p] * wq
             cnt[r] += 1
-    # bounds and seed set
-    ub = np.empty(n_touched)
+    # 2. upper bounds (sequential pass) and the seed set of the n_seed highest bounds
     seed_s = np.full(n_seed, -1.0)
     seed_i = np.full(n_seed, -1, dtype=np.int64)
-    for t in range(n_touched):
-        r = touched[t]
-        fd = acc[r] * acc[r] / (norm2[r] * norm_u2) if norm_u2 > 0 else 0.0
+    inv_nu = 1.0 / norm_u2 if norm_u2 > 0 else 0.0
+    floor = -1.0
+    for r in range(n_rows):
         b = cnt[r]
+        if b == 0:
+            ub[r] = -1.0
+            continue
+        d = acc[r]
+        fd = d * d * inv_nu / norm2[r]
+        # float32 accumulation (relative error < 1e-6): inflate so the bound stays an upper bound
+        fd = fd * 1.00001 + 1e-9
         u = fd if b < 2 else (a * fd + b) / (a + b)
-        ub[t] = u
-        if u > seed_s[n_seed - 1]:
-            _insert(seed_s, seed_i, n_seed, u, t)
+        ub[r] = u
+        if u > floor:
+            _insert(seed_s, seed_i, n_seed, u, r)
+            if seed_i[n_seed - 1] >= 0:
+                floor = seed_s[n_seed - 1]
     top_s = np.full(k, -1.0)
     top_i = np.full(k, -1, dtype=np.int64)
-    done = np.zeros(n_touched, dtype=np.bool_)
     for q in range(n_seed):
-        t = seed_i[q]
-        if t < 0:
+        r = seed_i[q]
+        if r < 0:
             break
-        r = touched[t]
         mf = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
                        norm2[r], wu, su, a, norm_u2)
         _insert(top_s, top_i, k, mf, r)
-        done[t] = True
+        ub[r] = -2.0  # done
+    # 3. every row whose bound reaches the current k-th best exact score is scored exactly
     n_exact = 0
-    for t in range(n_touched):
-        if done[t]:
-            continue
-        tau = top_s[k - 1] if top_i[k - 1] >= 0 else -1.0
-        if ub[t] >= tau - 1e-12:
-            r = touched[t]
+    tau = top_s[k - 1] if top_i[k - 1] >= 0 else -1.0
+    for r in range(n_rows):
+        if ub[r] >= tau - 1e-12 and ub[r] > -1.5 and cnt[r] > 0:
             mf = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
                            norm2[r], wu, su, a, norm_u2)
             _insert(top_s, top_i, k, mf, r)
+            tau = top_s[k - 1] if top_i[k - 1] >= 0 else -1.0
             n_exact += 1
-    for t in range(n_touched):
-        r = touched[t]
-        acc[r] = 0.0
-        cnt[r] = 0
+    n_touched = 0
+    for r in range(n_rows):
+        if cnt[r] > 0:
+            n_touched += 1
+            cnt[r] = 0
+            acc[r] = 0.0
     return top_i, top_s, n_touched, n_exact + n_seed
 
 
@@ -176,7 +187,7 @@ def _invert(indptr, mz, w, max_m):  # type: ignore[no-untyped-def]
     inv_ptr = np.cumsum(counts)
     fill = inv_ptr[:-1].copy()
     inv_row = np.empty(mz.shape[0], dtype=np.int32)
-    inv_w = np.empty(mz.shape[0], dtype=np.float64)
+    inv_w = np.empty(mz.shape[0], dtype=np.float32)
     for r in range(n_rows):
         for j in range(indptr[r], indptr[r + 1]):
             m = mz[j]
@@ -212,9 +223,9 @@ class SearchIndex:
         self.max_mz = int(self.mz.max()) if self.mz.size else 0
         self.inv_ptr, self.inv_row, self.inv_w = _invert(self.indptr, self.mz, self.w, self.max_mz)
         self.names = names
-        self._acc = np.zeros(n)
+        self._acc = np.zeros(n, dtype=np.float32)
         self._cnt = np.zeros(n, dtype=np.int32)
-        self._touched = np.zeros(n, dtype=np.int64)
+        self._ub = np.zeros(n)
         self.last_n_touched = 0
         self.last_n_exact = 0
 
@@ -243,7 +254,7 @@ class SearchIndex:
             np.asarray(mz, dtype=np.int64), np.asarray(intensity, dtype=np.float64))
         n_seed = max(64, 4 * k)
         idx, sc, nt, ne = _query(self.indptr, self.mz, self.s, self.w, self.norm2, self.inv_ptr, self.inv_row,
-                                 self.inv_w, qm, qy, k, n_seed, self._acc, self._cnt, self._touched)
+                                 self.inv_w, qm, qy, k, n_seed, self._acc, self._cnt, self._ub)
         self.last_n_touched, self.last_n_exact = int(nt), int(ne)
         keep = idx >= 0
         return idx[keep], sc[keep]
@@ -287,16 +298,16 @@ def source_kind(source: str) -> str:
     return head if head in ("SRS", "ESTIMATE", "COMPUTED") else ("user" if source else "unknown")
 
 
-def identify_run(run: object, library: Library | None = None, *, min_mf: int = 700, top_k: int = 5,
+def identify_run(run: Run, library: Library | None = None, *, min_mf: int = 700, top_k: int = 5,
                  ladder_s: dict[int, float] | None = None, isomer_window: int = 25,
-                 ri_tolerance: float = 15.0, params: object | None = None, ladder_min_mf: int = 800,
-                 t_range_s: tuple[float, float] | None = None) -> dict[str, object]:
+                 ri_tolerance: float = 15.0, params: PeakParams | None = None, ladder_min_mf: int = 800,
+                 t_range_s: tuple[float, float] | None = None) -> dict[str, Any]:
     """Deconvolve ``run``, search every component, and return a JSON-ready report.
 
     Hits are ranked by identity MF. Isomers (same formula) within ``isomer_window`` MF units of
     the best hit are spectrally indistinguishable; when retention indices are available (an
-    n-alkane ladder ``{carbon number: rt s}``, given or taken from confidently identified
-    n-alkanes in the run) and the library states RIs, the tie among them is broken by the
+    n-alkane ladder ``{carbon number: rt s}``, given, or taken from n-alkane hits with
+    MF >= ``ladder_min_mf``) and the library states RIs, the tie among them is broken by the
     smallest |RI difference| (the MF values reported are unchanged). Without retention indices,
     a compound that is the best hit of several identified components keeps the one with the
     highest MF; each other such component takes, if it has one, an unused isomer within the
@@ -305,24 +316,21 @@ def identify_run(run: object, library: Library | None = None, *, min_mf: int = 7
     chose the reported hit.
     """
     from cellworks.gcms.library import load_builtin
-    from cellworks.gcms.peaks import PeakParams, deconvolve, retention_index
-    from cellworks.gcms.run import Run
-    from cellworks.gcms.scores import reverse_match_factor
+    from cellworks.gcms.peaks import deconvolve, retention_index
+    from cellworks.gcms.scores import reverse_match_factor, to_score
 
-    assert isinstance(run, Run)  # internal API: callers pass a Run
     lib = library if library is not None else load_builtin()
     index = SearchIndex.from_library(lib)
-    p = params if isinstance(params, PeakParams) else PeakParams()
-    comps = deconvolve(run, p, t_range_s=t_range_s)
-    rows: list[dict[str, object]] = []
+    comps = deconvolve(run, params, t_range_s=t_range_s)
+    rows: list[dict[str, Any]] = []
     for c in comps:
         idx, sc = index.query(c.mz, c.intensity, top_k)
-        hits = []
-        for i, s in zip(idx.tolist(), sc.tolist(), strict=True):
+        hits: list[dict[str, Any]] = []
+        for i, score in zip(idx.tolist(), sc.tolist(), strict=True):
             spec = lib[i]
             hits.append({
                 "name": spec.name, "formula": spec.formula, "cas": spec.cas, "library_ri": spec.ri,
-                "mf": to_score_local(s), "rmf": reverse_match_factor(c.mz, c.intensity, spec.mz, spec.intensity),
+                "mf": to_score(score), "rmf": reverse_match_factor(c.mz, c.intensity, spec.mz, spec.intensity),
                 "library_index": i, "source_kind": source_kind(spec.source),
             })
         rows.append({"rt_s": c.apex_time_s, "rt_min": c.apex_time_s / 60.0, "scan": c.apex_scan,
@@ -335,83 +343,69 @@ def identify_run(run: object, library: Library | None = None, *, min_mf: int = 7
     if not ladder:
         best_alk: dict[int, tuple[int, float]] = {}
         for row in rows:
-            hits_r = row["hits"]
-            assert isinstance(hits_r, list)
-            if hits_r and hits_r[0]["name"] in N_ALKANES and int(hits_r[0]["mf"]) >= ladder_min_mf:
-                n = N_ALKANES[str(hits_r[0]["name"])]
-                mf = int(hits_r[0]["mf"])
-                if n not in best_alk or mf > best_alk[n][0]:
-                    best_alk[n] = (mf, float(row["rt_s"]))  # type: ignore[arg-type]
+            h0 = row["hits"][0] if row["hits"] else None
+            if h0 is not None and h0["name"] in N_ALKANES and h0["mf"] >= ladder_min_mf:
+                n = N_ALKANES[h0["name"]]
+                if n not in best_alk or h0["mf"] > best_alk[n][0]:
+                    best_alk[n] = (h0["mf"], float(row["rt_s"]))
         items = sorted((n, t) for n, (_, t) in best_alk.items())
         if len(items) >= 2 and all(b[1] > a[1] for a, b in zip(items, items[1:], strict=False)):
             ladder = dict(items)
-            ladder_origin = "auto (n-alkane hits with MF >= %d)" % ladder_min_mf
+            ladder_origin = f"auto (n-alkane hits with MF >= {ladder_min_mf})"
     for row in rows:
-        ri = float(retention_index([float(row["rt_s"])], ladder)[0]) if len(ladder) >= 2 else float("nan")  # type: ignore[arg-type]
+        ri = float(retention_index([float(row["rt_s"])], ladder)[0]) if len(ladder) >= 2 else float("nan")
         row["ri"] = ri if np.isfinite(ri) else None
-        hits_r = row["hits"]
-        assert isinstance(hits_r, list)
-        best = hits_r[0] if hits_r else None
-        row["isomers_within_window"] = [h["name"] for h in hits_r[1:] if best is not None
+        hits = row["hits"]
+        best = hits[0] if hits else None
+        row["isomers_within_window"] = [h["name"] for h in hits[1:] if best is not None
                                         and h["formula"] == best["formula"] and best["mf"] - h["mf"] <= isomer_window]
         chosen_by = "mf"
         if best is not None and row["ri"] is not None:
-            close = [h for h in hits_r if h["formula"] == best["formula"] and best["mf"] - h["mf"] <= isomer_window
+            close = [h for h in hits if h["formula"] == best["formula"] and best["mf"] - h["mf"] <= isomer_window
                      and h["library_ri"] is not None]
             if len(close) > 1:
-                pick = min(close, key=lambda h: abs(float(h["library_ri"]) - float(row["ri"])))  # type: ignore[arg-type]
-                if pick is not best and abs(float(pick["library_ri"]) - float(row["ri"])) <= ri_tolerance:  # type: ignore[arg-type]
+                pick = min(close, key=lambda h: abs(float(h["library_ri"]) - float(row["ri"])))
+                if pick is not best and abs(float(pick["library_ri"]) - float(row["ri"])) <= ri_tolerance:
                     best = pick
                     chosen_by = "mf+ri"
         row["best"] = best
         row["chosen_by"] = chosen_by
-        row["identified"] = bool(best is not None and int(best["mf"]) >= min_mf)
+        row["identified"] = bool(best is not None and best["mf"] >= min_mf)
     _resolve_duplicates(rows, isomer_window)
     for row in rows:
-        b = row["best"]
-        row["identified"] = bool(isinstance(b, dict) and int(b["mf"]) >= min_mf)
+        row["identified"] = bool(row["best"] is not None and row["best"]["mf"] >= min_mf)
     return {"source": run.source, "n_scans": run.n_scans, "library": lib.name, "library_size": len(lib),
             "min_mf": min_mf, "ladder_s": {str(k): v for k, v in sorted(ladder.items())},
             "ladder_origin": ladder_origin, "components": rows}
 
 
-def _resolve_duplicates(rows: list[dict[str, object]], isomer_window: int) -> None:
-    by_name: dict[str, list[dict[str, object]]] = {}
+def _resolve_duplicates(rows: list[dict[str, Any]], isomer_window: int) -> None:
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        b = row.get("best")
-        if row.get("identified") and isinstance(b, dict):
-            by_name.setdefault(str(b["name"]), []).append(row)
-    used = {name for name in by_name}
-    for name, group in by_name.items():
+        if row["identified"] and row["best"] is not None:
+            by_name.setdefault(row["best"]["name"], []).append(row)
+    used = set(by_name)
+    for group in by_name.values():
         if len(group) < 2:
             continue
-        keeper = max(group, key=lambda r: int(r["best"]["mf"]))  # type: ignore[index]
-        k_ri = keeper["best"]["library_ri"]  # type: ignore[index]
+        keeper = max(group, key=lambda r: r["best"]["mf"])
+        k_ri = keeper["best"]["library_ri"]
         if k_ri is None:
             continue
         for row in group:
             if row is keeper:
                 continue
             best = row["best"]
-            assert isinstance(best, dict)
-            hits_r = row["hits"]
-            assert isinstance(hits_r, list)
-            earlier = float(row["rt_s"]) < float(keeper["rt_s"])  # type: ignore[arg-type]
-            for h in hits_r:
+            earlier = float(row["rt_s"]) < float(keeper["rt_s"])
+            for h in row["hits"]:
                 if (h["name"] in used or h["formula"] != best["formula"] or h["library_ri"] is None
-                        or int(best["mf"]) - int(h["mf"]) > isomer_window):
+                        or best["mf"] - h["mf"] > isomer_window):
                     continue
                 if (float(h["library_ri"]) < float(k_ri)) == earlier:
                     row["best"] = h
-                    row["chosen_by"] = "mf+elution order (isomers within %d MF)" % isomer_window
-                    used.add(str(h["name"]))
+                    row["chosen_by"] = f"mf+elution order (isomers within {isomer_window} MF)"
+                    used.add(h["name"])
                     break
-
-
-def to_score_local(mf: float) -> int:
-    from cellworks.gcms.scores import to_score
-
-    return to_score(mf)
 
 
 @njit(cache=True, nogil=True)

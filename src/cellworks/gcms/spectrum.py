@@ -23,7 +23,7 @@ def to_unit_mass(mz: npt.ArrayLike, intensity: npt.ArrayLike) -> tuple[IntArray,
     u, inv = np.unique(nm, return_inverse=True)
     s = np.bincount(inv, weights=y[ok])
     keep = u > 0
-    return u[keep].astype(np.int64), s[keep]
+    return u[keep].astype(np.int64), s[keep].astype(np.float64)
 
 
 def normalize(intensity: npt.ArrayLike, top: float = 999.0) -> FloatArray:

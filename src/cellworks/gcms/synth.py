@@ -77,6 +77,7 @@ SCAN_MZ = (10, 240)
 SCAN_NOISE = 40.0  # counts, white noise of one m/z in one full scan
 SCAN_THRESHOLD = 120.0  # centroids below this are not stored (as an instrument threshold does)
 INSTRUMENT_SEED = 5973  # the simulated instrument's own deviations from the σ relation
+CL_ION_SHARE = 0.08  # Cl⁺ share of GeH₃Cl's ion current (document 002, Fig. 2: m/z 35, 37 present)
 CS2_RATIO_34 = 5.9  # ¹²C³²S³⁴S : ¹²C³²S₂ (document 002)
 INJECTION_RSD = 0.015  # relative scatter of the dosed amount between injections (valve dosing)
 CAL_LEVELS = (3e-6, 3e-5, 3e-4, 3e-3)  # vol.% of each standard in the four calibration mixtures
@@ -116,6 +117,13 @@ def sample_spectra(enriched: bool = True) -> dict[str, dict[int, float]]:
         spec = {int(round(m)): float(i) for m, i in zip(s.mz, s.intensity, strict=True)}
         if enriched and t.key in ("GeH3Cl", "Ge2H6", "Ge3H8", "benzene", "2-C3H7Cl", "CS2"):
             spec = reisotope(spec, t.formula, variants(t.key))
+        if t.key == "GeH3Cl" and 35 not in spec:
+            # document 002's Fig. 2 shows Cl⁺ at m/z 35 and 37 (3:1), absent from the computed library
+            # spectrum: add it (natural Cl) at CL_ION_SHARE of the total ion current
+            tot0 = sum(spec.values())
+            spec = dict(spec)
+            spec[35] = CL_ION_SHARE * tot0 * 0.7576
+            spec[37] = CL_ION_SHARE * tot0 * 0.2424
         tot = sum(spec.values())
         out[t.key] = {m: v / tot for m, v in spec.items() if v > 0}
     return out
@@ -150,9 +158,7 @@ def sample_concentrations(sample: str) -> dict[str, float]:
 def _emg(t: Any, rt_s: float, sigma: float, tau: float) -> Any:
     """Exponentially modified Gaussian of unit area (1/s)."""
     import numpy as np
-    from scipy.special import erfcx
-
-    from scipy.special import erfc
+    from scipy.special import erfc, erfcx
 
     z = (np.asarray(t, float) - rt_s) / sigma
     arg = (sigma / tau - z) / math.sqrt(2.0)
@@ -309,17 +315,23 @@ def simulate(
     all_ions = sorted({m for g in groups for m in g.ions})
     sig = signal(all_ions)
     bg = _background(column, np.asarray(all_ions, float), t)
-    for i in range(t.size):
-        if off[i]:
-            scans.append((np.zeros(0), np.zeros(0)))
-            continue
-        tm = t[i] / 60.0
-        g = next((g for g in groups if g.t0_min <= tm < g.t1_min), groups[-1])
+    gi = np.clip(np.searchsorted([g.t1_min for g in groups], t / 60.0, side="right"), 0, len(groups) - 1)
+    ys: dict[int, Any] = {}
+    for k, g in enumerate(groups):
+        rows = np.flatnonzero(gi == k)
         idx = [all_ions.index(m) for m in g.ions]
-        y = sig[i, idx] + bg[i, idx]
+        cols = np.asarray(idx, dtype=np.int64)
+        y = sig[np.ix_(rows, cols)] + bg[np.ix_(rows, cols)]
         sd = np.array([g.noise[m] for m in g.ions])
-        y = y + rng.normal(0.0, 1.0, y.size) * np.sqrt(sd**2 + 0.5 * np.abs(y))
-        scans.append((np.asarray(g.ions, float), y))
+        ys[k] = y + rng.normal(0.0, 1.0, y.shape) * np.sqrt(sd**2 + 0.5 * np.abs(y))
+    pos = {k: 0 for k in ys}
+    empty = (np.zeros(0), np.zeros(0))
+    ions_f = {k: np.asarray(g.ions, float) for k, g in enumerate(groups)}
+    for i in range(t.size):
+        k = int(gi[i])
+        j = pos[k]
+        pos[k] += 1
+        scans.append(empty if off[i] else (ions_f[k], ys[k][j]))
     return t, scans
 
 
@@ -333,7 +345,13 @@ def write_andi(path: str | Path, times_s: Any, scans: list[tuple[Any, Any]], att
     index = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
     mz = np.concatenate([np.asarray(m, float) for m, _ in scans]) if n else np.zeros(0)
     inten = np.concatenate([np.asarray(y, float) for _, y in scans]) if n else np.zeros(0)
-    tic = np.array([float(np.sum(y)) for _, y in scans])
+    scan_id = np.repeat(np.arange(n), counts)
+    tic = np.bincount(scan_id, weights=inten, minlength=n)
+    mins = np.full(n, 0.0)
+    maxs = np.full(n, 0.0)
+    nz = counts > 0
+    mins[nz] = mz[index[nz]]
+    maxs[nz] = mz[index[nz] + counts[nz] - 1]
     out = Path(path)
     with atomic_path(out) as tmp:
         nc = netcdf_file(tmp, "w", version=1)
@@ -365,8 +383,6 @@ def write_andi(path: str | Path, times_s: Any, scans: list[tuple[Any, Any]], att
             v = nc.createVariable("total_intensity", "d", ("scan_number",))
             v[:] = tic
             v.units = b"Arbitrary Intensity Units"
-            mins = np.array([float(np.min(m)) if len(m) else 0.0 for m, _ in scans])
-            maxs = np.array([float(np.max(m)) if len(m) else 0.0 for m, _ in scans])
             nc.createVariable("mass_range_min", "d", ("scan_number",))[:] = mins
             nc.createVariable("mass_range_max", "d", ("scan_number",))[:] = maxs
             nc.createVariable("scan_index", "i", ("scan_number",))[:] = index

@@ -28,7 +28,7 @@ def simulate(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: name=value (repeatable).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the cycling table + states to this Parquet file.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write voltage-capacity and species figures (PNG).")] = None,
-    rtol: Annotated[float, typer.Option(help="Integrator tolerance (relative on species masses).")] = 1e-6,
+    rtol: Annotated[float, typer.Option(help="Integrator tolerance (relative on species masses).")] = 1e-5,
     json: Annotated[bool, _JSON] = False,
 ) -> None:
     """Run a cell through a protocol; print a summary (status, end reasons, capacities, drift)."""

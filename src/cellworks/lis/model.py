@@ -48,8 +48,8 @@ ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
 
 # packed parameter vector
 (P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
- P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR) = range(20)
-NP = 20
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C) = range(24)
+NP = 24
 
 # control modes
 MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
@@ -78,6 +78,11 @@ def pack_params(p: LiSParameters) -> np.ndarray:
     out[P_VFLOOR] = p.voltage_floor_V
     out[P_VCEIL] = p.voltage_ceiling_V
     out[P_FLOOR] = p.species_floor_rel * p.sulfur_total_initial_g
+    ms, v = p.molar_mass_S_g_per_mol, p.electrolyte_volume_L
+    out[P_LNFH] = math.log(N4 * N4 * ms * v / N8)
+    out[P_LNFL] = math.log(N1 * N1 * N2 * ms * ms * v * v / N4)
+    out[P_B] = NE * F / (2.0 * R * p.temperature_K)
+    out[P_C] = R * p.temperature_K / (4.0 * F)
     return out
 
 
@@ -95,13 +100,9 @@ def initial_state(p: LiSParameters) -> np.ndarray:
 @njit(cache=True, nogil=True, error_model="numpy")
 def plateau_potentials(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
     """E_H, E_L [V] from the log-mass state."""
-    ms = P[P_MS]
-    v = P[P_V]
-    c = R * P[P_T] / (4.0 * F)
-    f_h = N4 * N4 * ms * v / N8
-    f_l = N1 * N1 * N2 * ms * ms * v * v / N4
-    e_h = P[P_EH0] + c * (math.log(f_h) + y[0] - 2.0 * y[1])
-    e_l = P[P_EL0] + c * (math.log(f_l) + y[1] - y[2] - 2.0 * y[3])
+    c = P[P_C]
+    e_h = P[P_EH0] + c * (P[P_LNFH] + y[0] - 2.0 * y[1])
+    e_l = P[P_EL0] + c * (P[P_LNFL] + y[1] - y[2] - 2.0 * y[3])
     return e_h, e_l
 
 
@@ -126,11 +127,17 @@ def exchange_factors(y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _factors_from_masses(m8: float, m4: float, m2: float, m1: float, fl: float) -> tuple[float, float]:
+    s4 = m4 / (m4 + fl)
+    return m8 / (m8 + fl) * s4, s4 * m2 / (m2 + fl) * m1 / (m1 + fl)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def cathode(
     e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
 ) -> tuple[float, float, float]:
     """Cathode potential V, high-plateau current i_H and dV/dI for total current I (closed form)."""
-    b = NE * F / (2.0 * R * P[P_T])
+    b = P[P_B]
     e_r = 0.5 * (e_h + e_l)
     d_h = b * (e_h - e_r)
     if d_h > 700.0:
@@ -140,15 +147,17 @@ def cathode(
     ar = P[P_AR]
     ih0 = P[P_IH0] * s_h
     il0 = P[P_IL0] * s_l
-    a = ar * (ih0 * math.exp(-d_h) + il0 * math.exp(d_h))
-    bb = ar * (ih0 * math.exp(d_h) + il0 * math.exp(-d_h))
+    ep = math.exp(d_h)
+    em = 1.0 / ep
+    a = ar * (ih0 * em + il0 * ep)
+    bb = ar * (ih0 * ep + il0 * em)
     disc = math.sqrt(current * current + 4.0 * a * bb)
     if current > 0.0:
         x = 2.0 * bb / (current + disc)
     else:
         x = (disc - current) / (2.0 * a)
     v = e_r + math.log(x) / b
-    i_h = -ar * ih0 * (x * math.exp(-d_h) - math.exp(d_h) / x)
+    i_h = -ar * ih0 * (x * em - ep / x)
     dv_di = -1.0 / (b * disc)
     return v, i_h, dv_di
 
@@ -268,8 +277,13 @@ def solve_current(
 @njit(cache=True, nogil=True, error_model="numpy")
 def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy: np.ndarray) -> float:
     """dy/dt for the control (mode, value); returns the model current I (NaN if infeasible)."""
+    m8 = math.exp(y[0])
+    m4 = math.exp(y[1])
+    m2 = math.exp(y[2])
+    m1 = math.exp(y[3])
+    mp = math.exp(y[4])
     e_h, e_l = plateau_potentials(y, P)
-    s_h, s_l = exchange_factors(y, P)
+    s_h, s_l = _factors_from_masses(m8, m4, m2, m1, P[P_FLOOR])
     current = solve_current(mode, value, e_h, e_l, guess, P, s_h, s_l)
     if not math.isfinite(current):
         for k in range(NY):
@@ -277,16 +291,14 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
         return current
     vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
     i_l = current - i_h
-    eta, _ = anode_overpotential(current, P)
+    if P[P_ANODE_I0A] > 0.0:
+        eta, _ = anode_overpotential(current, P)
+    else:
+        eta = 0.0
     v_cell = vc - current * P[P_RS] - eta
     ms = P[P_MS]
     r_h = ms * i_h / (NE * F)
     r_l = ms * i_l / (NE * F)
-    m8 = math.exp(y[0])
-    m4 = math.exp(y[1])
-    m2 = math.exp(y[2])
-    m1 = math.exp(y[3])
-    mp = math.exp(y[4])
     ks = P[P_KSCH] if current < 0.0 else P[P_KSDIS]
     phi = P[P_FS] * y[5] / ms
     if phi > 1.0:
@@ -326,6 +338,8 @@ def outputs(y: np.ndarray, current: float, P: np.ndarray) -> tuple[float, float,
 @njit(cache=True, nogil=True, error_model="numpy")
 def control_current(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray) -> float:
     """The current the control imposes at state y (NaN if it cannot be met)."""
+    if mode == MODE_CURRENT:
+        return value
     e_h, e_l = plateau_potentials(y, P)
     s_h, s_l = exchange_factors(y, P)
     return solve_current(mode, value, e_h, e_l, guess, P, s_h, s_l)
@@ -345,8 +359,8 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
     balance i_H + i_L = I and the control equation.
     """
     ms = P[P_MS]
-    b = NE * F / (2.0 * R * P[P_T])
-    c = R * P[P_T] / (4.0 * F)
+    b = P[P_B]
+    c = P[P_C]
     e_h, e_l = plateau_potentials(y, P)
     s_h, s_l = exchange_factors(y, P)
     vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)

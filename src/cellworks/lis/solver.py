@@ -77,8 +77,8 @@ NOUT = O_Y + NY
 NREC = 14
 
 # options vector layout
-OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS, OPT_ATOL_MASS = range(9)
-NOPT = 9
+OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS, OPT_ATOL_MASS, OPT_METHOD = range(10)
+NOPT = 10
 
 # --- Rodas4 (Hairer & Wanner), transformed form
 GAMMA = 0.25
@@ -242,6 +242,73 @@ def rodas_step(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def rodas3_step(
+    y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+) -> bool:
+    """One Rodas3 step (Sandu et al. 1997; γ = 1/2, 4 stages, 3 function evaluations, stiffly
+    accurate, order 3 with an embedded order-2 estimate left in ws[6])."""
+    f0 = ws[0]
+    k1 = ws[1]
+    k2 = ws[2]
+    k3 = ws[3]
+    k4 = ws[6]
+    u = ws[7]
+    fu = ws[8]
+    cur = rhs(y, mode, value, guess, P, f0)
+    if not math.isfinite(cur):
+        return False
+    guess = cur
+    J = W[:NY]
+    A = W[NY:]
+    jacobian(y, mode, value, cur, P, J)
+    hg = 0.5 * h
+    inv_hg = 1.0 / hg
+    for i in range(N_DYN):
+        for j in range(N_DYN):
+            A[i, j] = -J[i, j]
+        A[i, i] += inv_hg
+    if not _lu(A, piv):
+        return False
+    inv_h = 1.0 / h
+    for i in range(NY):
+        k1[i] = f0[i]
+    _wsolve(A, piv, J, hg, k1)
+    for i in range(NY):
+        k2[i] = f0[i] + 4.0 * inv_h * k1[i]
+    _wsolve(A, piv, J, hg, k2)
+    for i in range(NY):
+        u[i] = y[i] + 2.0 * k1[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k3[i] = fu[i] + inv_h * (k1[i] - k2[i])
+    _wsolve(A, piv, J, hg, k3)
+    for i in range(NY):
+        u[i] = y[i] + 2.0 * k1[i] + k3[i]
+    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
+        return False
+    for i in range(NY):
+        k4[i] = fu[i] + inv_h * (k1[i] - k2[i] - (8.0 / 3.0) * k3[i])
+    _wsolve(A, piv, J, hg, k4)
+    for i in range(NY):
+        ynew[i] = u[i] + k4[i]
+        if not math.isfinite(ynew[i]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _step(
+    method: int, y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+) -> bool:
+    if method == 3:
+        return rodas3_step(y, h, mode, value, guess, P, ynew, ws, W, piv)
+    return rodas_step(y, h, mode, value, guess, P, ynew, ws, W, piv)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _electrons(y: np.ndarray) -> float:
     z = 0.0
     for i in range(5):
@@ -350,7 +417,7 @@ def run_steps(
     kinds: np.ndarray, modes: np.ndarray, values: np.ndarray, durations: np.ndarray,
     vcuts: np.ndarray, icuts: np.ndarray, qcuts: np.ndarray,
     s0: int, s1: int, opts: np.ndarray, atol: np.ndarray, rtol: np.ndarray, out: np.ndarray, n_out: int,
-    recs: np.ndarray, current_guess: float,
+    recs: np.ndarray, current_guess: float, stats: np.ndarray,
 ) -> tuple[float, np.ndarray, int, int, float, float]:
     """Run protocol steps ``s0 … s1−1`` from state ``y`` (updated in place) at time ``t``.
 
@@ -369,6 +436,8 @@ def run_steps(
     proj_max = 0.0
     h_max = opts[OPT_HMAX]
     max_steps = int(opts[OPT_MAXSTEPS])
+    method = int(opts[OPT_METHOD])
+    expo = -1.0 / 3.0 if method == 3 else -0.25
     for s in range(s0, s1):
         kind = kinds[s]
         mode = modes[s]
@@ -434,6 +503,9 @@ def run_steps(
             h = 0.01 / fmax
         tau = 0.0  # step-local time: resolves sub-femtosecond transients late in a long run
         dur = durations[s]
+        h_acc = 0.0
+        err_acc = 1.0
+        last_rejected = False
         n_acc = 0
         n_rej = 0
         ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
@@ -447,7 +519,7 @@ def run_steps(
             if tau + h >= dur:
                 h = dur - tau
                 by_time = True
-            ok = rodas_step(y, h, mode, value, cur, P, ynew, ws, W, piv)
+            ok = _step(method, y, h, mode, value, cur, P, ynew, ws, W, piv)
             err = math.inf
             if ok:
                 acc = 0.0
@@ -467,9 +539,16 @@ def run_steps(
                 z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
                 lam = project(ynew, m_t, z_t)
             if not (ok and err <= 1.0 and lam < 1e-3):
+                if not ok:
+                    stats[0] += 1
+                elif err > 1.0:
+                    stats[1] += 1
+                else:
+                    stats[2] += 1
                 n_rej += 1
+                last_rejected = True
                 if ok and math.isfinite(err) and lam < 1e-3:
-                    h *= max(0.2, 0.9 * err ** -0.25)
+                    h *= max(0.2, 0.9 * err**expo)
                 else:
                     h *= 0.25
                 if h < 1e-300 or h < 1e-14 * tau:
@@ -509,9 +588,9 @@ def run_steps(
                         th = b_t - b_g * (b_t - a_t) / (b_g - a_g) if b_g != a_g else 0.5 * (a_t + b_t)
                         if not (a_t < th < b_t):
                             th = 0.5 * (a_t + b_t)
-                        if not rodas_step(y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                        if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, W, piv):
                             th = 0.5 * (a_t + b_t)
-                            if not rodas_step(y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                            if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, W, piv):
                                 break
                         m_t = m_total - ytry[6]
                         z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
@@ -537,7 +616,7 @@ def run_steps(
                         best_theta = b_t
                         best_k = k
                 if best_theta < 1.0:
-                    ok2 = rodas_step(y, best_theta * h, mode, value, cur, P, ynew, ws, W, piv)
+                    ok2 = _step(method, y, best_theta * h, mode, value, cur, P, ynew, ws, W, piv)
                     if ok2:
                         m_t = m_total - ynew[6]
                         z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
@@ -584,10 +663,19 @@ def run_steps(
                 out = _record(out, n_out, t, s, cur, y, P)
                 n_out += 1
                 t_rec, v_rec, q_rec = t, v_new, y[8]
-            if math.isfinite(err) and err > 0.0:
-                h *= min(6.0, max(0.2, 0.9 * err ** -0.25))
-            else:
-                h *= 6.0
+            # predictive (Gustafsson) step-size control as in Hairer & Wanner's RODAS
+            err_c = max(err, 1e-10) if math.isfinite(err) else 1e-10
+            fac = min(6.0, max(0.2, 0.9 * err_c**expo))
+            if h_acc > 0.0:
+                fac_g = (h / h_acc) * 0.9 * (err_acc / (err_c * err_c)) ** (-expo)
+                fac_g = min(6.0, max(0.2, fac_g))
+                fac = min(fac, fac_g)
+            h_acc = h
+            err_acc = max(1e-2, err_c)
+            if last_rejected:
+                fac = min(fac, 1.0)
+            last_rejected = False
+            h *= fac
         if reason == R_FAIL:
             status = 1
         if n_out == 0 or out[n_out - 1, O_T] != t or out[n_out - 1, O_STEP] != s:

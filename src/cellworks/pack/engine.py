@@ -83,7 +83,6 @@ def run_step(
     iterm = stp[ST_ITERM]
     capterm = stp[ST_CAPTERM]
     basis_pack = stp[ST_BASIS_PACK] > 0.5
-    phase = int(stp[ST_PHASE])
     maxrun = stp[ST_MAXRUN]
     M0 = cs[CS_M0]
     Mh = cs[CS_M]

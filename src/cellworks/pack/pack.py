@@ -7,7 +7,6 @@ simulator works on arrays of shape ``(packs, n_series, n_parallel)`` built by
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -98,4 +97,3 @@ def check_arrays(arr: PackArrays) -> None:
         raise ParameterError("initial SOC is not finite", field="soc0")
     if not np.all((arr.eta > 0) & (arr.eta <= 1)):
         raise ParameterError("coulombic efficiency must be in (0, 1]", field="eta")
-    _ = math.inf

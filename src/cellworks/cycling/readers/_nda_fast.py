@@ -34,14 +34,15 @@ _BTS91 = {
 
 
 def _status_names(codes: Any) -> Any:
+    """Neware status codes → a pandas Categorical of NewareNDA's status names."""
     import numpy as np
+    import pandas as pd
     from NewareNDA.dicts import state_dict
 
     codes = np.asarray(codes)
-    out = np.empty(len(codes), dtype=object)
-    for c in np.unique(codes):
-        out[codes == c] = state_dict.get(int(c), f"Unknown_{int(c)}")
-    return out
+    uniq, inv = np.unique(codes, return_inverse=True)
+    names = [state_dict.get(int(c), f"Unknown_{int(c)}") for c in uniq]
+    return pd.Categorical.from_codes(inv.ravel(), categories=pd.Index(names))
 
 
 def software_cycle_number(status: Any) -> Any:
@@ -51,12 +52,16 @@ def software_cycle_number(status: Any) -> Any:
     (or a SIM record) has been seen since the previous cycle started.
     """
     import numpy as np
+    import pandas as pd
 
-    s = np.asarray(status, dtype=object).astype(str)
-    is_inc = np.isin(s, ["CCCV_Chg", "CC_Chg", "CP_Chg"])
+    codes, uniques = pd.factorize(np.asarray(status, dtype=object))
+    names = [str(u) for u in uniques]
+    inc_u = np.array([n in ("CCCV_Chg", "CC_Chg", "CP_Chg") for n in names], dtype=bool)
+    flag_u = np.array([n.endswith("_DChg") or n == "SIM" for n in names], dtype=bool)
+    is_inc = inc_u[codes] if len(names) else np.zeros(len(codes), dtype=bool)
     starts = np.flatnonzero(is_inc & ~np.r_[False, is_inc[:-1]])
-    flags = np.flatnonzero(np.char.endswith(s, "_DChg") | (s == "SIM"))
-    cyc = np.ones(len(s), dtype=np.int64)
+    flags = np.flatnonzero(flag_u[codes]) if len(names) else np.zeros(0, dtype=np.int64)
+    cyc = np.ones(len(codes), dtype=np.int64)
     last = -1
     bumps = []
     for p in starts:
@@ -65,10 +70,31 @@ def software_cycle_number(status: Any) -> Any:
             bumps.append(p)
             last = int(p)
     if bumps:
-        inc = np.zeros(len(s), dtype=np.int64)
+        inc = np.zeros(len(codes), dtype=np.int64)
         inc[np.asarray(bumps)] = 1
         cyc += np.cumsum(inc)
     return cyc
+
+
+def _civil_to_datetime64(y: Any, mo: Any, d: Any, h: Any, mi: Any, s: Any) -> Any:
+    """Calendar fields → ``datetime64[s]`` (days-from-civil arithmetic, proleptic Gregorian);
+    impossible dates become NaT."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=np.int64)
+    m = np.asarray(mo, dtype=np.int64)
+    dd = np.asarray(d, dtype=np.int64)
+    yy = y - (m <= 2)
+    era = np.floor_divide(yy, 400)
+    yoe = yy - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + dd - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    secs = days * 86400 + np.asarray(h, np.int64) * 3600 + np.asarray(mi, np.int64) * 60 + np.asarray(s, np.int64)
+    out = secs.astype("datetime64[s]")
+    bad = (m < 1) | (m > 12) | (dd < 1) | (dd > 31)
+    out[bad] = np.datetime64("NaT")
+    return out
 
 
 def _count_changes(x: Any) -> Any:
@@ -114,9 +140,7 @@ def decode_nda(buf: bytes) -> pd.DataFrame | None:
             if int(r) not in multiplier_dict:
                 return None
             mult[ranges == r] = multiplier_dict[int(r)]
-        ts: Any = pd.to_datetime(
-            pd.DataFrame({"year": d["Y"], "month": d["Mo"], "day": d["D"], "hour": d["h"], "minute": d["mi"],
-                          "second": d["s"]}), errors="coerce")
+        ts: Any = _civil_to_datetime64(d["Y"], d["Mo"], d["D"], d["h"], d["mi"], d["s"])
         df = pd.DataFrame({
             "Index": d["Index"], "Cycle": d["Cycle"] + 1, "Step": d["Step"], "Step_Index": d["Step_Index"],
             "Status": _status_names(d["Status"]), "Time": d["Time"] / 1000, "Voltage": d["Voltage"] / 10000,
@@ -170,5 +194,5 @@ def decode_nda(buf: bytes) -> pd.DataFrame | None:
         pvt.columns = pvt.columns.map(lambda x: "".join(map(str, x)))
         df = df.join(pvt, on="Index")
     df["Step"] = _count_changes(df["Step"].to_numpy())
-    df["Cycle"] = software_cycle_number(df["Status"].to_numpy())
+    df["Cycle"] = software_cycle_number(df["Status"].astype(str).to_numpy())
     return df

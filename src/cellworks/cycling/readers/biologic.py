@@ -23,6 +23,7 @@ Column names are EC-Lab's own export names (``time/s``, ``Ewe/V``, ``I/mA``, ``f
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from pathlib import Path
@@ -266,6 +267,14 @@ def _record_layout(
     return out, width, unknown
 
 
+@functools.lru_cache(maxsize=64)
+def _record_dtype(fields: tuple[tuple[str, str, int], ...], width: int) -> Any:
+    import numpy as np
+
+    return np.dtype({"names": [f[0] for f in fields], "formats": [f[1] for f in fields],
+                     "offsets": [f[2] for f in fields], "itemsize": width})
+
+
 def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Raw columns of any ``.mpr`` (EC-Lab export names) and metadata (technique, versions, ...).
 
@@ -303,14 +312,13 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
     n_points = struct.unpack_from("<I", buf, start)[0]
     if layout == "new":
         n_cols = struct.unpack_from("<H", buf, start + 4)[0]
-        ids = list(np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 6))
+        ids = np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 6).tolist()
     elif version == 0:
         n_cols = buf[start + 4]
-        ids = list(np.frombuffer(buf, dtype="u1", count=n_cols, offset=start + 5))
+        ids = np.frombuffer(buf, dtype="u1", count=n_cols, offset=start + 5).tolist()
     else:
         n_cols = buf[start + 4]
-        ids = list(np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 5))
-    ids = [int(i) for i in ids]
+        ids = np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 5).tolist()
     meta["n_points"] = int(n_points)
     meta["column_ids"] = ids
     data_header = _DATA_HEADER_BYTES.get((layout, version))
@@ -326,9 +334,7 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
     if first < start + 5:
         raise FileFormatError(f"data module too short for {n_points} records of {width} bytes", file=p,
                               record=f"byte {dm['offset']}")
-    rec = np.dtype({"names": [f[0] for f in fields], "formats": [f[1] for f in fields],
-                    "offsets": [f[2] for f in fields], "itemsize": width})
-    arr = np.frombuffer(buf, dtype=rec, count=n_points, offset=first)
+    arr = np.frombuffer(buf, dtype=_record_dtype(tuple(fields), width), count=n_points, offset=first)
     cols: dict[str, np.ndarray] = {}
     for name, _dt, _off in fields:
         if name == "flags":
@@ -337,7 +343,8 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
                 if cid in FLAG_COLUMNS:
                     fname, mask = FLAG_COLUMNS[cid]
                     shift = (mask & -mask).bit_length() - 1
-                    cols[fname] = ((fl & mask) >> shift).astype(np.uint8)
+                    bits = fl & np.uint8(mask)
+                    cols[fname] = bits >> np.uint8(shift) if shift else bits
         elif name not in cols:
             cols[name] = np.ascontiguousarray(arr[name])
     return cols, meta

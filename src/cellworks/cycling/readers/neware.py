@@ -46,24 +46,28 @@ def _status_to_type(status: str) -> str:
     return "other"
 
 
-def _check_container(path: Path, fmt: str) -> None:
+def _check_container(path: Path, fmt: str) -> bytes | None:
     """Cheap structural checks NewareNDA does not make (truncation gives clear errors)."""
     size = path.stat().st_size
     if fmt == "neware-ndax":
+        # the central directory sits at the end of a zip: a truncated archive fails here; member
+        # CRCs are verified by zipfile when NewareNDA extracts them (BadZipFile -> FileFormatError)
         try:
             with zipfile.ZipFile(path) as zf:
-                bad = zf.testzip()
+                names = zf.namelist()
         except zipfile.BadZipFile as exc:
             raise FileFormatError(f"not a readable .ndax (zip) archive: {exc} (truncated?)", file=path,
                                   record=f"byte {size}") from None
-        if bad is not None:
-            raise FileFormatError(f"archive member '{bad}' is corrupt (CRC mismatch)", file=path)
+        if "data.ndc" not in names:
+            raise FileFormatError("no data.ndc member: not a Neware .ndax archive", file=path)
     else:
         with open(path, "rb") as fh:
             buf = fh.read()
         if buf[:6] != NDA_MAGIC:
             raise FileFormatError("not a Neware .nda file (no 'NEWARE' header)", file=path, record="byte 0")
         _check_nda_records(buf, path)
+        return buf
+    return None
 
 
 def _check_nda_records(buf: bytes, path: Path) -> None:
@@ -113,18 +117,18 @@ def read_neware(
 
     import NewareNDA
     import numpy as np
+    import pandas as pd
 
     p = Path(path)
     fmt = "neware-ndax" if zipfile.is_zipfile(p) else "neware-nda"
-    _check_container(p, fmt)
+    raw = _check_container(p, fmt)
     from cellworks.cycling.readers._nda_fast import decode_nda
 
     decoder = "NewareNDA"
     try:
         df = None
         if fmt == "neware-nda":
-            with open(p, "rb") as fh:
-                df = decode_nda(fh.read())
+            df = decode_nda(raw) if raw is not None else None
             if df is not None:
                 decoder = "cellworks vectorised .nda decoder (NewareNDA layouts)"
         if df is None:
@@ -151,9 +155,8 @@ def read_neware(
     index = df["Index"].to_numpy(dtype=np.int64)
     step = df["Step"].to_numpy(dtype=np.int64)
     starts = run_starts(step)
-    status = df["Status"].astype(str).to_numpy()
-    st = np.array([_status_to_type(s) for s in np.unique(status)], dtype=object)
-    st = st[np.searchsorted(np.unique(status), status)]
+    codes, uniques = pd.factorize(df["Status"].astype(str))
+    st = np.array([_status_to_type(str(u)) for u in uniques], dtype=object)[codes]
     t = monotonic_time(df["Time"].to_numpy(dtype=float), starts)
     qc = df["Charge_Capacity(mAh)"].to_numpy(dtype=float) / 1000.0
     qd = df["Discharge_Capacity(mAh)"].to_numpy(dtype=float) / 1000.0

@@ -132,7 +132,7 @@ def _ladder(ions: list[tuple[dict[int, float], float]]) -> dict[int, float]:
 
 def computed_records() -> list[tuple[str, str, int, str, float | None, dict[int, float], str]]:
     ge2, ge3 = _conv(GE, GE), _conv(_conv(GE, GE), GE)
-    recs = []
+    recs: list[tuple[str, str, int, str, float | None, dict[int, float], str]] = []
     geh4 = _ladder([(_ion(GE, h=n), w) for n, w in ((0, 1.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 0.1))])
     recs.append(("Germane", "GeH4", 78, "7782-65-2", None, geh4,
                  "COMPUTED: natural-abundance Ge isotope pattern of the ions GeHn+ (n = 0..4); ASSUMED "
@@ -172,11 +172,14 @@ def build_text() -> str:
     specs.extend(computed_records())
     out = []
     for name, formula, mw, cas, ri, peaks, src in specs:
+        if ri is not None:
+            src = src + " | RI: approximate non-polar (dimethylpolysiloxane) Kovats index, typical literature value, indicative only"
         mz = np.array(sorted(peaks), dtype=float)
         y = np.array([peaks[int(m)] for m in mz])
         y = np.round(999.0 * y / y.max(), 1)
         out.append(LibrarySpectrum(name, formula, float(mw), cas, ri, mz, y, src))
     header = ("# cellworks built-in EI (70 eV) library. Every record names its source in 'Source:'.\n"
+              "# RI values are approximate non-polar Kovats indices (indicative; used only to order isomers).\n"
               "# Regenerate with: python -m cellworks.gcms.data.make_builtin_msp\n\n")
     return header + format_msp(out)
 

@@ -178,11 +178,12 @@ def _run_from_nc(nc: Any, p: Path) -> Run:
         raise FileFormatError("both scan_index and point_count are missing", file=p, field="scan_index")
     scan_index = np.asarray(si_v.data, dtype=np.int64).ravel() if si_v is not None else None
     point_count = np.asarray(pc_v.data, dtype=np.int64).ravel() if pc_v is not None else None
-    if scan_index is None:
-        assert point_count is not None
+    if scan_index is None and point_count is not None:
         scan_index = np.concatenate([[0], np.cumsum(point_count)[:-1]]).astype(np.int64)
-    if point_count is None:
+    if point_count is None and scan_index is not None:
         point_count = np.diff(np.concatenate([scan_index, [n_points]])).astype(np.int64)
+    if scan_index is None or point_count is None:  # unreachable: one of them exists
+        raise FileFormatError("scan index missing", file=p, field="scan_index")
     for name, arr in (("scan_index", scan_index), ("point_count", point_count)):
         if arr.size != n_scans:
             raise FileFormatError(f"{arr.size} entries for {n_scans} scans", file=p, field=name)
@@ -214,7 +215,7 @@ def _run_from_nc(nc: Any, p: Path) -> Run:
     tic_v = _numeric(nc, "total_intensity", p)
     stored_tic = None
     if tic_v is not None and tic_v[0].size == n_scans:
-        stored_tic = np.where(tic_v[1], np.nan, tic_v[0])
+        stored_tic = np.where(tic_v[1], np.nan, tic_v[0]).astype(np.float64)
     meta["n_fill_points_dropped"] = str(int((~keep).sum()))
     return Run(t_s, mz, inten, offsets, meta, str(p), stored_tic)
 
@@ -235,7 +236,7 @@ def _chromatogram_only(nc: Any, p: Path, meta: dict[str, str]) -> Run:
             raise FileFormatError("no retention times and no sampling interval", file=p,
                                   field="raw_data_retention")
         d = float(delay[0][0]) if delay is not None and not delay[1].all() else 0.0
-        t = d + float(interval[0][0]) * np.arange(y.size)
+        t = (d + float(interval[0][0]) * np.arange(y.size)).astype(np.float64)
     y = np.where(y_bad, np.nan, y)
     meta["format"] = "ANDI/AIA netCDF chromatogram"
     empty = np.zeros(0)

@@ -1,0 +1,10 @@
+from cellworks.eis.demo import build_section
+
+
+def test_quick_demo_section(tmp_path):
+    sec = build_section(tmp_path, quick=True)
+    assert sec.anchor == "eis"
+    assert len(sec.figures) == 3 and all(fig.caption and fig.png[:4] == b"\x89PNG" for fig in sec.figures)
+    assert sec.tables[0].rows and "1.65e-2" not in sec.how_to_run
+    # documented values sit beside ours in the table
+    assert any(row[1] == "0.0165" for row in sec.tables[0].rows)

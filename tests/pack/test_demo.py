@@ -1,0 +1,15 @@
+"""Demo section (quick)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cellworks.pack.demo import build_section
+
+
+def test_quick_section(tmp_path: Path) -> None:
+    s = build_section(tmp_path, quick=True)
+    assert len(s.figures) == 4 and all(f.caption and f.png.startswith(b"\x89PNG") for f in s.figures)
+    notes = {row[0]: row for row in s.tables[0].rows}
+    assert notes["balancing current, 20 % of 3 × 2000 mAh in 1 h"][2] == "1200 mA"
+    assert "cellworks pack" in s.how_to_run
