@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         run_batch(task, inputs[: 2 * args.workers], workdir / "warm-cluster", scheduler=address, progress=False)
         serial_s: list[float] = []
         cluster_s: list[float] = []
+        loads: list[float] = []  # 1-min load average after each run (others share this machine)
         for r in range(args.repeats):
             for name, sched, times in (("serial", "sync", serial_s), ("cluster", address, cluster_s)):
                 out = workdir / f"{name}-{r}"
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - t)
                 if rep.n_done != len(inputs):
                     raise SystemExit(f"{name} run {r}: {rep.n_failed} inputs failed: {rep.failures[:3]}")
-                print(f"[scale] {name} run {r}: {times[-1]:.2f} s", file=log)
+                loads.append(os.getloadavg()[0])
+                print(f"[scale] {name} run {r}: {times[-1]:.2f} s (load {loads[-1]:.2f})", file=log)
     finally:
         cluster.close()
     load_after = _load()
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         "serial_per_input_ms": 1e3 * med_serial / len(inputs),
         "cluster_start_s": cluster_start_s,
         "setup_s": setup_s,
+        "load_1min_after_each_run": loads,
         "load_before": load_before,
         "load_after": load_after,
     }

@@ -354,3 +354,17 @@ def test_lis_sweep_on_cluster_matches_serial(tmp_path: Path, cluster_address: st
     bad = run_batch(lis_sweep_point, [{"preset": "nope", "protocol": "Rest for 1 s"}], tmp_path / "bad",
                     scheduler="sync", progress=False)
     assert bad.n_failed == 1 and "unknown preset" in bad.failures[0][1]
+
+
+def test_processes_scheduler_stops_cleanly_when_a_task_kills_its_process(tmp_path: Path) -> None:
+    inputs = [{"i": i, "die_at": 3} for i in range(8)]
+    with pytest.raises(batch.BatchError, match="rerun to complete"):
+        run_batch(square_poison, inputs, tmp_path, scheduler="processes", progress=False)
+    # what was committed is whole and correct, and the manifest lists exactly those results
+    res = read_results(tmp_path)
+    keys = {default_key(p): int(p["i"]) for p in inputs}
+    done = {k: keys[k] for k in set(res["input_key"])}
+    assert keys[default_key(inputs[3])] not in done.values()
+    pd.testing.assert_frame_equal(res, expected_square(done))
+    man = read_manifest(tmp_path)
+    assert set(man.loc[man["status"] == "ok", "input_key"]) == set(done)

@@ -316,6 +316,10 @@ def _result_meta(path: Path) -> dict[str, Any] | None:
 # report
 
 
+class BatchError(RuntimeError):
+    """The batch machinery itself stopped (not one input): finished inputs are saved; rerun."""
+
+
 @dataclass(frozen=True)
 class BatchReport:
     """What a batch did. ``n_done`` counts inputs computed now, ``n_skipped`` those already current."""
@@ -444,6 +448,22 @@ def _result_path(out_dir: Path, key: str) -> Path:
     return out_dir / RESULTS_DIR / f"{PARTITION}={key}" / RESULT_FILE
 
 
+def _adopt(item: _Item, path: Path, manifest: _Manifest, code_version: str) -> bool:
+    """Enter a committed result file into the manifest if it is current for ``item``."""
+    meta = _result_meta(path)
+    if not (meta and meta.get("sha256") == item.sha256 and meta.get("code_version") == code_version):
+        return False
+    manifest.set(
+        {
+            **{c: None for c in MANIFEST_COLUMNS},
+            **{k: v for k, v in meta.items() if k in MANIFEST_COLUMNS},
+            "status": "ok",
+            "output": str(path),
+        }
+    )
+    return True
+
+
 def _plan(items: list[_Item], out_dir: Path, manifest: _Manifest, code_version: str) -> list[_Item]:
     """Inputs to compute; reconciles the manifest with the committed result files."""
     todo: list[_Item] = []
@@ -460,17 +480,7 @@ def _plan(items: list[_Item], out_dir: Path, manifest: _Manifest, code_version: 
             ):
                 current = True
             else:  # manifest missing or behind (interrupted run): the file describes itself
-                meta = _result_meta(path)
-                if meta and meta.get("sha256") == item.sha256 and meta.get("code_version") == code_version:
-                    current = True
-                    manifest.set(
-                        {
-                            **{c: None for c in MANIFEST_COLUMNS},
-                            **{k: v for k, v in meta.items() if k in MANIFEST_COLUMNS},
-                            "status": "ok",
-                            "output": str(path),
-                        }
-                    )
+                current = _adopt(item, path, manifest, code_version)
             if not current:  # stale: remove it now so the dataset never holds an outdated result
                 path.unlink()
         if not current:
@@ -544,11 +554,12 @@ def start_local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     """The ``"local"`` scheduler: a ``distributed.LocalCluster`` of single-threaded worker processes.
 
     ``n_workers`` defaults to :func:`available_cpus`. Two settings differ from Dask's defaults,
-    both for CPU-bound batches of NumPy/pandas tasks: no dashboard and no statistical profiler
-    (a 10 ms sampler in every worker), and the workers do not get ``MALLOC_TRIM_THRESHOLD_=65536``
+    both for CPU-bound batches of NumPy/pandas tasks: no statistical profiler in the workers
+    (a 10 ms stack sampler), and the workers do not get ``MALLOC_TRIM_THRESHOLD_=65536``
     (setting it turns off glibc's adaptive mmap threshold, so every large NumPy temporary is
     mmap'ed, page-faulted and unmapped again: measured here as ~40 % more CPU time per task).
-    The BLAS/OpenMP one-thread settings are kept. ``kwargs`` go to ``LocalCluster``.
+    The BLAS/OpenMP one-thread settings are kept. The scheduler's HTTP endpoint (dashboard, if
+    bokeh is installed) listens on a free port. ``kwargs`` go to ``LocalCluster``.
     """
     import dask
     from distributed import LocalCluster
@@ -559,7 +570,7 @@ def start_local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         "n_workers": n_workers or available_cpus(),
         "threads_per_worker": 1,
         "processes": True,
-        "dashboard_address": None,
+        "dashboard_address": ":0",  # a free port: never fight over 8787 with another cluster
         "silence_logs": 40,  # errors only: a killed worker is reported in the manifest instead
         # the workers' dask config, kept by their nannies across worker restarts
         "config": dask.config.merge(dask.config.config, {"distributed": {"worker": {"profile": {"enabled": False}}}}),
@@ -652,7 +663,13 @@ def _iter_local(scheduler: str, calls: list[tuple[Any, ...]]) -> Iterator[dict[s
         yield rec
     thread.join()
     if "exc" in box:
-        raise box["exc"]
+        exc = box["exc"]
+        if isinstance(exc, Exception):  # e.g. BrokenProcessPool: a task killed its process
+            raise BatchError(
+                f"the {scheduler} scheduler stopped ({_error_text(exc)}); every input finished so far "
+                "is saved: rerun to complete the batch, or use the local cluster, which re-runs lost inputs"
+            ) from exc
+        raise exc
 
 
 def _processes_get(graph: dict[str, Any], keys: list[str]) -> Any:
@@ -716,6 +733,14 @@ def run_batch(
                     bar.update(rec["status"] == "ok")
                     manifest.write()
         finally:
+            # results committed by workers whose report never reached us (interruption, broken
+            # pool) are entered from their own metadata, so the manifest matches the dataset
+            for it in todo:
+                row = manifest.rows.get(it.key)
+                if not (row and row.get("status") == "ok" and row.get("sha256") == it.sha256):
+                    path = _result_path(out_dir, it.key)
+                    if path.exists():
+                        _adopt(it, path, manifest, code_version)
             manifest.write(force=True)
             close()
     return BatchReport(
@@ -762,6 +787,7 @@ def finish_cli(report: BatchReport, *, json_out: bool = False) -> int:
 
 
 __all__ = [
+    "BatchError",
     "available_cpus",
     "finish_cli",
     "start_local_cluster",

@@ -47,16 +47,21 @@ def page(chromium: Any, report: dict[str, Any]) -> Any:
     return chromium
 
 
-def _save_full_page(driver: Any, path: Path) -> Path:
-    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-    size = metrics.get("cssContentSize") or metrics["contentSize"]
+def _save_clip(driver: Any, path: Path, element: Any = None) -> Path:
+    """PNG of the whole page, or of one element in full (beyond the viewport), via CDP."""
+    if element is None:
+        metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"]}
+    else:
+        clip = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height};",
+            element,
+        )
     shot = driver.execute_cdp_cmd(
         "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
-        },
+        {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}},
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
@@ -96,7 +101,7 @@ def test_no_console_errors_no_broken_images_no_network(page: Any, screenshot_dir
         ".map(e => e.getAttribute('src') || e.getAttribute('href'))"
     )
     assert all(r.startswith("data:") for r in refs), [r[:60] for r in refs if not r.startswith("data:")]
-    shot = _save_full_page(page, screenshot_dir / "demo-report-full.png")
+    shot = _save_clip(page, screenshot_dir / "demo-report-full.png")
     print(f"\nscreenshot: {shot} ({len(images)} images)")
 
 
@@ -123,9 +128,6 @@ def test_all_four_parts_have_a_rendered_section(page: Any, screenshot_dir: Path)
         for part, pattern in PARTS.items():
             if part not in found and (anchor == part or pattern.search(title)):
                 found[part] = (sec, title)
-    missing = sorted(set(PARTS) - set(found))
-    titles = [s.find_element(By.TAG_NAME, "h2").text for s in sections]
-    assert not missing, f"no section for {missing} in the report; sections: {titles}"
     for part, (sec, title) in found.items():
         assert not title.endswith(": failed"), f"{part}: the section failed to build"
         assert sec.is_displayed() and sec.size["height"] > 100, f"{part}: section not rendered"
@@ -134,10 +136,11 @@ def test_all_four_parts_have_a_rendered_section(page: Any, screenshot_dir: Path)
             page.execute_script("return arguments[0].naturalWidth", i) > 0 for i in imgs
         ), f"{part}: no figure or a broken one"
         assert "How to run this yourself" in sec.text, f"{part}: no 'how to run' block"
-        out = screenshot_dir / f"section-{part}.png"
-        page.execute_script("arguments[0].scrollIntoView()", sec)
-        out.write_bytes(sec.screenshot_as_png)
+        out = _save_clip(page, screenshot_dir / f"section-{part}.png", sec)
         print(f"\nscreenshot of the {part} section: {out}")
+    missing = sorted(set(PARTS) - set(found))
+    titles = [s.find_element(By.TAG_NAME, "h2").text for s in sections]
+    assert not missing, f"no section for {missing} in the report; sections: {titles}"
 
 
 def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:

@@ -62,3 +62,12 @@ def test_simulate_csv(capsys):
     assert code == 0
     rows = [r.split(",") for r in out.strip().splitlines()]
     assert len(rows) == 3 and float(rows[0][0]) == pytest.approx(100)
+
+
+def test_mpr_with_several_sweeps_fits_the_chosen_cycle(capsys):
+    pytest.importorskip("cellworks.cycling.readers.biologic")
+    code, out, err = _run(capsys, ["eis", "fit", str(DATA / "lili_tegdme_02_GEIS_C05.mpr"), "--circuit",
+                                   "R0-p(R1,CPE1)", "--cycle", "3", "--json", "--starts", "8"])
+    assert code == 0
+    res = json.loads(out)
+    assert res["cycle"] == 3 and res["n_cycles"] == 45 and res["n_points"] == 9

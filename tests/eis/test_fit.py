@@ -45,6 +45,9 @@ def test_twenty_poor_initial_guesses_reach_the_same_optimum(example_spectrum):
     f, z = example_spectrum
     best = fit_circuit(f, z, CIRCUIT, GUESS)
     opt = np.array(best.values)
+    # the optimum is at least as good as impedance.py's documented fit (a peer tool's value)
+    doc_vec = [DOC_UNWEIGHTED[n] for n in parse_circuit(CIRCUIT).param_names]
+    assert best.chi2 < np.sum(np.abs(parse_circuit(CIRCUIT).impedance(doc_vec, f) - z) ** 2)
     rng = np.random.default_rng(2024)
     hits = 0
     for _ in range(20):
@@ -110,3 +113,21 @@ def test_bad_inputs_raise_input_errors(example_spectrum):
         fit_circuit(f, z_bad, CIRCUIT, GUESS)
     with pytest.raises(ValueError, match="no parameter"):
         fit_circuit(f, z, CIRCUIT, GUESS[:-1], constants={"C9": 1.0})
+
+
+@pytest.mark.parametrize(
+    "circuit, truth",
+    [("R0-p(R1,CPE1)-p(R2,CPE2)", [10.0, 50.0, 1e-5, 0.85, 30.0, 1e-2, 0.75]),
+     ("R0-p(R1-Wo1,C1)", [5.0, 30.0, 20.0, 10.0, 2e-5]),
+     ("L0-R0-p(R1,C1)-p(R2,C2)-W1", [1e-6, 1.0, 5.0, 1e-4, 20.0, 1e-2, 3.0])],
+)
+def test_without_a_guess_the_search_does_at_least_as_well_as_the_truth(circuit, truth):
+    # noisy synthetic spectrum: the least-squares optimum can only be at or below the true parameters' chi2
+    c = parse_circuit(circuit)
+    f = np.logspace(5, -2, 60)
+    rng = np.random.default_rng(11)
+    z0 = c.impedance(truth, f)
+    z = z0 + 0.005 * np.abs(z0) * (rng.standard_normal(f.size) + 1j * rng.standard_normal(f.size))
+    res = fit_circuit(f, z, circuit, weight="modulus")
+    chi2_truth = np.sum(np.abs((z - z0) / np.abs(z)) ** 2)
+    assert res.chi2 <= chi2_truth * (1 + 1e-9)

@@ -3,7 +3,7 @@ import shutil
 import numpy as np
 import pytest
 
-from cellworks.eis.readers import drop_positive_imag, read_spectrum
+from cellworks.eis.readers import drop_positive_imag, n_cycles, read_spectrum
 from cellworks.errors import FileFormatError
 from conftest import DATA
 
@@ -38,7 +38,14 @@ def test_gamry_dta_fixture():
 def test_biologic_mpr_geis_fixture():
     pytest.importorskip("cellworks.cycling.readers.biologic")
     s = read_spectrum(DATA / "lili_tegdme_02_GEIS_C05.mpr")
-    assert len(s) > 0 and np.all(s.freq_Hz > 0)
+    # 45 repeated GEIS sweeps of 9 frequencies, 500 Hz .. 0.8 Hz (in-situ monitoring of a Li|Li cell)
+    assert len(s) == 405 and n_cycles(s) == 45
+    one = read_spectrum(DATA / "lili_tegdme_02_GEIS_C05.mpr", cycle=2)
+    assert len(one) == 9 and one.freq_Hz[0] == pytest.approx(500.16, rel=1e-4)
+    assert one.freq_Hz[-1] == pytest.approx(0.7998, rel=1e-3)
+    with pytest.raises(FileFormatError, match="no cycle 46"):
+        read_spectrum(DATA / "lili_tegdme_02_GEIS_C05.mpr", cycle=46)
+    assert np.all(s.freq_Hz > 0)
     # a Li|Li symmetric cell: resistive, capacitive arc (Re Z > 0, most Im Z < 0)
     assert np.all(s.Z_Ohm.real > 0)
     assert np.mean(s.Z_Ohm.imag < 0) > 0.9

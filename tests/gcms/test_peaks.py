@@ -103,3 +103,24 @@ def test_retention_index_hand_values() -> None:
     assert np.isnan(retention_index([100.0], ladder)[0])
     with pytest.raises(ParameterError):
         retention_index([1.0], {6: 200.0, 7: 100.0})
+
+
+def test_tic_apexes_agree_with_chemstation_integrator() -> None:
+    # agilent-gcms-tic.cdf carries ChemStation's own peak table (peak_retention_time, peak_height);
+    # each of its 8 tallest peaks must have one of our TIC peaks within 1.5 s (the file samples
+    # every ~1.09 s, so this is about one sampling interval plus apex interpolation differences)
+    from pathlib import Path
+
+    from scipy.io import netcdf_file
+
+    from cellworks.gcms.peaks import find_peaks_run
+    from cellworks.gcms.readers import read_run
+
+    path = Path(__file__).resolve().parents[1] / "data" / "gcms" / "agilent-gcms-tic.cdf"
+    with netcdf_file(path, "r", mmap=False) as nc:
+        rt = np.array(nc.variables["peak_retention_time"].data, dtype=float)
+        height = np.array(nc.variables["peak_height"].data, dtype=float)
+    tallest = rt[np.argsort(-height)[:8]]
+    ours = np.array([p.apex_time_s for p in find_peaks_run(read_run(path))["TIC"]])
+    for t in tallest:
+        assert np.min(np.abs(ours - t)) <= 1.5, t

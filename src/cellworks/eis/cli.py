@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,25 @@ def _parse_constants(text: str) -> dict[str, float]:
     return out
 
 
+def _load(file: Path, cycle: int | None) -> tuple[Any, dict[str, int]]:
+    """Read ``file``; of a file with several sweeps take ``cycle`` (default the first, noted on stderr)."""
+    import sys
+
+    from cellworks.eis.readers import n_cycles, read_spectrum, select_cycle
+
+    spec = read_spectrum(file)
+    n = n_cycles(spec)
+    if n > 1 or cycle is not None:
+        chosen = 1 if cycle is None else cycle
+        if cycle is None:
+            sys.stderr.write(f"note: {file} holds {n} spectra; using cycle 1 (choose with --cycle)\n")
+        cyc = spec.meta.get("cycle")
+        first = int(min(cyc)) if cyc is not None and len(cyc) else 1
+        spec = select_cycle(spec, chosen if cycle is not None else first)
+        return spec, {"cycle": chosen if cycle is not None else first, "n_cycles": n}
+    return spec, {}
+
+
 @app.command()
 def fit(
     file: Annotated[Path, typer.Argument(help="Spectrum: .csv (f, Re, Im), BioLogic .mpt/.mpr, Gamry .DTA.")],
@@ -50,6 +69,7 @@ def fit(
     weight: Annotated[str, typer.Option(help="none | modulus | proportional")] = "none",
     drop_positive_imag: Annotated[bool, typer.Option("--drop-positive-imag", help="Drop points with Im Z > 0.")] = False,
     starts: Annotated[int, typer.Option(help="Local fits of the multi-start search (1: only from the guess).")] = 64,
+    cycle: Annotated[int | None, typer.Option(help="Which sweep of a file holding several (default: the first).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the multi-start perturbations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write Nyquist + Bode figure with the fit (PNG).")] = None,
@@ -60,14 +80,13 @@ def fit(
     from cellworks.clikit import emit_json
     from cellworks.eis.fit import WEIGHTS, fit_circuit
     from cellworks.eis.readers import drop_positive_imag as _drop
-    from cellworks.eis.readers import read_spectrum
     from cellworks.errors import ParameterError
 
     if weight not in WEIGHTS:
         raise ParameterError(f"--weight must be one of {', '.join(WEIGHTS)}", token=weight)
     if starts < 1:
         raise ParameterError("--starts must be >= 1", token=str(starts))
-    spec = read_spectrum(file)
+    spec, cycle_info = _load(file, cycle)
     f, z = spec.freq_Hz, spec.Z_Ohm
     if drop_positive_imag:
         f, z = _drop(f, z)
@@ -82,6 +101,7 @@ def fit(
         out = res.as_dict()
         out["file"] = str(file)
         out["n_points_dropped"] = int(len(spec) - f.size)
+        out.update(cycle_info)
         emit_json(out)
         return
     typer.echo(f"{file}: {circuit}  ({res.n_points} points, weight {weight}, {res.n_starts} starts)")
@@ -101,15 +121,15 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Spectrum file (.csv, .mpt, .mpr, .DTA).")],
     c: Annotated[float, typer.Option(help="mu threshold of the Lin-KK element count (Schönleber 2014).")] = 0.85,
     threshold: Annotated[float, typer.Option(help="Largest allowed relative residual for 'valid'.")] = 0.01,
+    cycle: Annotated[int | None, typer.Option(help="Which sweep of a file holding several (default: the first).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write the residual plot (PNG).")] = None,
 ) -> None:
     """Lin-KK test: is the spectrum Kramers-Kronig consistent (linear, stable, causal)?"""
     from cellworks.clikit import emit_json
     from cellworks.eis.kk import lin_kk
-    from cellworks.eis.readers import read_spectrum
 
-    spec = read_spectrum(file)
+    spec, cycle_info = _load(file, cycle)
     res = lin_kk(spec.freq_Hz, spec.Z_Ohm, c=c, threshold=threshold)
     if plot is not None:
         from cellworks.eis.plots import save_kk_figure
@@ -119,6 +139,7 @@ def validate(
         out = res.as_dict()
         out["file"] = str(file)
         out["freq_Hz"] = spec.freq_Hz
+        out.update(cycle_info)
         emit_json(out)
         return
     verdict = "valid" if res.valid else "NOT valid"

@@ -115,7 +115,8 @@ class _Problem:
     _last: tuple[bytes, Any] = field(default=(b"", None))
 
     def to_p(self, x: Array) -> Array:
-        return np.where(self.logmask, np.exp(np.where(self.logmask, x, 0.0)), x)
+        with np.errstate(over="ignore"):
+            return np.where(self.logmask, np.exp(np.where(self.logmask, x, 0.0)), x)
 
     def to_x(self, p: Array) -> Array:
         p = np.asarray(p, dtype=float)

@@ -137,6 +137,8 @@ def read_mpt(path: str | Path) -> Spectrum:
                                   record=f"line {n_header}", field=key)
         idx[key] = columns.index(key)
     need = max(idx.values())
+    i_cyc = columns.index("cycle number") if "cycle number" in columns else None
+    cycles: list[float] = []
     f: list[float] = []
     zr: list[float] = []
     zi: list[float] = []
@@ -153,8 +155,13 @@ def read_mpt(path: str | Path) -> Spectrum:
         f.append(_number(parts[idx["freq/Hz"]], p, i + 1, "freq/Hz"))
         zr.append(_number(parts[idx["Re(Z)/Ohm"]], p, i + 1, "Re(Z)/Ohm"))
         zi.append(-_number(parts[idx["-Im(Z)/Ohm"]], p, i + 1, "-Im(Z)/Ohm"))
+        if i_cyc is not None and len(parts) > i_cyc:
+            cycles.append(_number(parts[i_cyc], p, i + 1, "cycle number"))
         where.append(i + 1)
-    return _finish(f, zr, zi, p, "biologic-mpt", {"technique": technique}, where)
+    meta: dict[str, Any] = {"technique": technique}
+    if cycles and len(cycles) == len(f):
+        meta["cycle"] = np.asarray(cycles, dtype=int)
+    return _finish(f, zr, zi, p, "biologic-mpt", meta, where)
 
 
 def read_dta(path: str | Path) -> Spectrum:
@@ -225,14 +232,40 @@ def read_mpr(path: str | Path) -> Spectrum:
     if not np.any(keep):
         raise FileFormatError("no impedance data points", file=p)
     m = dict(meta) if isinstance(meta, dict) else {"meta": meta}
+    if "cycle number" in cols:
+        m["cycle"] = np.asarray(cols["cycle number"], dtype=float)[keep].astype(int)
     return Spectrum(f[keep], zr[keep] + 1j * zi[keep], str(p), "biologic-mpr", m)
 
 
 READERS = {".csv": read_csv, ".txt": read_csv, ".mpt": read_mpt, ".dta": read_dta, ".mpr": read_mpr}
 
 
-def read_spectrum(path: str | Path) -> Spectrum:
-    """Read an impedance spectrum, choosing the reader from the file extension."""
+def n_cycles(spec: Spectrum) -> int:
+    """Number of spectra in a file that repeats the frequency sweep (BioLogic 'cycle number')."""
+    cyc = spec.meta.get("cycle")
+    return 1 if cyc is None or len(cyc) == 0 else int(np.unique(cyc).size)
+
+
+def select_cycle(spec: Spectrum, cycle: int) -> Spectrum:
+    """The spectrum of one sweep (``cycle`` as numbered in the file, from 1)."""
+    cyc = spec.meta.get("cycle")
+    if cyc is None:
+        if cycle == 1:
+            return spec
+        raise FileFormatError(f"the file holds one spectrum, cycle {cycle} does not exist", file=spec.file,
+                              field="cycle number")
+    keep = np.asarray(cyc) == cycle
+    if not np.any(keep):
+        raise FileFormatError(f"no cycle {cycle} (cycles {int(np.min(cyc))}..{int(np.max(cyc))})", file=spec.file,
+                              field="cycle number")
+    meta = {k: v for k, v in spec.meta.items() if k != "cycle"}
+    meta["cycle_selected"] = cycle
+    return Spectrum(spec.freq_Hz[keep], spec.Z_Ohm[keep], spec.file, spec.format, meta)
+
+
+def read_spectrum(path: str | Path, cycle: int | None = None) -> Spectrum:
+    """Read an impedance spectrum, choosing the reader from the file extension; ``cycle`` picks one
+    sweep of a file that holds several (BioLogic PEIS/GEIS with repeats)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "No such file", str(p))
@@ -241,7 +274,8 @@ def read_spectrum(path: str | Path) -> Spectrum:
         raise FileFormatError(
             f"unknown impedance file type '{p.suffix}' (known: {', '.join(sorted(READERS))})", file=p
         )
-    return reader(p)
+    spec = reader(p)
+    return spec if cycle is None else select_cycle(spec, cycle)
 
 
 def drop_positive_imag(freq_Hz: Array, Z: Array) -> tuple[Array, Array]:

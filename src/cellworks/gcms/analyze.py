@@ -148,14 +148,20 @@ def _apex_spec(run: Any, scan: int, half_width_scans: int = 1, bg_offset_scans: 
     return {int(m): float(v) for m, v in zip(masses, y, strict=True) if v > 0}
 
 
-_UNIT_CACHE: dict[int, tuple[Any, Any]] = {}
+_UNIT_CACHE: dict[int, tuple[Any, Any, Any]] = {}
 
 
 def _unit_matrix(run: Any) -> tuple[Any, Any]:
-    key = id(run)
-    if key not in _UNIT_CACHE:
-        _UNIT_CACHE[key] = run.unit_mass_matrix()
-    return _UNIT_CACHE[key]
+    """The run's nominal-mass matrix, cached while the run object lives (the cache keeps a
+    reference, so an id is never reused for another run)."""
+    hit = _UNIT_CACHE.get(id(run))
+    if hit is None or hit[0] is not run:
+        if len(_UNIT_CACHE) > 64:
+            _UNIT_CACHE.clear()
+        masses, mat = run.unit_mass_matrix()
+        hit = (run, masses, mat)
+        _UNIT_CACHE[id(run)] = hit
+    return hit[1], hit[2]
 
 
 # ----------------------------------------------------------------------------- SIM integration
@@ -176,7 +182,7 @@ def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float) -> Integratio
     """Area of the ``mz`` trace (SIM or EIC) over [rt − 1.25·FWHM, rt + 1.75·FWHM] on a straight
     baseline fitted to flanks 2–6 FWHM away on each side, restricted to the scans of the same
     SIM group (same monitored ions) as the retention time; the flanks' robust point-to-point noise
-    gives the area's noise s·Δt·√(n + n²/n_flanks). None if the ion is not monitored there."""
+    gives the area's noise s·Δt·√(n + vᵀ(XᵀX)⁻¹v). None if the ion is not monitored there."""
     import numpy as np
 
     from cellworks.gcms.peaks import noise_sigma
@@ -220,7 +226,12 @@ def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float) -> Integratio
     s = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0) if d.size > 4 else noise_sigma(resid)
     dt = float(np.median(np.diff(tw))) if tw.size > 1 else 0.1
     n = int(win.sum())
-    sd = s * dt * math.sqrt(n + n * n / max(int(fl.sum()), 1))
+    # var(area)/(s·Δt)² = n (window noise) + vᵀ(XᵀX)⁻¹v (the baseline's own uncertainty, exact
+    # for the flank geometry: v sums the baseline's design row over the window)
+    xf = np.vander(tf - rt_s, deg + 1)
+    v = np.vander(tw - rt_s, deg + 1).sum(axis=0)
+    var_base = float(v @ np.linalg.pinv(xf.T @ xf) @ v)
+    sd = s * dt * math.sqrt(n + var_base)
     return Integration(area, sd, s, n, rt_min)
 
 
@@ -649,6 +660,7 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
 
     from cellworks.gcms.trueness import compare_runs
 
+    _UNIT_CACHE.clear()
     runs = load_runs(paths)
     if not runs:
         raise InputError("no runs given")

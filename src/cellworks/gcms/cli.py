@@ -133,7 +133,7 @@ def identify(
 
         ident = [c for c in comps if c["identified"]]
         if plot is not None:
-            big = sorted(ident, key=lambda c: -float(c["area"]))[:30]
+            big = sorted(ident, key=lambda c: -float(c["area"]))[:18]
             save(tic_figure(run, [(float(c["rt_s"]), f'{c["best"]["name"]} ({c["best"]["mf"]})') for c in big]), str(plot))
         if mirror is not None and ident:
             c = max(ident, key=lambda c: float(c["area"]))

@@ -233,13 +233,16 @@ def recognise_germanium(
     windows = []
     for k in (1, 2, 3):
         # the document's signature: Ge_k⁺, Ge_kH⁺, Ge_kH₂⁺, Ge_kH₃⁺ (⁷⁴Ge: m/z 74–77 for k = 1,
-        # 148–151, 222–225; Ge_k⁺ and at least two others, a weak one may drown in noise) or, for
+        # 148–151, 222–225; Ge_k⁺ and at least two others, a weak one may drown in noise; the
+        # window's strongest peak among them, unlike benzene's m/z 78) or, for
         # natural Ge, the isotopologue spread over 70k–76k
         win_max = max((v for m, v in spectrum.items() if 70 * k <= m <= 76 * k + 2 * k + 2), default=0.0)
         if win_max <= 0:
             continue
-        four_74 = sum(spectrum.get(74 * k + n, 0.0) >= 0.03 * win_max for n in range(4)) >= 3 and (
-            spectrum.get(74 * k, 0.0) >= 0.03 * win_max)
+        in_win = {m: v for m, v in spectrum.items() if 70 * k <= m <= 76 * k + 2 * k + 2}
+        top = max(in_win, key=lambda m: in_win[m])
+        four_74 = (sum(spectrum.get(74 * k + n, 0.0) >= 0.03 * win_max for n in range(4)) >= 3
+                   and spectrum.get(74 * k, 0.0) >= 0.03 * win_max and (k > 1 or 74 <= top <= 77))
         natural_spread = sum(1 for m in range(70 * k, 76 * k + 1) if spectrum.get(m, 0.0) >= 0.03 * win_max)
         if not (four_74 or natural_spread >= 2 * k + 3):
             continue

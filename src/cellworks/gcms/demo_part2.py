@@ -196,6 +196,7 @@ def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[
     figures = list(sec.figures)
     tables = list(sec.tables)
     notes = list(res["notes"])
+    notes.append("Table 1 of document 002 from synthesised runs; reproduce with: " + HOW_TO_RUN.replace("\n", " ; "))
     summ = res["summary"]
     for s, v in summ.items():
         notes.append(f"{s}: {v['within_U']}/{v['quantified_rows']} quantified rows within the document's ± "

@@ -11,13 +11,25 @@ import numpy.typing as npt
 from cellworks.gcms.run import Run
 
 
-def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = "") -> Any:
-    """TIC against time (min) with ``labels`` = ``[(rt_s, text), ...]`` at the peak apexes."""
+def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = "",
+               t_range_min: tuple[float, float] | None = None) -> Any:
+    """TIC against time (min) with ``labels`` = ``[(rt_s, text), ...]`` at the peak apexes; the
+    time axis is zoomed to the labelled region unless ``t_range_min`` is given."""
     from cellworks.report import new_figure
 
-    fig, ax = new_figure(figsize=(10, 4.2))
+    fig, ax = new_figure(figsize=(11, 4.6))
     t = run.scan_times_min
     y = run.tic()
+    if t_range_min is None and labels:
+        lo = min(rt for rt, _ in labels) / 60.0
+        hi = max(rt for rt, _ in labels) / 60.0
+        t_range_min = (max(float(t[0]), lo - 0.3), min(float(t[-1]), hi + 0.5))
+    if t_range_min is not None:
+        ax.set_xlim(*t_range_min)
+        sel = (t >= t_range_min[0]) & (t <= t_range_min[1])
+        y_top = float(np.nanmax(y[sel])) if sel.any() else 1.0
+    else:
+        y_top = float(np.nanmax(y)) if y.size else 1.0
     ax.plot(t, y, lw=0.7, color="k")
     for rt_s, text in labels:
         i = run.scan_at(rt_s)
@@ -25,7 +37,7 @@ def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = 
                     fontsize=7, ha="center", va="bottom", color="tab:blue")
     ax.set_xlabel("retention time / min")
     ax.set_ylabel("total ion current")
-    ax.set_ylim(0, float(np.nanmax(y)) * 1.35 if y.size else 1)
+    ax.set_ylim(0, y_top * 1.45)
     ax.set_title(title or run.metadata.get("title", "") or "TIC")
     fig.tight_layout()
     return fig

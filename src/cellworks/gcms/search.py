@@ -310,7 +310,8 @@ def identify_run(run: Run, library: Library | None = None, *, min_mf: int = 700,
     MF >= ``ladder_min_mf``) and the library states RIs, the tie among them is broken by the
     smallest |RI difference| (the MF values reported are unchanged). Without retention indices,
     a compound that is the best hit of several identified components keeps the one with the
-    highest MF; each other such component takes, if it has one, an unused isomer within the
+    highest MF (components under 5 % of the group's largest area are left alone); each other
+    such component takes, if it has one, an unused isomer within the
     window whose library RI lies on the correct side of the keeper's (a compound elutes once,
     and isomers elute in the order of their retention indices). ``chosen_by`` says which rule
     chose the reported hit.
@@ -385,7 +386,10 @@ def _resolve_duplicates(rows: list[dict[str, Any]], isomer_window: int) -> None:
         if row["identified"] and row["best"] is not None:
             by_name.setdefault(row["best"]["name"], []).append(row)
     used = set(by_name)
-    for group in by_name.values():
+    for full_group in by_name.values():
+        # minor members (< 5 % of the group's largest area: tails, noise) keep their labels
+        big = max(float(r["area"]) for r in full_group)
+        group = [r for r in full_group if float(r["area"]) >= 0.05 * big]
         if len(group) < 2:
             continue
         keeper = max(group, key=lambda r: r["best"]["mf"])

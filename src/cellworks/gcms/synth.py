@@ -79,6 +79,8 @@ SCAN_THRESHOLD = 120.0  # centroids below this are not stored (as an instrument 
 INSTRUMENT_SEED = 5973  # the simulated instrument's own deviations from the σ relation
 CL_ION_SHARE = 0.08  # Cl⁺ share of GeH₃Cl's ion current (document 002, Fig. 2: m/z 35, 37 present)
 CS2_RATIO_34 = 5.9  # ¹²C³²S³⁴S : ¹²C³²S₂ (document 002)
+MATRIX_TAIL_COUNTS = 4.0e5  # ⁷⁴GeH₄ still entering the source when the filament comes on (counts)
+MATRIX_TAIL_TAU_S = 4.0  # its exponential decay time
 INJECTION_RSD = 0.015  # relative scatter of the dosed amount between injections (valve dosing)
 CAL_LEVELS = (3e-6, 3e-5, 3e-4, 3e-3)  # vol.% of each standard in the four calibration mixtures
 
@@ -292,7 +294,7 @@ def simulate(
                     sig[:, j] += a * f * shape
         # tail of the ⁷⁴GeH₄ matrix (enters the ion source once the filament is on)
         on_after = col.filament_off_min[-1][1] * 60.0
-        tail = np.where(t >= on_after, np.exp(-(t - on_after) / 9.0), 0.0) * 4.0e5
+        tail = np.where(t >= on_after, np.exp(-(t - on_after) / MATRIX_TAIL_TAU_S), 0.0) * MATRIX_TAIL_COUNTS
         for j, m in enumerate(mz_list):
             frac = {74: 0.25, 75: 0.22, 76: 0.28, 77: 0.2, 78: 0.05}.get(int(m), 0.0)
             sig[:, j] += tail * frac

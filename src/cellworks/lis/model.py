@@ -48,8 +48,8 @@ ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
 
 # packed parameter vector
 (P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
- P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C) = range(24)
-NP = 24
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C, P_UMIN) = range(25)
+NP = 25
 
 # control modes
 MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
@@ -83,6 +83,7 @@ def pack_params(p: LiSParameters) -> np.ndarray:
     out[P_LNFL] = math.log(N1 * N1 * N2 * ms * ms * v * v / N4)
     out[P_B] = NE * F / (2.0 * R * p.temperature_K)
     out[P_C] = R * p.temperature_K / (4.0 * F)
+    out[P_UMIN] = math.log(1e-30 * p.sulfur_total_initial_g)
     return out
 
 
@@ -160,6 +161,39 @@ def cathode(
     i_h = -ar * ih0 * (x * em - ep / x)
     dv_di = -1.0 / (b * disc)
     return v, i_h, dv_di
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def cathode_currents(
+    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float, s_l: float
+) -> tuple[float, float, float]:
+    """Cathode potential and both reaction currents, each from its own Butler–Volmer term.
+
+    (``i_L = I − i_H`` would lose a nearly exhausted species' tiny current in round-off.)
+    """
+    b = P[P_B]
+    e_r = 0.5 * (e_h + e_l)
+    d_h = b * (e_h - e_r)
+    if d_h > 700.0:
+        d_h = 700.0
+    elif d_h < -700.0:
+        d_h = -700.0
+    ar = P[P_AR]
+    ih0 = P[P_IH0] * s_h
+    il0 = P[P_IL0] * s_l
+    ep = math.exp(d_h)
+    em = 1.0 / ep
+    a = ar * (ih0 * em + il0 * ep)
+    bb = ar * (ih0 * ep + il0 * em)
+    disc = math.sqrt(current * current + 4.0 * a * bb)
+    if current > 0.0:
+        x = 2.0 * bb / (current + disc)
+    else:
+        x = (disc - current) / (2.0 * a)
+    v = e_r + math.log(x) / b
+    i_h = -ar * ih0 * (x * em - ep / x)
+    i_l = -ar * il0 * (x * ep - em / x)
+    return v, i_h, i_l
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -289,8 +323,7 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
         for k in range(NY):
             dy[k] = math.nan
         return current
-    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
-    i_l = current - i_h
+    vc, i_h, i_l = cathode_currents(e_h, e_l, current, P, s_h, s_l)
     if P[P_ANODE_I0A] > 0.0:
         eta, _ = anode_overpotential(current, P)
     else:
@@ -312,6 +345,11 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
     dy[2] = N2 * r_l / m2
     dy[3] = 2.0 * N1 * r_l / m1 - prec_rate * mp / m1
     dy[4] = prec_rate
+    # a species below 1e-30 of the total sulfur (far below one molecule) stops falling further
+    u_min = P[P_UMIN]
+    for k in range(5):
+        if y[k] < u_min and dy[k] < 0.0:
+            dy[k] = 0.0
     dy[5] = shuttle
     dy[6] = phi * shuttle
     e_sh = shuttle * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms  # mol e⁻/s taken from the anode
@@ -330,9 +368,9 @@ def outputs(y: np.ndarray, current: float, P: np.ndarray) -> tuple[float, float,
     """Terminal voltage, cathode potential, i_H, i_L, anode overpotential at state y and current I."""
     e_h, e_l = plateau_potentials(y, P)
     s_h, s_l = exchange_factors(y, P)
-    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
+    vc, i_h, i_l = cathode_currents(e_h, e_l, current, P, s_h, s_l)
     eta, _ = anode_overpotential(current, P)
-    return vc - current * P[P_RS] - eta, vc, i_h, current - i_h, eta
+    return vc - current * P[P_RS] - eta, vc, i_h, i_l, eta
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -363,8 +401,7 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
     c = P[P_C]
     e_h, e_l = plateau_potentials(y, P)
     s_h, s_l = exchange_factors(y, P)
-    vc, i_h, _ = cathode(e_h, e_l, current, P, s_h, s_l)
-    i_l = current - i_h
+    vc, i_h, i_l = cathode_currents(e_h, e_l, current, P, s_h, s_l)
     eta, deta = anode_overpotential(current, P)
     rs = P[P_RS]
     v_cell = vc - current * rs - eta
@@ -423,7 +460,7 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
         d_i = r1 * c_v / den
         d_vc = -c_i * r1 / den
         d_ih = i_h * dlnh[j] - g_h * (d_vc - deh[j])
-        d_il = d_i - d_ih
+        d_il = i_l * dlnl[j] - g_l * (d_vc - delv[j])
         d_rh = k_r * d_ih
         d_rl = k_r * d_il
         d_vcell = d_vc - (rs + deta) * d_i
@@ -450,3 +487,11 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
         J[8, j] = d_i
         J[9, j] = d_i * v_cell + current * d_vcell
         J[10, j] = d_esh
+    u_min = P[P_UMIN]
+    if y[0] < u_min or y[1] < u_min or y[2] < u_min or y[3] < u_min or y[4] < u_min:
+        dyv = np.empty(NY)
+        rhs(y, mode, value, current, P, dyv)
+        for k in range(5):
+            if y[k] < u_min and dyv[k] == 0.0:
+                for j in range(N_DYN):
+                    J[k, j] = 0.0

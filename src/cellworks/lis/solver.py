@@ -44,6 +44,34 @@ from cellworks.lis.model import (
 )
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
 
+
+def _drop_stale_cache() -> None:
+    """numba's on-disk cache of this module does not notice edits to model.py, whose functions
+    it inlines: drop it when model.py changed since the cache was written."""
+    import glob
+    import os
+
+    from cellworks.lis import model as _model
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    cache = os.path.join(here, "__pycache__")
+    try:
+        st = os.stat(_model.__file__)
+        stamp = f"{st.st_mtime_ns}:{st.st_size}"
+        path = os.path.join(cache, "lis_model.stamp")
+        old = open(path).read() if os.path.exists(path) else ""
+        if old != stamp:
+            for f in glob.glob(os.path.join(cache, "solver.*.nb[ic]")):
+                os.remove(f)
+            os.makedirs(cache, exist_ok=True)
+            with open(path, "w") as fh:
+                fh.write(stamp)
+    except OSError:
+        pass  # read-only install: numba then falls back to its own checks
+
+
+_drop_stale_cache()
+
 # --- end reasons
 R_RUNNING, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR, R_TIME, R_SHUTTLE, R_INFEASIBLE, R_FAIL = range(10)
 REASONS: dict[int, str] = {
@@ -505,6 +533,8 @@ def run_steps(
         dur = durations[s]
         h_acc = 0.0
         err_acc = 1.0
+        v_last = v
+        v_prev = v
         last_rejected = False
         n_acc = 0
         n_rej = 0
@@ -551,8 +581,15 @@ def run_steps(
                     h *= max(0.2, 0.9 * err**expo)
                 else:
                     h *= 0.25
-                if h < 1e-300 or h < 1e-14 * tau:
-                    reason = R_FAIL
+                if h < 1e-300 or h < 1e-13 * tau:
+                    # the step size has reached the time resolution of the run. When the voltage is
+                    # running away in the direction of the current, this is the finite-time
+                    # singularity of an exhausted reactant (V ~ ln(t_e − t)): the current cannot be
+                    # carried any longer — the reacting sulfur is exhausted. Anything else is a failure.
+                    if (sdir > 0.0 and v_last < v_prev) or (sdir < 0.0 and v_last > v_prev):
+                        reason = R_SULFUR
+                    else:
+                        reason = R_FAIL
                 continue
             cur_new = control_current(ynew, mode, value, cur, P)
             if not math.isfinite(cur_new):
@@ -636,6 +673,8 @@ def run_steps(
                 y[i] = ynew[i]
             cur = cur_new
             n_acc += 1
+            v_prev = v_last
+            v_last = v_new
             if v_new < v_min:
                 v_min = v_new
             if v_new > v_max:

@@ -4,5 +4,3 @@ balancing under a BMS controller, plus the sizing arithmetic of application note
 Kept light on import: the simulator (numpy, numba) loads when a submodule is imported, e.g.
 ``from cellworks.pack.simulate import simulate``; ``cellworks.pack.sizing`` is pure Python.
 """
-
-__all__ = ["balancing", "bms", "cell", "config", "fit_ecm", "pack", "simulate", "sizing", "variation"]

@@ -139,6 +139,15 @@ def run_step(
         fresh = False
         tmax = 0.0
         dt_cached = -1.0
+        zp = z[p]
+        Tp = T[p]
+        hp = h[p]
+        sgp = sg[p]
+        r0p = r0[p]
+        etap = eta[p]
+        tambp = tamb[p]
+        iRp = iR[p]
+        rRp = rR[p]
         for s in range(S):
             for k in range(N):
                 inv_r0[s, k] = 1.0 / r0[p, s, k]
@@ -357,7 +366,19 @@ def run_step(
                     if aux[p, A_UNBAL] > 0.5 and aux[p, A_TBAL] != aux[p, A_TBAL]:
                         aux[p, A_TBAL] = clock[p]
                 if changed:
-                    continue  # recompute the groups with the new bleed state
+                    if not in_rest:
+                        continue  # the current may depend on the bleeds: recompute the step
+                    for s in range(S):  # at rest only the group conductances change
+                        Ib[s] = 0.0
+                        gbs = 0.0
+                        if bleed[p, s] > 0.5:
+                            vest = (E[s] - Il[s]) / (G[s] + Gl[s])
+                            if vest * gb > ibmax:
+                                Ib[s] = ibmax
+                            else:
+                                gbs = gb
+                        Gt[s] = G[s] + Gl[s] + gbs
+                        Ic[s] = Il[s] + Ib[s]
             # ---- group voltages at this current
             vpack = 0.0
             vextreme = -1e300 if current < 0.0 else 1e300
@@ -454,6 +475,8 @@ def run_step(
                 out[p, O_QDIS] += current * dt / 3600.0
                 out[p, O_EDIS] += current * vpack * dt / 3600.0
             ptot = 0.0
+            vlo_s = out[p, O_VMIN]
+            vhi_s = out[p, O_VMAX]
             for s in range(S):
                 if bleed[p, s] > 0.5:
                     ib = Ib[s] if Ib[s] > 0.0 else V[s] * gb
@@ -464,10 +487,12 @@ def run_step(
                     out[p, O_QBLEED] += ib * dt / 3600.0
                     if pr > out[p, O_PMAX_RES]:
                         out[p, O_PMAX_RES] = pr
-                if V[s] < out[p, O_VMIN]:
-                    out[p, O_VMIN] = V[s]
-                if V[s] > out[p, O_VMAX]:
-                    out[p, O_VMAX] = V[s]
+                if V[s] < vlo_s:
+                    vlo_s = V[s]
+                if V[s] > vhi_s:
+                    vhi_s = V[s]
+            out[p, O_VMIN] = vlo_s
+            out[p, O_VMAX] = vhi_s
             if ptot > out[p, O_PMAX_PACK]:
                 out[p, O_PMAX_PACK] = ptot
             if tmax > out[p, O_TMAX]:
@@ -479,30 +504,49 @@ def run_step(
                         for j in range(nrc):
                             acache[s, k, j] = math.exp(-dt / tau[p, s, k, j])
                 dt_cached = dt
+            # (the sources of the next step are computed in the same pass: one sweep over memory)
+            tmax = -1e300
             for s in range(S):
+                es = 0.0
+                gs = 0.0
                 for k in range(N):
                     f = fcell[s, k]
-                    r0k = r0[p, s, k] * f
+                    r0k = r0p[s, k] * f
                     ik = (ecell[s, k] - V[s]) * inv_r0[s, k] / f
-                    q = q_As[p, s, k]
-                    et = eta[p, s, k] if ik < 0.0 else 1.0
-                    z[p, s, k] -= et * ik * dt * inv_q[s, k]
+                    et = etap[s, k] if ik < 0.0 else 1.0
+                    zk = zp[s, k] - et * ik * dt * inv_q[s, k]
+                    zp[s, k] = zk
                     if rth < 1e300:
                         heat = ik * ik * r0k
                         for j in range(nrc):
-                            heat += rR[p, s, k, j] * f * iR[p, s, k, j] * iR[p, s, k, j]
-                        tinf = tamb[p, s, k] + heat * rth
-                        T[p, s, k] = tinf + (T[p, s, k] - tinf) * math.exp(-dt / (rth * cth))
+                            heat += rRp[s, k, j] * f * iRp[s, k, j] * iRp[s, k, j]
+                        tinf = tambp[s, k] + heat * rth
+                        Tp[s, k] = tinf + (Tp[s, k] - tinf) * math.exp(-dt / (rth * cth))
+                    if gam > 0.0 and ik != 0.0:
+                        ah = math.exp(-abs(gam * et * ik * dt * inv_q[s, k]))
+                        sgn = 1.0 if ik > 0.0 else -1.0
+                        hp[s, k] = ah * hp[s, k] - (1.0 - ah) * sgn
+                    if abs(ik) > 1e-6:
+                        sgp[s, k] = 1.0 if ik > 0.0 else -1.0
+                    # next step's source of this cell
+                    if ear > 0.0:
+                        f = math.exp(ear * (1.0 / (Tp[s, k] + 273.15) - 1.0 / trefk))
+                        fcell[s, k] = f
+                    ek = _ocv(grid, zk) + M0 * sgp[s, k] + Mh * hp[s, k]
                     for j in range(nrc):
                         a = acache[s, k, j]
-                        iR[p, s, k, j] = a * iR[p, s, k, j] + (1.0 - a) * ik
-                    if gam > 0.0 and ik != 0.0:
-                        ah = math.exp(-abs(gam * et * ik * dt / q))
-                        sgn = 1.0 if ik > 0.0 else -1.0
-                        h[p, s, k] = ah * h[p, s, k] - (1.0 - ah) * sgn
-                    if abs(ik) > 1e-6:
-                        sg[p, s, k] = 1.0 if ik > 0.0 else -1.0
-            fresh = False
+                        irj = a * iRp[s, k, j] + (1.0 - a) * ik
+                        iRp[s, k, j] = irj
+                        ek -= rRp[s, k, j] * f * irj
+                    ecell[s, k] = ek
+                    g = inv_r0[s, k] / f
+                    es += ek * g
+                    gs += g
+                    if Tp[s, k] > tmax:
+                        tmax = Tp[s, k]
+                E[s] = es
+                G[s] = gs
+            fresh = True
             aux[p, A_PREV_V] = vextreme
             aux[p, A_PREV_DT] = dt
             clock[p] += dt

@@ -127,6 +127,69 @@ def per_step_cumsum(inc: Any, starts: Any) -> npt.NDArray[np.float64]:
     return np.asarray(c - base_at_start[seg])
 
 
+STEP_TYPE_NAMES: tuple[str, ...] = ("charge", "discharge", "rest", "other")
+"""Step-type labels in code order: code 0 charge, 1 discharge, 2 rest, 3 other."""
+
+
+def _segment_medians_sign(x: Any, idx: Any, tol: float) -> npt.NDArray[np.int8]:
+    """Per contiguous segment (starts ``idx``): 1 when its median > tol, -1 when < -tol, else 0.
+
+    Segments whose values all lie on one side of ±tol are decided from their minimum and maximum
+    (no sort); only the mixed ones get a real median (``numpy.median``, NaN-aware like pandas).
+    """
+    import numpy as np
+
+    n = len(x)
+    out = np.zeros(len(idx), dtype=np.int8)
+    if n == 0:
+        return out
+    finite = np.isfinite(x)
+    xs = np.where(finite, x, 0.0)
+    lo = np.minimum.reduceat(np.where(finite, x, np.inf), idx)
+    hi = np.maximum.reduceat(np.where(finite, x, -np.inf), idx)
+    out[lo > tol] = 1
+    out[hi < -tol] = -1
+    mixed = np.flatnonzero(~((lo > tol) | (hi < -tol) | ((lo >= -tol) & (hi <= tol))))
+    if len(mixed):
+        ends = np.r_[idx[1:], n]
+        for k in mixed.tolist():
+            seg = x[idx[k]:ends[k]]
+            seg = seg[np.isfinite(seg)]
+            if len(seg):
+                m = float(np.median(seg))
+                out[k] = 1 if m > tol else (-1 if m < -tol else 0)
+    del xs
+    return out
+
+
+def step_type_codes(current_A: Any, step_index: Any, *, rest_fraction: float = 1e-3) -> npt.NDArray[np.int8]:
+    """Codes into :data:`STEP_TYPE_NAMES` (charge 0 / discharge 1 / rest 2) per record, from the
+    sign of each step's median current (see :func:`derive_step_types`)."""
+    import numpy as np
+
+    i = np.asarray(current_A, dtype=float)
+    s = np.asarray(step_index)
+    n = len(i)
+    if n == 0:
+        return np.zeros(0, dtype=np.int8)
+    fin = np.isfinite(i)
+    tol = max(rest_fraction * float(np.max(np.abs(i[fin]))) if fin.any() else 0.0, 1e-12)
+    sign_to_code = np.array([1, 2, 0], dtype=np.int8)  # sign -1, 0, +1 -> discharge, rest, charge
+    if n == 1 or bool(np.all(s[1:] >= s[:-1])):
+        # steps are contiguous runs (the usual case): one pass over the segments
+        idx = np.flatnonzero(run_starts(s))
+        sign = _segment_medians_sign(i, idx, tol)
+        seg = np.cumsum(run_starts(s)) - 1
+        return sign_to_code[sign.astype(np.int64) + 1][seg]
+    import pandas as pd
+
+    med = pd.Series(i).groupby(s).transform("median").to_numpy()
+    out = np.full(n, 2, dtype=np.int8)
+    out[med > tol] = 0
+    out[med < -tol] = 1
+    return out
+
+
 def derive_step_types(
     current_A: Any, step_index: Any, *, rest_fraction: float = 1e-3
 ) -> npt.NDArray[np.object_]:
@@ -136,18 +199,71 @@ def derive_step_types(
     of the file (instrument offsets in open circuit are ~1e-4 of full scale or less).
     """
     import numpy as np
+
+    codes = step_type_codes(current_A, step_index, rest_fraction=rest_fraction)
+    return np.array(STEP_TYPE_NAMES, dtype=object)[codes]
+
+
+def _step_type_column(step_type: Any, n: int) -> tuple[Any, Any]:
+    """(codes int8, labels) of a step-type column given as codes (int array into
+    :data:`STEP_TYPE_NAMES`), a pandas Categorical, or strings."""
+    import numpy as np
     import pandas as pd
 
-    i = np.asarray(current_A, dtype=float)
-    s = np.asarray(step_index)
-    if len(i) == 0:
-        return np.array([], dtype=object)
-    tol = max(rest_fraction * float(np.nanmax(np.abs(i))) if np.isfinite(i).any() else 0.0, 1e-12)
-    med = pd.Series(i).groupby(s).transform("median").to_numpy()
-    out = np.full(len(i), "rest", dtype=object)
-    out[med > tol] = "charge"
-    out[med < -tol] = "discharge"
-    return out
+    if isinstance(step_type, pd.Categorical):
+        return np.asarray(step_type.codes), [str(c) for c in step_type.categories]
+    arr = np.asarray(step_type)
+    if arr.dtype.kind in "iu":
+        return arr, list(STEP_TYPE_NAMES)
+    codes, uniques = pd.factorize(np.asarray(arr, dtype=object))
+    return codes, [str(u) for u in uniques]
+
+
+def _check_arrays(cols: dict[str, Any], st_codes: Any, st_labels: list[str], source: str) -> None:
+    """The checks of :func:`cellworks.timeseries.validate`, on the arrays before the DataFrame is
+    built (same rules, same messages; the dtypes are set by :func:`assemble` itself)."""
+    import numpy as np
+
+    from cellworks.errors import SchemaError
+    from cellworks.timeseries import REQUIRED, STEP_TYPES
+
+    for col, kind in REQUIRED.items():
+        if kind != "f":
+            continue
+        values = cols[col]
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise SchemaError(f"value is {values[row]} (NaN or infinite)", file=source, record=f"row {row}", field=col)
+    t = cols["test_time_s"]
+    if len(t) > 1:
+        d = np.diff(t)
+        if (d < 0).any():
+            row = int(np.flatnonzero(d < 0)[0]) + 1
+            raise SchemaError(
+                f"time goes backwards ({t[row - 1]:g} s → {t[row]:g} s); test_time_s must be non-decreasing",
+                file=source, record=f"row {row}", field="test_time_s",
+            )
+    for col in ("cycle_index", "step_index"):
+        arr = cols[col]
+        if len(arr) and arr.min() < 1:
+            row = int(np.flatnonzero(arr < 1)[0])
+            raise SchemaError(f"value {arr[row]} < 1 (indices start at 1)", file=source, record=f"row {row}", field=col)
+    bad_labels = [k for k, lab in enumerate(st_labels) if lab not in STEP_TYPES]
+    if bad_labels or (len(st_codes) and st_codes.min() < 0):
+        bad = np.isin(st_codes, bad_labels) | (st_codes < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            code = int(st_codes[row])
+            value = st_labels[code] if code >= 0 else "<NA>"
+            raise SchemaError(
+                f"value '{value}' is not one of {', '.join(STEP_TYPES)}", file=source, record=f"row {row}",
+                field="step_type",
+            )
+    for col in ("charge_capacity_Ah", "discharge_capacity_Ah", "charge_energy_Wh", "discharge_energy_Wh"):
+        arr = cols[col]
+        if len(arr) and arr.min() < -1e-12:
+            row = int(np.flatnonzero(arr < -1e-12)[0])
+            raise SchemaError(f"value {arr[row]:g} is negative", file=source, record=f"row {row}", field=col)
 
 
 def assemble(
@@ -172,17 +288,26 @@ def assemble(
     area_cm2: float | None = None,
     cell_name: str | None = None,
     meta_extra: dict[str, Any] | None = None,
+    raw: bytes | None = None,
 ) -> CyclingData:
-    """Build the validated cellworks table from instrument arrays (see the module docstring)."""
+    """Build the validated cellworks table from instrument arrays (see the module docstring).
+
+    All per-record work is done on numpy arrays and checked with the rules of
+    :func:`cellworks.timeseries.validate` before one DataFrame is built. ``step_type`` may be
+    strings, a pandas Categorical or integer codes into :data:`STEP_TYPE_NAMES`. ``raw``: the
+    file's bytes when the reader already holds them (hashed instead of reading the file again).
+    """
+    import hashlib
+
     import numpy as np
     import pandas as pd
 
     from cellworks._io import sha256_file
-    from cellworks.timeseries import REQUIRED, CyclingData, Metadata, step_capacities, validate
+    from cellworks.timeseries import CyclingData, Metadata, step_capacities
 
-    t = np.asarray(test_time_s, dtype=float)
-    v = np.asarray(voltage_V, dtype=float)
-    i = np.asarray(current_A, dtype=float)
+    t = np.asarray(test_time_s, dtype=np.float64)
+    v = np.asarray(voltage_V, dtype=np.float64)
+    i = np.asarray(current_A, dtype=np.float64)
     step = step_key(np.asarray(step_index))
     starts = run_starts(step)
     cyc = np.asarray(cycle_index, dtype=np.int64)
@@ -215,40 +340,39 @@ def assemble(
         ec = per_step_cumsum(dec, starts)
         ed = per_step_cumsum(ded, starts)
     if step_type is None:
-        st = derive_step_types(i, step)
+        st_codes: Any = step_type_codes(i, step)
+        st_labels: list[str] = list(STEP_TYPE_NAMES)
     else:
-        st = np.asarray(step_type, dtype=object)
+        st_codes, st_labels = _step_type_column(step_type, len(t))
     cols: dict[str, Any] = {
         "test_time_s": t,
         "cycle_index": cyc,
         "step_index": step,
-        "step_type": st,
+        "step_type": None,
         "current_A": i,
         "voltage_V": v,
-        "charge_capacity_Ah": qc,
-        "discharge_capacity_Ah": qd,
-        "charge_energy_Wh": ec,
-        "discharge_energy_Wh": ed,
+        "charge_capacity_Ah": np.asarray(qc, dtype=np.float64),
+        "discharge_capacity_Ah": np.asarray(qd, dtype=np.float64),
+        "charge_energy_Wh": np.asarray(ec, dtype=np.float64),
+        "discharge_energy_Wh": np.asarray(ed, dtype=np.float64),
     }
+    _check_arrays(cols, st_codes, st_labels, str(path))
+    # the 'string' dtype of the schema, built from the few labels and taken by code (fast)
+    cols["step_type"] = pd.array(st_labels, dtype="string").take(np.asarray(st_codes, dtype=np.intp))
     if temperature_C is not None:
         cols["temperature_C"] = np.asarray(temperature_C, dtype=float)
     if timestamp is not None:
         cols["timestamp"] = timestamp
     for name, arr in (extra_columns or {}).items():
         cols[name] = arr
-    # the dtypes timeseries.normalize() gives, set here without its full-table copy (large files)
-    for name, kind in REQUIRED.items():
-        if kind == "f":
-            cols[name] = np.asarray(cols[name], dtype=np.float64)
-        elif kind == "i":
-            cols[name] = np.asarray(cols[name], dtype=np.int64)
-        else:
-            cols[name] = pd.array(np.asarray(cols[name], dtype=object), dtype="string")
     df = pd.DataFrame(cols, copy=False)
-    validate(df, source=str(path))
+    if timestamp is not None and not pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype):
+        from cellworks.timeseries import validate
+
+        validate(df, source=str(path))  # reports the wrong dtype
     meta = Metadata(
         source_file=str(Path(path).resolve()),
-        source_sha256=sha256_file(path),
+        source_sha256=hashlib.sha256(raw).hexdigest() if raw is not None else sha256_file(path),
         instrument=instrument,
         cell_name=cell_name,
         active_mass_g=active_mass_g,

@@ -1,11 +1,22 @@
-"""Vectorised decoding of Neware ``.nda`` record grids (versions 29 and 130/BTS 9.1).
+"""Vectorised decoding of Neware ``.nda`` record grids (versions 29 and 130/BTS 9.1) and of the
+``data.ndc`` member of ``.ndax`` archives (ndc version 5, file type 1).
 
-Produces the same DataFrame as ``NewareNDA.read`` (BSD-3; its record layouts, status and range
-tables are used here: ``NewareNDA.dicts``), but decodes all records at once with
-``numpy.frombuffer`` on a structured dtype instead of one ``struct.unpack`` per record. Layouts
-that are not covered (version 130 before BTS 9.1, ``.ndax``) return None and the caller uses
-NewareNDA itself. ``tests/cycling/test_readers.py`` checks column-by-column equality with
-NewareNDA on both fixture versions.
+Produces the same columns as ``NewareNDA`` (BSD-3; its record layouts, status and range tables are
+used here: ``NewareNDA.dicts``), but decodes all records at once with ``numpy.frombuffer`` on a
+structured dtype instead of one ``struct.unpack`` per record, and returns plain numpy arrays
+(:func:`decode_nda_arrays`, :func:`decode_ndc_arrays`); :func:`decode_nda` / :func:`decode_ndax`
+build NewareNDA's DataFrame from them (for comparison). Layouts that are not covered (version 130
+before BTS 9.1; ``.ndax`` with other ndc versions, split runInfo/step files or auxiliary channels)
+return None and the caller uses NewareNDA itself. ``tests/cycling/test_readers.py`` checks
+column-by-column equality with NewareNDA on every fixture.
+
+``.ndc`` version 5, file type 1 (facts from NewareNDA's ``_read_ndc_5_filetype_1``): a 4096-byte
+header, then 4096-byte pages; each page holds 45 records of 87 bytes from byte 125 (the last 56
+bytes are not records). A record is valid when its byte 7 is ``0x55``; its fields (little endian):
+``Index`` u32 @8, ``Cycle`` u32 @12 (0-based), ``Step_Index`` u8 @16, ``Status`` u8 @17, time
+u64 @23 (ms), voltage i32 @31 (0.1 mV), current i32 @35, charge/discharge capacity and energy
+i64 @43/51/59/67 (× range multiplier / 3600), local date Y u16 @75, M D h m s u8 @77–81, current
+range i32 @82.
 """
 
 from __future__ import annotations
@@ -14,6 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+class TruncatedRecords(ValueError):
+    """The record area ends inside a record or page (``byte``: where the last whole unit ends)."""
+
+    def __init__(self, message: str, byte: int) -> None:
+        super().__init__(message)
+        self.byte = byte
+
 
 _V29 = {
     "names": ["marker", "Index", "Cycle", "Step_Index", "Status", "Step", "Time", "Voltage", "Current",
@@ -25,6 +45,16 @@ _V29 = {
 }
 _V29_AUX = {"names": ["marker", "Aux", "Index", "V", "T", "tail"], "formats": ["u1", "u1", "<u4", "<i4", "<i2", "<u4"],
             "offsets": [0, 1, 2, 22, 34, 82], "itemsize": 86}
+_NDC5 = {
+    "names": ["marker", "Index", "Cycle", "Step_Index", "Status", "Time", "Voltage", "Current", "Charge",
+              "Discharge", "ChargeE", "DischargeE", "Y", "Mo", "D", "h", "mi", "s", "Range"],
+    "formats": ["u1", "<u4", "<u4", "u1", "u1", "<u8", "<i4", "<i4", "<i8", "<i8", "<i8", "<i8",
+                "<u2", "u1", "u1", "u1", "u1", "u1", "<i4"],
+    "offsets": [7, 8, 12, 16, 17, 23, 31, 35, 43, 51, 59, 67, 75, 77, 78, 79, 80, 81, 82],
+    "itemsize": 87,
+}
+_NDC_PAGE = 4096
+_NDC5_FIRST, _NDC5_PER_PAGE = 125, 45
 _BTS91 = {
     "names": ["marker", "Step_Index", "Status", "Index", "Time", "Time_ns", "Current", "Voltage", "Capacity",
               "Energy", "Cycle", "Date", "Date_ns"],
@@ -33,20 +63,56 @@ _BTS91 = {
 }
 
 
+#: NewareNDA's column order (``NewareNDA.dicts.rec_columns``)
+COLUMNS: tuple[str, ...] = (
+    "Index", "Cycle", "Step", "Step_Index", "Status", "Time", "Voltage", "Current(mA)", "Charge_Capacity(mAh)",
+    "Discharge_Capacity(mAh)", "Charge_Energy(mWh)", "Discharge_Energy(mWh)", "Timestamp",
+)
+_CHARGE_START = ("CCCV_Chg", "CC_Chg", "CP_Chg")
+
+
+def status_name(code: int) -> str:
+    from NewareNDA.dicts import state_dict
+
+    return str(state_dict.get(int(code), f"Unknown_{int(code)}"))
+
+
 def _status_names(codes: Any) -> Any:
     """Neware status codes → a pandas Categorical of NewareNDA's status names."""
     import numpy as np
     import pandas as pd
-    from NewareNDA.dicts import state_dict
 
     codes = np.asarray(codes)
     uniq, inv = np.unique(codes, return_inverse=True)
-    names = [state_dict.get(int(c), f"Unknown_{int(c)}") for c in uniq]
+    names = [status_name(int(c)) for c in uniq]
     return pd.Categorical.from_codes(inv.ravel(), categories=pd.Index(names))
 
 
+def _cycle_from_flags(is_inc: Any, is_flag: Any) -> Any:
+    """Cycle numbers: +1 at the first record of a charge run (``is_inc``) once a discharge/SIM
+    record (``is_flag``) has been seen since the previous cycle started."""
+    import numpy as np
+
+    n = len(is_inc)
+    starts = np.flatnonzero(is_inc & ~np.r_[False, is_inc[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    flags = np.flatnonzero(is_flag)
+    cyc = np.ones(n, dtype=np.int64)
+    last = -1
+    bumps = []
+    for p in starts.tolist():
+        k = np.searchsorted(flags, last, side="right")
+        if k < len(flags) and flags[k] < p:
+            bumps.append(p)
+            last = p
+    if bumps:
+        inc = np.zeros(n, dtype=np.int64)
+        inc[np.asarray(bumps)] = 1
+        cyc += np.cumsum(inc)
+    return cyc
+
+
 def software_cycle_number(status: Any) -> Any:
-    """NewareNDA's 'charge first' cycle numbering, vectorised.
+    """NewareNDA's 'charge first' cycle numbering, vectorised, from status names.
 
     A cycle starts at the first record of a charge run (CC/CCCV/CP_Chg) once a discharge record
     (or a SIM record) has been seen since the previous cycle started.
@@ -56,24 +122,26 @@ def software_cycle_number(status: Any) -> Any:
 
     codes, uniques = pd.factorize(np.asarray(status, dtype=object))
     names = [str(u) for u in uniques]
-    inc_u = np.array([n in ("CCCV_Chg", "CC_Chg", "CP_Chg") for n in names], dtype=bool)
+    if not names:
+        return np.ones(len(codes), dtype=np.int64)
+    inc_u = np.array([n in _CHARGE_START for n in names], dtype=bool)
     flag_u = np.array([n.endswith("_DChg") or n == "SIM" for n in names], dtype=bool)
-    is_inc = inc_u[codes] if len(names) else np.zeros(len(codes), dtype=bool)
-    starts = np.flatnonzero(is_inc & ~np.r_[False, is_inc[:-1]])
-    flags = np.flatnonzero(flag_u[codes]) if len(names) else np.zeros(0, dtype=np.int64)
-    cyc = np.ones(len(codes), dtype=np.int64)
-    last = -1
-    bumps = []
-    for p in starts:
-        k = np.searchsorted(flags, last, side="right")
-        if k < len(flags) and flags[k] < p:
-            bumps.append(p)
-            last = int(p)
-    if bumps:
-        inc = np.zeros(len(codes), dtype=np.int64)
-        inc[np.asarray(bumps)] = 1
-        cyc += np.cumsum(inc)
-    return cyc
+    return _cycle_from_flags(inc_u[codes], flag_u[codes])
+
+
+def software_cycle_number_codes(status_codes: Any) -> Any:
+    """:func:`software_cycle_number` from Neware status codes (no strings per record)."""
+    import numpy as np
+
+    codes = np.asarray(status_codes, dtype=np.int64)
+    uniq = np.unique(codes)
+    inc_lut = np.zeros(256, dtype=bool)
+    flag_lut = np.zeros(256, dtype=bool)
+    for c in uniq.tolist():
+        name = status_name(c)
+        inc_lut[c & 0xFF] = name in _CHARGE_START
+        flag_lut[c & 0xFF] = name.endswith("_DChg") or name == "SIM"
+    return _cycle_from_flags(inc_lut[codes & 0xFF], flag_lut[codes & 0xFF])
 
 
 def _civil_to_datetime64(y: Any, mo: Any, d: Any, h: Any, mi: Any, s: Any) -> Any:
@@ -106,14 +174,80 @@ def _count_changes(x: Any) -> Any:
     return np.cumsum(new)
 
 
-def decode_nda(buf: bytes) -> pd.DataFrame | None:
-    """Decode a whole ``.nda`` file held in memory, or None for layouts left to NewareNDA."""
+def _multipliers(ranges: Any) -> Any:
+    """Per-record scale of current/capacity from the current range, or None for an unknown range."""
     import numpy as np
-    import pandas as pd
     from NewareNDA.dicts import multiplier_dict
 
+    uniq, inv = np.unique(ranges, return_inverse=True)
+    vals = []
+    for r in uniq.tolist():
+        if int(r) not in multiplier_dict:
+            return None
+        vals.append(multiplier_dict[int(r)])
+    return np.asarray(vals, dtype=np.float64)[inv.ravel()]
+
+
+def _integer_records(d: Any, timestamps: bool) -> dict[str, Any] | None:
+    """Columns of records with integer fields and a range multiplier (nda v29, ndc v5)."""
+    import numpy as np
+
+    mult = _multipliers(d["Range"])
+    if mult is None:
+        return None
+    scale = mult / 3600.0
+    out: dict[str, Any] = {
+        "Index": d["Index"].astype(np.int64), "Cycle": d["Cycle"].astype(np.int64) + 1,
+        "Step": d["Step_Index"].astype(np.int64), "Step_Index": d["Step_Index"].astype(np.int64),
+        "Status": d["Status"].astype(np.int64), "Time": d["Time"] / 1000, "Voltage": d["Voltage"] / 10000,
+        "Current(mA)": d["Current"] * mult, "Charge_Capacity(mAh)": d["Charge"] * scale,
+        "Discharge_Capacity(mAh)": d["Discharge"] * scale, "Charge_Energy(mWh)": d["ChargeE"] * scale,
+        "Discharge_Energy(mWh)": d["DischargeE"] * scale,
+    }
+    if timestamps:
+        out["Timestamp"] = _civil_to_datetime64(d["Y"], d["Mo"], d["D"], d["h"], d["mi"], d["s"])
+    return out
+
+
+def _finish(cols: dict[str, Any], aux: dict[str, Any] | None) -> dict[str, Any]:
+    """NewareNDA's post-processing: first record of each Index, sorted by Index; running step
+    number; software cycle numbering; auxiliary channels joined on Index."""
+    import numpy as np
+
+    index = cols["Index"]
+    if len(index) > 1 and not bool(np.all(index[1:] > index[:-1])):
+        _, first = np.unique(index, return_index=True)  # sorted by Index, first occurrence of each
+        cols = {k: (v[first] if v is not None else None) for k, v in cols.items()}
+        index = cols["Index"]
+    cols["Step"] = _count_changes(cols["Step"])
+    cols["Cycle"] = software_cycle_number_codes(cols["Status"])
+    aux_cols: dict[str, Any] = {}
+    if aux:
+        a_index, a_id = aux["Index"], aux["Aux"]
+        for name in [k for k in aux if k not in ("Index", "Aux")]:
+            for ch in np.unique(a_id).tolist():
+                sel = a_id == ch
+                ai, av = a_index[sel], aux[name][sel]
+                _, first = np.unique(ai, return_index=True)
+                ai, av = ai[first], av[first]
+                pos = np.searchsorted(ai, index)
+                pos_c = np.minimum(pos, max(len(ai) - 1, 0))
+                hit = (pos < len(ai)) & (ai[pos_c] == index) if len(ai) else np.zeros(len(index), dtype=bool)
+                col = np.full(len(index), np.nan)
+                col[hit] = av[pos_c[hit]]
+                aux_cols[f"{name}{ch}"] = col
+    cols["aux"] = aux_cols
+    return cols
+
+
+def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
+    """Columns of a whole ``.nda`` file held in memory (NewareNDA's names; ``Status`` as codes;
+    ``aux``: auxiliary channels such as ``T1``), or None for layouts left to NewareNDA."""
+    import numpy as np
+    import pandas as pd
+
     version = buf[14] if len(buf) > 14 else -1
-    aux: pd.DataFrame | None = None
+    aux: dict[str, Any] | None = None
     if version == 29:
         start = buf.find(b"\x00\x00\x00\x00\x55\x00")
         if start < 0:
@@ -133,25 +267,14 @@ def decode_nda(buf: bytes) -> pd.DataFrame | None:
         n = (len(buf) - first) // 86
         rec: Any = np.frombuffer(buf, dtype=np.dtype(_V29), count=n, offset=first)  # type: ignore[call-overload]
         ok = (rec["marker"] == 0x0055) & (rec["tail"] == 0) & (rec["Index"] != 0) & (rec["Status"] != 0)
-        d: Any = rec[ok]
-        ranges = d["Range"]
-        mult = np.zeros(len(d))
-        for r in np.unique(ranges):
-            if int(r) not in multiplier_dict:
-                return None
-            mult[ranges == r] = multiplier_dict[int(r)]
-        ts: Any = _civil_to_datetime64(d["Y"], d["Mo"], d["D"], d["h"], d["mi"], d["s"])
-        df = pd.DataFrame({
-            "Index": d["Index"], "Cycle": d["Cycle"] + 1, "Step": d["Step"], "Step_Index": d["Step_Index"],
-            "Status": _status_names(d["Status"]), "Time": d["Time"] / 1000, "Voltage": d["Voltage"] / 10000,
-            "Current(mA)": d["Current"] * mult, "Charge_Capacity(mAh)": d["Charge"] * mult / 3600,
-            "Discharge_Capacity(mAh)": d["Discharge"] * mult / 3600, "Charge_Energy(mWh)": d["ChargeE"] * mult / 3600,
-            "Discharge_Energy(mWh)": d["DischargeE"] * mult / 3600, "Timestamp": ts,
-        })
+        cols = _integer_records(rec[ok], timestamps)
+        if cols is None:
+            return None
         a: Any = np.frombuffer(buf, dtype=np.dtype(_V29_AUX), count=n, offset=first)  # type: ignore[call-overload]
         a = a[(a["marker"] == 0x65) & (a["tail"] == 0)]
         if len(a):
-            aux = pd.DataFrame({"Index": a["Index"], "Aux": a["Aux"], "T": a["T"] / 10, "V": a["V"] / 10000})
+            aux = {"Index": a["Index"].astype(np.int64), "Aux": a["Aux"].astype(np.int64), "T": a["T"] / 10,
+                   "V": a["V"] / 10000}
     elif version == 130:
         if len(buf) < 1026 or buf[1024] != 0x55:
             return None  # BTS 9.0 layout: left to NewareNDA
@@ -164,35 +287,83 @@ def decode_nda(buf: bytes) -> pd.DataFrame | None:
         n_data = int(end[0]) if len(end) else n
         dt = np.dtype({**_BTS91, "itemsize": rl})  # type: ignore[call-overload]
         rec = np.frombuffer(buf, dtype=dt, count=n_data, offset=1024)
-        d = rec[rec["marker"] == 0x55]
+        keep = rec["marker"] == 0x55
+        d = rec[keep]
         cap = d["Capacity"].astype(np.float64)
         en = d["Energy"].astype(np.float64)
-        ts = pd.to_datetime(d["Date"].astype(np.float64) + 1e-9 * d["Date_ns"], unit="s", utc=True)
-        df = pd.DataFrame({
-            "Index": d["Index"], "Cycle": d["Cycle"].astype(np.int64) + 1, "Step": d["Step_Index"],
-            "Step_Index": d["Step_Index"], "Status": _status_names(d["Status"]),
-            "Time": d["Time"] + 1e-9 * d["Time_ns"], "Voltage": d["Voltage"], "Current(mA)": d["Current"],
+        cols = {
+            "Index": d["Index"].astype(np.int64), "Cycle": d["Cycle"].astype(np.int64) + 1,
+            "Step": d["Step_Index"].astype(np.int64), "Step_Index": d["Step_Index"].astype(np.int64),
+            "Status": d["Status"].astype(np.int64), "Time": d["Time"] + 1e-9 * d["Time_ns"],
+            "Voltage": d["Voltage"].astype(np.float64), "Current(mA)": d["Current"].astype(np.float64),
             "Charge_Capacity(mAh)": np.where(cap < 0, 0.0, cap) / 3600,
             "Discharge_Capacity(mAh)": np.where(cap > 0, 0.0, -cap) / 3600,
             "Charge_Energy(mWh)": np.where(en < 0, 0.0, en) / 3600,
-            "Discharge_Energy(mWh)": np.where(en > 0, 0.0, -en) / 3600, "Timestamp": ts,
-        })
+            "Discharge_Energy(mWh)": np.where(en > 0, 0.0, -en) / 3600,
+            # zone-aware (UTC) clock: always kept
+            "Timestamp": pd.to_datetime(d["Date"].astype(np.float64) + 1e-9 * d["Date_ns"], unit="s", utc=True),
+        }
         if rl == 56:
             t: Any = np.ndarray((n_data,), dtype="<f4", buffer=buf, offset=1024 + 52, strides=(rl,))
-            t = t[rec["marker"] == 0x55]
-            aux = pd.DataFrame({"Index": d["Index"], "Aux": np.ones(len(d), dtype=np.int64), "T": t,
-                                "V": np.full(len(d), np.nan)})
+            aux = {"Index": cols["Index"], "Aux": np.ones(len(d), dtype=np.int64),
+                   "T": t[keep].astype(np.float64), "V": np.full(len(d), np.nan)}
     else:
         return None
-    df = df.drop_duplicates(subset="Index")
-    if not df["Index"].is_monotonic_increasing:
-        df = df.sort_values("Index")
-    df = df.reset_index(drop=True)
-    if aux is not None and len(aux):
-        aux = aux.drop_duplicates()
-        pvt = aux.pivot(index="Index", columns="Aux")
-        pvt.columns = pvt.columns.map(lambda x: "".join(map(str, x)))
-        df = df.join(pvt, on="Index")
-    df["Step"] = _count_changes(df["Step"].to_numpy())
-    df["Cycle"] = software_cycle_number(df["Status"].astype(str).to_numpy())
-    return df
+    if "Timestamp" in cols and not isinstance(cols["Timestamp"], np.ndarray):
+        cols["Timestamp"] = np.asarray(cols["Timestamp"])  # tz-aware -> datetime64 UTC values
+        cols["timestamp_utc"] = True
+    return _finish(cols, aux)
+
+
+def decode_ndc_arrays(ndc: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
+    """Columns of an ``.ndax`` archive's ``data.ndc`` member (ndc version 5, file type 1), or None
+    for other ndc versions. Raises :class:`TruncatedRecords` when the pages are cut short."""
+    import numpy as np
+
+    if len(ndc) < 3 or ndc[0] != 1 or ndc[2] != 5:
+        return None
+    if len(ndc) < _NDC_PAGE or len(ndc) % _NDC_PAGE:
+        whole = max(len(ndc) - len(ndc) % _NDC_PAGE, _NDC_PAGE)
+        raise TruncatedRecords(f"data.ndc is {len(ndc)} bytes, not whole {_NDC_PAGE}-byte pages (truncated)", whole)
+    pages = len(ndc) // _NDC_PAGE - 1
+    rec: Any = np.ndarray((pages, _NDC5_PER_PAGE), dtype=np.dtype(_NDC5), buffer=ndc,  # type: ignore[call-overload]
+                          offset=_NDC_PAGE + _NDC5_FIRST, strides=(_NDC_PAGE, 87)).reshape(-1)
+    d = rec[rec["marker"] == 0x55]
+    cols = _integer_records(d, timestamps)
+    if cols is None:
+        return None
+    return _finish(cols, None)
+
+
+def to_frame(cols: dict[str, Any]) -> pd.DataFrame:
+    """NewareNDA's DataFrame (its column names and order, ``Status`` as names) from decoded arrays."""
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for name in COLUMNS:
+        if name == "Status":
+            out[name] = _status_names(cols["Status"])
+        elif name == "Timestamp":
+            ts = cols.get("Timestamp")
+            if ts is None:
+                continue
+            out[name] = pd.to_datetime(ts, utc=True) if cols.get("timestamp_utc") else ts
+        else:
+            out[name] = cols[name]
+    out.update(cols.get("aux") or {})
+    return pd.DataFrame(out)
+
+
+def decode_nda(buf: bytes) -> pd.DataFrame | None:
+    """Decode a whole ``.nda`` file held in memory into NewareNDA's DataFrame, or None for layouts
+    left to NewareNDA."""
+    cols = decode_nda_arrays(buf)
+    return None if cols is None else to_frame(cols)
+
+
+def decode_ndax(ndc: bytes) -> pd.DataFrame | None:
+    """``data.ndc`` of an ``.ndax`` archive into NewareNDA's DataFrame (``read_ndax`` without
+    software cycle numbering would give the instrument's ``Cycle``; here it is NewareNDA's
+    software numbering, as :func:`cellworks.cycling.readers.read` uses), or None."""
+    cols = decode_ndc_arrays(ndc)
+    return None if cols is None else to_frame(cols)

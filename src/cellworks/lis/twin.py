@@ -1,0 +1,666 @@
+"""Digital twins of the published Li–S cells of documents 000 and 001.
+
+Document 000 (Zhang et al., RSC Advances 2016, "Improving lithium–sulfur battery performance via a
+carbon-coating layer derived from the hydrothermal carbonization of glucose"): AC–S and
+carbon-coated AC–S cathodes in 2032 coin cells. The twin is the Marinescu et al. (PCCP 18 (2016)
+584) chemistry of :mod:`cellworks.lis.model`, scaled to the sulfur mass of the electrode recipe,
+plus four documented physical mechanisms, each one named parameter (:class:`TwinMechanisms`):
+
+* ``accessible_fraction_initial`` and ``activation_rate_per_h`` — *activation*: only part of the
+  sulfur is reachable by the electrolyte at assembly; the rest becomes accessible by first-order
+  infiltration of the electrolyte through the carbon coating (document 000: "a certain amount of
+  time is required for the electrolyte to infiltrate the amorphous carbon-coating layer").
+* ``li2s_isolation_fraction`` — *irreversible Li₂S deposition*: a fraction of the Li₂S
+  precipitated in a discharge becomes electronically isolated and is lost (document 000,
+  introduction: "precipitation of insoluble and insulating Li₂S₂/Li₂S ... loss of active
+  materials").
+* the shuttle and its irreversible loss, ``k_s_charge_per_s`` and ``f_s_per_mol`` of
+  :class:`cellworks.lis.params.LiSParameters` (Marinescu 2016 / 2018); the coating's confinement
+  of polysulfides appears as lower values of both.
+* ``film_resistance_Ohm`` — *rate limitation by the insulating precipitate*: the Li₂S film adds
+  a series resistance ``R_film·Sp/m_S`` (Sp the precipitated sulfur, m_S all sulfur), so a
+  fast discharge reaches its cut-off before the precipitation plateau is complete.
+
+Numerics: the mechanisms the compiled model does not contain are applied by operator splitting
+at every protocol-step boundary (activation: exact first-order release over the step's duration;
+isolation: at the end of each discharge), and the film resistance, which for a galvanostatic step
+does not change the state's evolution, by locating the step's cut-off on the terminal voltage
+including the film drop and re-running the step to that time (so the state is exact).
+
+Everything here is pure computation; the CLI is :mod:`cellworks.lis.twin_cli`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cellworks.errors import ParameterError
+from cellworks.lis.params import THEORETICAL_MAH_PER_G_S, LiSParameters, get_preset
+
+if TYPE_CHECKING:
+
+    from cellworks.protocol import Protocol, Step
+
+DOC000 = (
+    "S. Zhang, N. Li, H. Lu, J. Zheng, R. Zang, J. Cao, RSC Advances (2016), accepted manuscript "
+    "'Improving lithium-sulfur battery performance via a carbon-coating layer derived from the "
+    "hydrothermal carbonization of glucose' (document 000)"
+)
+
+# ---------------------------------------------------------------------------------------------
+# the document's protocols, as cellworks.protocol text
+
+
+def _cycle(rate_A_per_g: float, v_low: float = 1.0, v_high: float = 3.0) -> str:
+    # charge safety limit: the time to pass the theoretical capacity (1675 mAh/g) at this rate.
+    # The document states no charge limit; without one a shuttle-dominated charge never ends.
+    hours = THEORETICAL_MAH_PER_G_S / 1000.0 / rate_A_per_g
+    return (f"Discharge at {rate_A_per_g:g} A/g until {v_low:g} V, "
+            f"Charge at {rate_A_per_g:g} A/g for {hours:.4g} hours or until {v_high:g} V")
+
+
+def cycling_protocol(rate_A_per_g: float, cycles: int) -> str:
+    """Galvanostatic cycling 1.0–3.0 V at a current per gram of sulfur (document 000)."""
+    if cycles < 1:
+        raise ParameterError("need at least one cycle", field="cycles")
+    return f"({_cycle(rate_A_per_g)}) * {cycles}"
+
+
+RATE_TEST_A_PER_G: tuple[float, ...] = (0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 1.6)
+RATE_TEST_CYCLES_EACH = 5
+
+
+def rate_test_protocol(rates: Sequence[float] = RATE_TEST_A_PER_G, cycles_each: int = RATE_TEST_CYCLES_EACH) -> str:
+    """Document 000 Fig. 4c: 0.2 → 0.4 → 0.8 → 1.6 → 3.2 → 6.4 → 1.6 A/g, 5 cycles each."""
+    return "\n".join(f"({_cycle(r)}) * {cycles_each}" for r in rates)
+
+
+#: name → protocol text of every experiment of document 000 the twin runs on a fresh cell
+def zhang2016_protocols(cycles_02: int = 50, cycles_long: int = 150) -> dict[str, str]:
+    return {
+        "cycling_0.2": cycling_protocol(0.2, cycles_02),
+        "rate": rate_test_protocol(),
+        "long_0.8": cycling_protocol(0.8, cycles_long),
+        "long_1.6": cycling_protocol(1.6, cycles_long),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters
+
+
+@dataclass(frozen=True)
+class TwinMechanisms:
+    """Mechanisms beyond the Marinescu model (each documented in the module docstring)."""
+
+    #: fraction of the sulfur reachable by the electrolyte at assembly [–]
+    accessible_fraction_initial: float = 1.0
+    #: first-order rate at which the rest becomes accessible (electrolyte infiltration) [1/h]
+    activation_rate_per_h: float = 0.0
+    #: fraction of the Li₂S precipitated in a discharge that becomes electronically isolated [–]
+    li2s_isolation_fraction: float = 0.0
+    #: series resistance of the Li₂S film when all sulfur is precipitated; scales with Sp/m_S [Ω]
+    film_resistance_Ohm: float = 0.0
+
+    def validate(self, record: str = "") -> TwinMechanisms:
+        if not 0.0 < self.accessible_fraction_initial <= 1.0:
+            raise ParameterError("must be in (0, 1]", field="accessible_fraction_initial", record=record)
+        if not 0.0 <= self.li2s_isolation_fraction < 1.0:
+            raise ParameterError("must be in [0, 1)", field="li2s_isolation_fraction", record=record)
+        for n in ("activation_rate_per_h", "film_resistance_Ohm"):
+            v = getattr(self, n)
+            if not (math.isfinite(v) and v >= 0.0):
+                raise ParameterError(f"must be finite and ≥ 0, got {v}", field=n, record=record)
+        return self
+
+
+MECHANISM_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(TwinMechanisms))
+
+
+@dataclass(frozen=True)
+class CoinCellRecipe:
+    """Electrode recipe → sulfur mass (document 000, Experimental)."""
+
+    composite_loading_mg_per_cm2: float  # "0.9–1.0 mg cm⁻² active material" (the C/S composite)
+    electrode_area_cm2: float  # 2032 coin cell cathode disc
+    composite_fraction: float  # 70 wt% composite in the coating
+    sulfur_fraction_of_composite: float  # thermal analysis: 65.3 / 57.9 wt%
+    electrolyte_to_sulfur_uL_per_mg: float  # E/S ratio; the Marinescu chemistry's own is 4.22 µL/mg
+
+    @property
+    def sulfur_mass_g(self) -> float:
+        from cellworks.lis.design import electrode_sulfur
+
+        es = electrode_sulfur(
+            loading_mg_per_cm2=self.composite_loading_mg_per_cm2,
+            area_cm2=self.electrode_area_cm2,
+            composite_fraction=self.composite_fraction,
+            sulfur_fraction_of_composite=self.sulfur_fraction_of_composite,
+            loading_is="composite",
+        )
+        return es.sulfur_mass_mg * 1e-3
+
+
+def scaled_marinescu(sulfur_mass_g: float, electrolyte_to_sulfur_uL_per_mg: float, *, name: str,
+                     source: str, **changes: Any) -> LiSParameters:
+    """The Marinescu 2016 cell scaled to ``sulfur_mass_g``.
+
+    Reaction area, the initial species masses and the saturation mass S* scale with the sulfur
+    mass (same specific area, same state); the electrolyte volume is ``E/S × m_S`` and S* keeps
+    Marinescu's saturation concentration (S*/v). With E/S = 4.22 µL/mg (Marinescu's 11.4 mL for
+    2.7 g) the model is identical per gram of sulfur, so capacities per gram at the same A/g are
+    the published model's.
+    """
+    base = get_preset("marinescu2016")
+    if not (sulfur_mass_g > 0 and electrolyte_to_sulfur_uL_per_mg > 0):
+        raise ParameterError("sulfur mass and E/S must be > 0", field="sulfur_mass_g", record=name)
+    s = sulfur_mass_g / base.sulfur_total_initial_g
+    v_L = electrolyte_to_sulfur_uL_per_mg * sulfur_mass_g * 1e-3  # (µL/mg)·(g) = mL
+    p = dataclasses.replace(
+        base,
+        name=name,
+        source=source,
+        a_r_m2=base.a_r_m2 * s,
+        electrolyte_volume_L=v_L,
+        S_star_g=base.S_star_g / base.electrolyte_volume_L * v_L,
+        S8_initial_g=base.S8_initial_g * s,
+        S4_initial_g=base.S4_initial_g * s,
+        S2_initial_g=base.S2_initial_g * s,
+        S_initial_g=base.S_initial_g * s,
+        Sp_initial_g=base.Sp_initial_g * s,
+        sulfur_mass_g=sulfur_mass_g,
+    )
+    return dataclasses.replace(p, **changes).validate() if changes else p.validate()
+
+
+@dataclass(frozen=True)
+class TwinCell:
+    """A published cell: model parameters + twin mechanisms + where they came from."""
+
+    name: str
+    source: str
+    params: LiSParameters
+    mechanisms: TwinMechanisms
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sulfur_mass_g(self) -> float:
+        return self.params.sulfur_mass_g
+
+    def with_values(self, values: dict[str, float]) -> TwinCell:
+        """Replace model (LiSParameters) and mechanism fields by name."""
+        from cellworks.lis.params import NUMERIC_FIELDS
+
+        mech: dict[str, float] = {}
+        par: dict[str, float] = {}
+        for k, v in values.items():
+            if k in MECHANISM_FIELDS:
+                mech[k] = float(v)
+            elif k == "exchange_current_scale":
+                par["i_H0_A_per_m2"] = get_preset("marinescu2016").i_H0_A_per_m2 * float(v)
+                par["i_L0_A_per_m2"] = get_preset("marinescu2016").i_L0_A_per_m2 * float(v)
+            elif k in NUMERIC_FIELDS:
+                par[k] = float(v)
+            else:
+                raise ParameterError("unknown twin parameter", field=k, record=self.name)
+        return dataclasses.replace(
+            self,
+            params=dataclasses.replace(self.params, **par).validate() if par else self.params,  # type: ignore[arg-type]
+            mechanisms=dataclasses.replace(self.mechanisms, **mech).validate(self.name),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# running a twin through a protocol
+
+
+@dataclass
+class CycleRecord:
+    cycle: int
+    discharge_mAh_per_g: float
+    charge_mAh_per_g: float
+    duration_h: float
+    accessible_fraction: float
+    end_reasons: tuple[str, ...]
+
+
+@dataclass
+class TwinRun:
+    cell: TwinCell
+    protocol_text: str
+    cycles: list[CycleRecord]
+    profiles: dict[int, dict[str, Any]] = field(default_factory=dict)  # cycle → arrays
+    states_after_charge: list[dict[str, float]] = field(default_factory=list)
+    status: str = "ok"
+    wall_s: float = 0.0
+
+    @property
+    def discharge(self) -> list[float]:
+        return [c.discharge_mAh_per_g for c in self.cycles]
+
+    @property
+    def charge(self) -> list[float]:
+        return [c.charge_mAh_per_g for c in self.cycles]
+
+
+def _galvanostatic(step: Step) -> bool:
+    from cellworks.protocol import Control
+
+    return step.control in (Control.CURRENT, Control.CURRENT_PER_MASS, Control.CURRENT_PER_AREA, Control.C_RATE)
+
+
+def _vcut(step: Step) -> float | None:
+    return step.voltage_cutoff_V()
+
+
+def _film_crossing(table: Any, step: Step, r_film: float, m_s: float) -> float | None:
+    """Time [s, relative to the step start] where the terminal voltage with the film drop first
+    crosses the step's voltage cut-off; None if it does not within the step."""
+    import numpy as np
+
+    from cellworks.protocol import StepKind
+
+    vc = _vcut(step)
+    if vc is None or r_film <= 0 or len(table) == 0:
+        return None
+    t = table["test_time_s"].to_numpy()
+    v = table["voltage_V"].to_numpy() + table["current_A"].to_numpy() * r_film * table["Sp_g"].to_numpy() / m_s
+    if step.kind is StepKind.DISCHARGE:
+        g = v - vc
+    elif step.kind is StepKind.CHARGE:
+        g = vc - v
+    else:
+        return None
+    bad = np.flatnonzero(g <= 0.0)
+    if bad.size == 0:
+        return None
+    k = int(bad[0])
+    if k == 0:
+        return 0.0
+    # linear interpolation between the rows around the crossing (rows every ≤ 5 mV / 1 % capacity)
+    t0, t1, g0, g1 = t[k - 1], t[k], g[k - 1], g[k]
+    tc = t0 + (t1 - t0) * g0 / (g0 - g1) if g0 != g1 else t1
+    return float(tc - t[0])
+
+
+def run_twin(
+    cell: TwinCell,
+    protocol: str | Protocol,
+    *,
+    profile_cycles: Sequence[int] = (),
+    rtol: float = 1e-5,
+    max_cycles: int | None = None,
+    stop: Callable[[list[CycleRecord]], bool] | None = None,
+) -> TwinRun:
+    """Run a twin cell (fresh) through a protocol, step by step, with the twin mechanisms."""
+    import time
+
+    import numpy as np
+
+    from cellworks.lis import model
+    from cellworks.lis.simulation import simulate
+    from cellworks.protocol import Protocol as _Protocol
+    from cellworks.protocol import StepKind, as_protocol
+
+    t_wall = time.perf_counter()
+    prot = as_protocol(protocol)
+    p = cell.params
+    mech = cell.mechanisms.validate(cell.name)
+    m_s = p.sulfur_mass_g
+    # initial state: the accessible part of the sulfur in the cell, the rest held back
+    y = model.initial_state(p)
+    f0 = mech.accessible_fraction_initial
+    inactive = 0.0
+    if f0 < 1.0:
+        total = float(np.exp(y[:5]).sum())
+        inactive = (1.0 - f0) * total
+        y[:5] += math.log(f0)
+    k_act = mech.activation_rate_per_h / 3600.0
+    run = TwinRun(cell=cell, protocol_text=prot.text, cycles=[])
+    want = set(profile_cycles)
+    for ci, cyc in enumerate(prot.cycles):
+        if max_cycles is not None and ci >= max_cycles:
+            break
+        qd = qc = dur = 0.0
+        reasons: list[str] = []
+        prof: dict[str, list[Any]] = {"t": [], "v": [], "q": [], "kind": []}
+        for st in cyc:
+            need_table = (ci + 1) in want or (mech.film_resistance_Ohm > 0 and _galvanostatic(st)
+                                              and st.kind in (StepKind.DISCHARGE, StepKind.CHARGE))
+            one = _Protocol(cycles=((st,),), text=st.text)
+            res = simulate(p, one, initial_state=y, table=need_table, rtol=rtol)
+            if mech.film_resistance_Ohm > 0 and res.data is not None and _galvanostatic(st):
+                tc = _film_crossing(res.data.table, st, mech.film_resistance_Ohm, m_s)
+                if tc is not None:
+                    st2 = dataclasses.replace(st, duration_s=max(tc, 0.0), terminations=())
+                    res = simulate(p, _Protocol(cycles=((st2,),), text=st.text), initial_state=y,
+                                   table=(ci + 1) in want, rtol=rtol)
+                    reasons.append("voltage cut-off (film)")
+                else:
+                    reasons.append(res.steps[0].end_reason if res.steps else "none")
+            else:
+                reasons.append(res.steps[0].end_reason if res.steps else "none")
+            if res.status != "ok" or not res.steps:
+                run.status = "failed"
+                break
+            rec = res.steps[0]
+            if rec.kind == "discharge":
+                qd += rec.capacity_Ah
+            elif rec.kind == "charge":
+                qc += rec.capacity_Ah
+            dur += rec.duration_s
+            if (ci + 1) in want and res.data is not None:
+                tb = res.data.table
+                cur = tb["current_A"].to_numpy()
+                v = tb["voltage_V"].to_numpy() + cur * mech.film_resistance_Ohm * tb["Sp_g"].to_numpy() / m_s
+                q = (tb["charge_capacity_Ah"].to_numpy() + tb["discharge_capacity_Ah"].to_numpy()) / m_s
+                prof["t"].append(tb["test_time_s"].to_numpy())
+                prof["v"].append(v)
+                prof["q"].append(q * 1e3)  # mAh/g
+                prof["kind"].append(rec.kind)
+            y = np.array(res.final_state["y"], dtype=float)
+            # --- operator splitting: activation over the step, isolation after a discharge
+            if inactive > 0.0 and k_act > 0.0 and rec.duration_s > 0:
+                rel = inactive * (1.0 - math.exp(-k_act * rec.duration_s))
+                inactive -= rel
+                y[0] = math.log(math.exp(y[0]) + rel)
+            if rec.kind == "discharge" and mech.li2s_isolation_fraction > 0.0:
+                sp = math.exp(y[4])
+                floor = 1e-9 * m_s
+                d = mech.li2s_isolation_fraction * max(sp - floor, 0.0)
+                if d > 0:
+                    y[4] = math.log(sp - d)
+                    y[6] += d
+            if rec.kind == "charge" and st.kind is StepKind.CHARGE:
+                run.states_after_charge.append(
+                    {"S8_g": math.exp(y[0]), "S4_g": math.exp(y[1]), "S2_g": math.exp(y[2]),
+                     "S_g": math.exp(y[3]), "Sp_g": math.exp(y[4])}
+                )
+        species = float(np.exp(y[:5]).sum())
+        run.cycles.append(
+            CycleRecord(
+                cycle=ci + 1,
+                discharge_mAh_per_g=qd * 1e3 / m_s,
+                charge_mAh_per_g=qc * 1e3 / m_s,
+                duration_h=dur / 3600.0,
+                accessible_fraction=species / m_s,
+                end_reasons=tuple(reasons),
+            )
+        )
+        if (ci + 1) in want:
+            run.profiles[ci + 1] = prof
+        if run.status != "ok":
+            break
+        if stop is not None and stop(run.cycles):
+            break
+    run.wall_s = time.perf_counter() - t_wall
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+def capacity_at(run: TwinRun, cycle: int) -> float:
+    """Discharge capacity [mAh/g S] of a 1-based cycle (NaN if the run did not reach it)."""
+    if 1 <= cycle <= len(run.cycles):
+        return run.cycles[cycle - 1].discharge_mAh_per_g
+    return math.nan
+
+
+def max_capacity(run: TwinRun) -> tuple[float, int]:
+    """Maximum discharge capacity and its 1-based cycle."""
+    caps = run.discharge
+    if not caps:
+        return math.nan, 0
+    k = max(range(len(caps)), key=lambda i: caps[i])
+    return caps[k], k + 1
+
+
+def retention(run: TwinRun, last_cycle: int | None = None) -> float:
+    """Capacity at the last cycle over the maximum capacity (the document's activated cells rise
+    first; for a cell that only fades the maximum is the first cycle)."""
+    caps = run.discharge
+    n = last_cycle or len(caps)
+    if n > len(caps) or n < 1:
+        return math.nan
+    cmax = max(caps[:n])
+    return caps[n - 1] / cmax if cmax > 0 else math.nan
+
+
+def coulombic_efficiency(run: TwinRun) -> float:
+    """Mean coulombic efficiency: each discharge over the charge before it (a cycle starts with a
+    discharge of the as-assembled cell, so discharge_n / charge_{n−1}, n ≥ 2)."""
+    ce = [run.cycles[i].discharge_mAh_per_g / run.cycles[i - 1].charge_mAh_per_g
+          for i in range(1, len(run.cycles)) if run.cycles[i - 1].charge_mAh_per_g > 0]
+    return float(sum(ce) / len(ce)) if ce else math.nan
+
+
+def mean_capacity(run: TwinRun, first: int, last: int) -> float:
+    caps = [capacity_at(run, c) for c in range(first, last + 1)]
+    return float(sum(caps) / len(caps)) if caps else math.nan
+
+
+def charge_transfer_resistance(cell: TwinCell, state: dict[str, float]) -> float:
+    """R_ct [Ω] of the cell at a state (cathode + anode), linearised Butler–Volmer
+    (:func:`cellworks.lis.impedance.charge_transfer_resistance_Ohm`)."""
+    from cellworks.lis.impedance import charge_transfer_resistance_Ohm
+
+    return float(charge_transfer_resistance_Ohm(cell.params, state)["R_ct_total_Ohm"])
+
+
+# ---------------------------------------------------------------------------------------------
+# presets (the fitted parameter file written by cellworks.lis.fit)
+
+DATA_PACKAGE = "cellworks.lis.data"
+TARGETS_FILE = "zhang2016_targets.toml"
+FITTED_FILE = "zhang2016_fitted.json"
+
+
+def data_path(name: str) -> Path:
+    return Path(str(resources.files(DATA_PACKAGE).joinpath(name)))
+
+
+def load_targets(path: Path | None = None) -> dict[str, Any]:
+    """Read a targets file (TOML): cells (recipe + fixed values), free parameters, targets."""
+    p = path or data_path(TARGETS_FILE)
+    try:
+        with open(p, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ParameterError("targets file not found", file=str(p)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ParameterError(f"not valid TOML: {e}", file=str(p)) from None
+    if "cells" not in doc or not isinstance(doc["cells"], dict):
+        raise ParameterError("needs a [cells.<name>] table", file=str(p), field="cells")
+    return doc
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cell_from_spec(name: str, spec: dict[str, Any], values: dict[str, float] | None = None) -> TwinCell:
+    """Build a twin from a [cells.<name>] table of a targets file (+ fitted values)."""
+    rec = spec.get("recipe")
+    if not isinstance(rec, dict):
+        raise ParameterError("needs a recipe table", record=name, field="recipe")
+    try:
+        recipe = CoinCellRecipe(**{k: float(v) for k, v in rec.items()})
+    except TypeError as e:
+        raise ParameterError(f"bad recipe: {e}", record=name, field="recipe") from None
+    fixed = {k: float(v) for k, v in spec.get("fixed", {}).items()}
+    cell = TwinCell(
+        name=name,
+        source=str(spec.get("source", DOC000)),
+        params=scaled_marinescu(recipe.sulfur_mass_g, recipe.electrolyte_to_sulfur_uL_per_mg, name=name,
+                                source=str(spec.get("source", DOC000))),
+        mechanisms=TwinMechanisms(),
+        notes=tuple(str(n) for n in spec.get("notes", [])),
+    )
+    cell = cell.with_values(fixed)
+    start = {k: float(v["start"]) for k, v in spec.get("free", {}).items()}
+    cell = cell.with_values(start)
+    if values:
+        cell = cell.with_values(values)
+    return cell
+
+
+def load_fitted(path: Path | None = None) -> dict[str, Any]:
+    p = path or data_path(FITTED_FILE)
+    try:
+        return dict(json.loads(p.read_text()))
+    except FileNotFoundError:
+        raise ParameterError("fitted parameter file not found (run `cellworks lis fit`)", file=str(p)) from None
+    except json.JSONDecodeError as e:
+        raise ParameterError(f"not valid JSON: {e}", file=str(p)) from None
+
+
+def zhang2016_cell(name: str, *, targets: Path | None = None, fitted: Path | None = None) -> TwinCell:
+    """Preset ``zhang2016_ac_s`` or ``zhang2016_coated``: recipe + the committed fitted values."""
+    doc = load_targets(targets)
+    if name not in doc["cells"]:
+        raise ParameterError(f"unknown twin '{name}' (known: {', '.join(doc['cells'])})", field="preset")
+    fit = load_fitted(fitted)
+    vals = fit.get("cells", {}).get(name, {}).get("values", {})
+    return cell_from_spec(name, doc["cells"][name], vals)
+
+
+TWIN_PRESETS = ("zhang2016_ac_s", "zhang2016_coated", "polyplus_catholyte")
+
+
+def get_twin(name: str) -> Any:
+    if name in ("zhang2016_ac_s", "zhang2016_coated"):
+        return zhang2016_cell(name)
+    if name == "polyplus_catholyte":
+        from cellworks.lis.catholyte import polyplus_catholyte
+
+        return polyplus_catholyte()
+    raise ParameterError(f"unknown twin preset '{name}' (known: {', '.join(TWIN_PRESETS)})", field="preset")
+
+
+# ---------------------------------------------------------------------------------------------
+# targets → simulated values
+
+
+METRICS = ("capacity_at", "max_capacity", "cycle_of_max", "retention", "mean_capacity",
+           "coulombic_efficiency", "r_ct")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published number and how the twin computes its counterpart."""
+
+    id: str
+    cell: str
+    experiment: str  # key of zhang2016_protocols() or "eis"
+    metric: str
+    paper: float
+    unit: str
+    tolerance: float  # absolute, in ``unit``
+    tolerance_text: str
+    quantity: str
+    cycle: int = 0
+    first: int = 0
+    last: int = 0
+    fit_weight: float = 1.0  # 0: reported, not fitted
+
+    @staticmethod
+    def from_dict(d: dict[str, Any], where: str) -> Target:
+        try:
+            paper = float(d["paper"])
+            tol_rel = d.get("tolerance_rel")
+            tol_abs = d.get("tolerance_abs")
+            if tol_rel is not None:
+                tol = abs(paper) * float(tol_rel)
+                tt = f"±{float(tol_rel) * 100:g} %"
+            elif tol_abs is not None:
+                tol = float(tol_abs)
+                tt = f"±{tol:g} {d.get('unit', '')}".strip()
+            else:
+                raise ParameterError("needs tolerance_rel or tolerance_abs", record=where, field="tolerance")
+            t = Target(
+                id=str(d["id"]), cell=str(d["cell"]), experiment=str(d["experiment"]), metric=str(d["metric"]),
+                paper=paper, unit=str(d.get("unit", "")), tolerance=tol, tolerance_text=tt,
+                quantity=str(d.get("quantity", d["id"])), cycle=int(d.get("cycle", 0)),
+                first=int(d.get("first", 0)), last=int(d.get("last", 0)),
+                fit_weight=float(d.get("fit_weight", 1.0)),
+            )
+        except KeyError as e:
+            raise ParameterError(f"missing key {e}", record=where, field=str(e).strip("'")) from None
+        except (TypeError, ValueError) as e:
+            raise ParameterError(f"bad value: {e}", record=where) from None
+        if t.metric not in METRICS:
+            raise ParameterError(f"unknown metric (known: {', '.join(METRICS)})", record=where, field="metric")
+        return t
+
+
+def parse_targets(doc: dict[str, Any]) -> list[Target]:
+    items = doc.get("targets", [])
+    if not isinstance(items, list):
+        raise ParameterError("[[targets]] must be an array of tables", field="targets")
+    return [Target.from_dict(d, f"targets[{i}]") for i, d in enumerate(items)]
+
+
+def experiments_needed(targets: Sequence[Target]) -> set[str]:
+    out = {t.experiment for t in targets}
+    if "eis" in out:
+        out.discard("eis")
+        out.add("cycling_0.2")
+    return out
+
+
+def simulated_value(t: Target, runs: dict[str, TwinRun], cell: TwinCell) -> float:
+    """The twin's value of a target (in the target's unit)."""
+    if t.metric == "r_ct":
+        run = runs["cycling_0.2"]
+        if not run.states_after_charge:
+            return math.nan
+        return charge_transfer_resistance(cell, run.states_after_charge[0])
+    run = runs[t.experiment]
+    pct = t.unit == "%"
+    if t.metric == "capacity_at":
+        return capacity_at(run, t.cycle)
+    if t.metric == "max_capacity":
+        sub = TwinRun(cell=run.cell, protocol_text="", cycles=run.cycles[: t.last or None])
+        return max_capacity(sub)[0]
+    if t.metric == "cycle_of_max":
+        sub = TwinRun(cell=run.cell, protocol_text="", cycles=run.cycles[: t.last or None])
+        return float(max_capacity(sub)[1])
+    if t.metric == "retention":
+        r = retention(run, t.last or None)
+        return 100.0 * r if pct else r
+    if t.metric == "mean_capacity":
+        return mean_capacity(run, t.first, t.last)
+    if t.metric == "coulombic_efficiency":
+        ce = coulombic_efficiency(run)
+        return 100.0 * ce if pct else ce
+    raise ParameterError("unknown metric", field="metric", token=t.metric)
+
+
+def run_experiments(cell: TwinCell, names: Sequence[str], *, profile_cycles: dict[str, Sequence[int]] | None = None,
+                    workers: int = 2, cycles_02: int = 50, cycles_long: int = 150) -> dict[str, TwinRun]:
+    """Run the named document-000 experiments on fresh copies of ``cell`` (threads: the compiled
+    solver releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    prots = zhang2016_protocols(cycles_02, cycles_long)
+    unknown = [n for n in names if n not in prots]
+    if unknown:
+        raise ParameterError(f"unknown experiment (known: {', '.join(prots)})", field="experiment", token=unknown[0])
+    pc = profile_cycles or {}
+    order = sorted(names, key=lambda n: -len(prots[n]))  # longest first
+    if workers <= 1 or len(order) == 1:
+        return {n: run_twin(cell, prots[n], profile_cycles=pc.get(n, ())) for n in order}
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        futs = {n: ex.submit(run_twin, cell, prots[n], profile_cycles=pc.get(n, ())) for n in order}
+        return {n: f.result() for n, f in futs.items()}
