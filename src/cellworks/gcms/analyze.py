@@ -750,6 +750,14 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
         trueness.append({"sample": smp, "compound": key, "p_kPa": pressures[0], "p2_kPa": pressures[-1],
                          **compare_runs(a, b).as_dict()})
     summary = _summary(rows, samples)
+    cs2 = [r for r in isotope_notes if r["sd"] and r["sd"] > 0]
+    cs2_pooled = None
+    if cs2:
+        w = [1.0 / r["sd"] ** 2 for r in cs2]
+        cs2_pooled = {"ratio_12C32S34S_to_12C32S2": sum(wi * r["ratio_12C32S34S_to_12C32S2"]
+                                                        for wi, r in zip(w, cs2, strict=True)) / sum(w),
+                      "sd": 1.0 / math.sqrt(sum(w)), "samples": [r["sample"] for r in cs2], "document": 5.9,
+                      "method": "inverse-variance mean of the samples' SIM 78/76 area ratios"}
     return {
         "samples": samples,
         "runs": [{"file": r.path, "sample": r.sample, "column": r.column, "mode": r.mode,
@@ -766,6 +774,7 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
         },
         "rows": rows,
         "isotope_ratios": isotope_notes,
+        "cs2_ratio": cs2_pooled,
         "trueness": trueness,
         "summary": summary,
         "notes": [ION_SWAP_NOTE,

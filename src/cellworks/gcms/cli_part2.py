@@ -171,6 +171,9 @@ def analyze(
     for r in res["isotope_ratios"]:
         typer.echo(f"CS2 ({r['sample']}): 12C32S34S : 12C32S2 = {r['ratio_12C32S34S_to_12C32S2']:.2f} "
                    f"± {r['sd']:.2f} (document 5.9)")
+    if res.get("cs2_ratio"):
+        c = res["cs2_ratio"]
+        typer.echo(f"CS2 pooled: {c['ratio_12C32S34S_to_12C32S2']:.2f} ± {c['sd']:.2f} (document 5.9)")
     for tr in res["trueness"]:
         typer.echo(f"trueness {tr['sample']} {tr['compound']}: t = {tr['t_stat']:.2f}, p = {tr['t_p_value']:.3f} "
                    f"({'significant' if tr['t_significant'] else 'not significant'} at 95 %)")

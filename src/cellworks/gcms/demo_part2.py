@@ -100,7 +100,8 @@ def _tic_figure(runs: Sequence[str | Path], res: Mapping[str, Any]) -> Figure | 
     ax.set_xlabel("time (min)")
     ax.set_ylabel("TIC (counts)")
     for row in res["rows"]:
-        if row.get("rt_min") and row["column"] == "ptmsp":
+        detected = any(r.get("detected") for r in row["results"].values())
+        if row.get("rt_min") and row["column"] == "ptmsp" and detected:
             ax.axvline(row["rt_min"], color="#c44", lw=0.4, alpha=0.6)
             ax.text(row["rt_min"], ax.get_ylim()[1], row["key"], rotation=90, fontsize=7, va="top", ha="right")
     ax.set_title("PTMSP column, full scan (filament on at 2 min)")

@@ -235,17 +235,27 @@ class SearchIndex:
 
     @classmethod
     def from_library(cls, lib: Library) -> SearchIndex:
-        rows_m: list[npt.NDArray[np.int64]] = []
-        rows_y: list[npt.NDArray[np.float64]] = []
-        for spec in lib.spectra:
-            m, y = to_unit_mass(spec.mz, spec.intensity)
-            rows_m.append(m)
-            rows_y.append(y)
-        indptr = np.zeros(len(rows_m) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([r.size for r in rows_m])
-        mz = np.concatenate(rows_m) if rows_m else np.zeros(0, dtype=np.int64)
-        y = np.concatenate(rows_y) if rows_y else np.zeros(0)
-        return cls(indptr, mz, y, [s.name for s in lib.spectra])
+        """Index a library: peaks binned to nominal mass (summed), non-positive ones dropped."""
+        from cellworks.gcms.run import nominal_mass
+
+        n = len(lib.spectra)
+        counts = np.fromiter((sp.mz.size for sp in lib.spectra), dtype=np.int64, count=n)
+        all_m = np.concatenate([sp.mz for sp in lib.spectra]) if n else np.zeros(0)
+        all_y = np.concatenate([sp.intensity for sp in lib.spectra]) if n else np.zeros(0)
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
+        ok = np.isfinite(all_m) & np.isfinite(all_y) & (all_y > 0)
+        nm = nominal_mass(all_m[ok])
+        rows, y = rows[ok], all_y[ok]
+        keep = nm > 0
+        nm, rows, y = nm[keep], rows[keep], y[keep]
+        key = rows * (int(nm.max()) + 1 if nm.size else 1) + nm
+        ukey, inv = np.unique(key, return_inverse=True)
+        ysum = np.bincount(inv, weights=y)
+        width = int(nm.max()) + 1 if nm.size else 1
+        urow, um = ukey // width, ukey % width
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(urow, minlength=n))
+        return cls(indptr, um, ysum, [sp.name for sp in lib.spectra])
 
     def query(self, mz: npt.ArrayLike, intensity: npt.ArrayLike, k: int = 10) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Top-``k`` rows ``(indices, exact MF in [0,1])``, best first; rows sharing no peak are

@@ -345,11 +345,6 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
     dy[2] = N2 * r_l / m2
     dy[3] = 2.0 * N1 * r_l / m1 - prec_rate * mp / m1
     dy[4] = prec_rate
-    # a species below 1e-30 of the total sulfur (far below one molecule) stops falling further
-    u_min = P[P_UMIN]
-    for k in range(5):
-        if y[k] < u_min and dy[k] < 0.0:
-            dy[k] = 0.0
     dy[5] = shuttle
     dy[6] = phi * shuttle
     e_sh = shuttle * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms  # mol e⁻/s taken from the anode
@@ -487,11 +482,3 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
         J[8, j] = d_i
         J[9, j] = d_i * v_cell + current * d_vcell
         J[10, j] = d_esh
-    u_min = P[P_UMIN]
-    if y[0] < u_min or y[1] < u_min or y[2] < u_min or y[3] < u_min or y[4] < u_min:
-        dyv = np.empty(NY)
-        rhs(y, mode, value, current, P, dyv)
-        for k in range(5):
-            if y[k] < u_min and dyv[k] == 0.0:
-                for j in range(N_DYN):
-                    J[k, j] = 0.0

@@ -121,6 +121,10 @@ C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 
 C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 2.0)
+#: largest log-mass error accepted per step for a species far below the absolute mass tolerance
+LOG_CAP = 1e300
+#: log-masses are kept above this (exp underflows near −745)
+U_FLOOR = -650.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -265,6 +269,9 @@ def rodas_step(
     for i in range(NY):
         ynew[i] = u[i] + k6[i]
         if not math.isfinite(ynew[i]):
+            return False
+    for i in range(5):
+        if ynew[i] < U_FLOOR:
             return False
     return True
 
@@ -557,7 +564,7 @@ def run_steps(
                     if i < 5:
                         # log-masses: relative accuracy rtol, absolute mass accuracy atol_mass (a
                         # species far below atol_mass may move by at most ~0.1 in its log per step)
-                        sc = atol[i] + min(opts[OPT_ATOL_MASS] * math.exp(-max(y[i], ynew[i])), 0.1)
+                        sc = atol[i] + min(opts[OPT_ATOL_MASS] * math.exp(-max(y[i], ynew[i])), LOG_CAP)
                     else:
                         sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
                     e = ws[6][i] / sc

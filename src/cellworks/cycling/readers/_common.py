@@ -366,7 +366,7 @@ def assemble(
     for name, arr in (extra_columns or {}).items():
         cols[name] = arr
     df = pd.DataFrame(cols, copy=False)
-    if timestamp is not None and not pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype):
+    if timestamp is not None and not pd.api.types.is_datetime64_any_dtype(getattr(timestamp, "dtype", None)):
         from cellworks.timeseries import validate
 
         validate(df, source=str(path))  # reports the wrong dtype

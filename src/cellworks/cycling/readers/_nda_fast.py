@@ -217,7 +217,7 @@ def _finish(cols: dict[str, Any], aux: dict[str, Any] | None) -> dict[str, Any]:
     index = cols["Index"]
     if len(index) > 1 and not bool(np.all(index[1:] > index[:-1])):
         _, first = np.unique(index, return_index=True)  # sorted by Index, first occurrence of each
-        cols = {k: (v[first] if v is not None else None) for k, v in cols.items()}
+        cols = {k: (v[first] if isinstance(v, np.ndarray) else v) for k, v in cols.items()}
         index = cols["Index"]
     cols["Step"] = _count_changes(cols["Step"])
     cols["Cycle"] = software_cycle_number_codes(cols["Status"])
@@ -228,6 +228,9 @@ def _finish(cols: dict[str, Any], aux: dict[str, Any] | None) -> dict[str, Any]:
             for ch in np.unique(a_id).tolist():
                 sel = a_id == ch
                 ai, av = a_index[sel], aux[name][sel]
+                if len(ai) == len(index) and np.array_equal(ai, index):
+                    aux_cols[f"{name}{ch}"] = np.asarray(av, dtype=np.float64)
+                    continue
                 _, first = np.unique(ai, return_index=True)
                 ai, av = ai[first], av[first]
                 pos = np.searchsorted(ai, index)
@@ -244,7 +247,6 @@ def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] 
     """Columns of a whole ``.nda`` file held in memory (NewareNDA's names; ``Status`` as codes;
     ``aux``: auxiliary channels such as ``T1``), or None for layouts left to NewareNDA."""
     import numpy as np
-    import pandas as pd
 
     version = buf[14] if len(buf) > 14 else -1
     aux: dict[str, Any] | None = None
@@ -300,8 +302,10 @@ def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] 
             "Discharge_Capacity(mAh)": np.where(cap > 0, 0.0, -cap) / 3600,
             "Charge_Energy(mWh)": np.where(en < 0, 0.0, en) / 3600,
             "Discharge_Energy(mWh)": np.where(en > 0, 0.0, -en) / 3600,
-            # zone-aware (UTC) clock: always kept
-            "Timestamp": pd.to_datetime(d["Date"].astype(np.float64) + 1e-9 * d["Date_ns"], unit="s", utc=True),
+            # zone-aware clock (UTC seconds + ns since 1970): always kept, as datetime64[ns] UTC values
+            "Timestamp": (d["Date"].astype(np.int64) * 1_000_000_000 + d["Date_ns"].astype(np.int64)).view(
+                "datetime64[ns]"),
+            "timestamp_utc": True,
         }
         if rl == 56:
             t: Any = np.ndarray((n_data,), dtype="<f4", buffer=buf, offset=1024 + 52, strides=(rl,))
@@ -309,9 +313,6 @@ def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] 
                    "T": t[keep].astype(np.float64), "V": np.full(len(d), np.nan)}
     else:
         return None
-    if "Timestamp" in cols and not isinstance(cols["Timestamp"], np.ndarray):
-        cols["Timestamp"] = np.asarray(cols["Timestamp"])  # tz-aware -> datetime64 UTC values
-        cols["timestamp_utc"] = True
     return _finish(cols, aux)
 
 

@@ -283,6 +283,11 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
     warning naming them. Truncated or corrupt files raise :class:`FileFormatError` with the byte
     offset.
     """
+    cols, meta, _buf = _mpr_columns(path)
+    return cols, meta
+
+
+def _mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any], bytes]:
     import numpy as np
 
     p = Path(path)
@@ -347,7 +352,7 @@ def read_mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str,
                     cols[fname] = bits >> np.uint8(shift) if shift else bits
         elif name not in cols:
             cols[name] = np.ascontiguousarray(arr[name])
-    return cols, meta
+    return cols, meta, buf
 
 
 _NUMBER_RE = re.compile(r"^[\s+-]*[0-9]")
@@ -432,7 +437,7 @@ def _is_float(s: str) -> bool:
 
 def _to_table(
     cols: dict[str, np.ndarray], meta: dict[str, Any], path: Path, fmt: str, *,
-    active_mass_g: float | None, area_cm2: float | None,
+    active_mass_g: float | None, area_cm2: float | None, raw: bytes | None = None,
 ) -> CyclingData:
     import numpy as np
 
@@ -490,7 +495,7 @@ def _to_table(
     for k in ("Ns", "half cycle", "cycle number"):
         if k in cols:
             keys.append(np.asarray(cols[k]))
-    from cellworks.cycling.readers._common import derive_step_types, step_key
+    from cellworks.cycling.readers._common import step_key, step_type_codes
 
     step = step_key(*keys) if keys else np.ones(n, dtype=np.int64)
     if "cycle number" in cols:
@@ -501,16 +506,15 @@ def _to_table(
     else:
         cycle = np.zeros(n, dtype=np.int64)
     if impedance:
-        st = np.full(n, "other", dtype=object)
+        st = np.full(n, 3, dtype=np.int8)  # code of 'other'
     else:
-        st = derive_step_types(current, step)
-        if "mode" in cols:
-            import pandas as pd
-
+        st = step_type_codes(current, step)
+        if "mode" in cols and n:
             mode = np.asarray(cols["mode"])
-            # EC-Lab mode 3 = open circuit (rest)
-            rest_step = pd.Series(mode == 3).groupby(step).transform("mean").to_numpy() > 0.5
-            st[rest_step] = "rest"
+            # EC-Lab mode 3 = open circuit (rest): steps with more than half of their records in it
+            # (steps are consecutive runs 1..N here, so a bincount per step gives the fraction)
+            per_step = np.bincount(step, weights=(mode == 3).astype(float)) / np.maximum(np.bincount(step), 1)
+            st[per_step[step] > 0.5] = 2  # code of 'rest'
     extra: dict[str, Any] = {}
     rename = {
         "Ns": "instrument_Ns", "half cycle": "instrument_half_cycle", "cycle number": "instrument_cycle",
@@ -546,13 +550,14 @@ def _to_table(
         path=path, instrument="BioLogic EC-Lab", fmt=fmt, test_time_s=t, voltage_V=v, current_A=current,
         step_index=step, cycle_index=cycle, charge_increment_Ah=charge_inc, discharge_increment_Ah=discharge_inc,
         step_type=st, temperature_C=temp, extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2,
-        meta_extra=notes,
+        meta_extra=notes, raw=raw,
     )
 
 
 def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
-    cols, meta = read_mpr_columns(path)
-    return _to_table(cols, meta, Path(path), "biologic-mpr", active_mass_g=active_mass_g, area_cm2=area_cm2)
+    cols, meta, raw = _mpr_columns(path)
+    return _to_table(cols, meta, Path(path), "biologic-mpr", active_mass_g=active_mass_g, area_cm2=area_cm2,
+                     raw=raw)
 
 
 def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
