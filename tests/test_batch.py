@@ -338,16 +338,18 @@ def test_unknown_scheduler_is_an_input_error(tmp_path: Path) -> None:
 def test_lis_sweep_on_cluster_matches_serial(tmp_path: Path, cluster_address: str) -> None:
     from cellworks.batch_tasks import lis_sweep_point
 
-    points = [
-        {"preset": "marinescu2016", "protocol": f"Discharge at {current} A until 2.15 V"}
-        for current in (0.85, 1.7, 3.4)
-    ]
+    currents_A = (0.85, 1.7, 3.4)
+    points = [{"preset": "marinescu2016", "protocol": f"Discharge at {i} A for 30 minutes"} for i in currents_A]
     serial = run_batch(lis_sweep_point, points, tmp_path / "serial", scheduler="sync", progress=False)
     dist = run_batch(lis_sweep_point, points, tmp_path / "dist", scheduler=cluster_address, progress=False)
     assert (serial.n_done, dist.n_done) == (3, 3)
     ref = read_results(tmp_path / "serial")
     pd.testing.assert_frame_equal(read_results(tmp_path / "dist"), ref)
     assert set(ref["status"]) == {"ok"} and set(ref["kind"]) == {"discharge"}
+    # a constant current for 30 min passes I·0.5 h (charge conservation; float rounding only)
+    by_key = ref.set_index("input_key")["capacity_Ah"]
+    for i, p in zip(currents_A, points, strict=True):
+        assert by_key[default_key(p)] == pytest.approx(0.5 * i, rel=1e-9)
     # sulfur is conserved by the model: the drift is float rounding (far below 1e-9 relative)
     assert ref["sulfur_mass_drift_rel"].abs().max() < 1e-9
     # a bad sweep point is recorded, not raised

@@ -10,10 +10,10 @@ Jacobian columns run in parallel threads (the compiled solver releases the GIL).
 deterministic: with ``starts = 0`` it starts at the file's ``start`` values; ``starts = N`` adds
 N random starts drawn with ``numpy.random.default_rng(seed)`` and keeps the best.
 
-After the fit, the charge-transfer resistance target (``metric = "r_ct"``) is met in closed form:
-R_ct of the linearised Butler–Volmer current balance is inversely proportional to the exchange
-currents at a given state, so ``exchange_current_scale`` = R_ct(scale 1) / R_ct(paper) at the
-state after the first charge to 3.0 V (iterated, since that state depends weakly on the kinetics).
+The charge-transfer resistance target (``metric = "r_ct"``: R_ct of the linearised
+Butler–Volmer current balance at the state after the first charge to 3.0 V, inversely
+proportional to the exchange currents at a given state) is fitted like the others, normally
+through the free parameter ``exchange_current_scale`` (multiplies Marinescu's i_H0 and i_L0).
 
 The output (JSON) holds the fitted values, the residual of every target, the command, the
 targets file's SHA-256 and the seed; :func:`cellworks.lis.twin.zhang2016_cell` reads it.
@@ -90,19 +90,6 @@ def residuals(sim: Sequence[float], targets: Sequence[Target]) -> list[float]:
     return out
 
 
-def calibrate_rct(cell: TwinCell, target: Target, *, iterations: int = 3) -> tuple[TwinCell, float]:
-    """Exchange-current scale that puts R_ct (after the first charge to 3.0 V) on the paper value."""
-    scale = 1.0
-    cur = cell.with_values({"exchange_current_scale": scale})
-    for _ in range(iterations):
-        r = evaluate(cur, [target], workers=1)[0]
-        if not (math.isfinite(r) and r > 0):
-            raise ParameterError("R_ct could not be computed for this cell", record=cell.name, field="r_ct")
-        scale *= r / target.paper
-        cur = cell.with_values({"exchange_current_scale": scale})
-    return cur, scale
-
-
 def fit_cell(
     name: str,
     spec: dict[str, Any],
@@ -121,15 +108,12 @@ def fit_cell(
     say = log or (lambda s: None)
     free = free_parameters(spec, name)
     base = cell_from_spec(name, spec)
-    fit_t = [t for t in targets if t.fit_weight > 0 and t.metric != "r_ct"]
-    rct_t = [t for t in targets if t.metric == "r_ct"]
+    fit_t = [t for t in targets if t.fit_weight > 0]
     if not free or not fit_t:
         raise ParameterError("nothing to fit (no free parameters or no targets)", record=name)
-    fixed_scale: dict[str, float] = {}
-
     def cell_at(u: Sequence[float]) -> TwinCell:
         vals = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, u, strict=True)}
-        return base.with_values({**vals, **fixed_scale})
+        return base.with_values(vals)
 
     cache: dict[tuple[float, ...], np.ndarray] = {}
 
@@ -177,9 +161,6 @@ def fit_cell(
             best = r
     values = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, best.x, strict=True)}
     cell = base.with_values(values)
-    if rct_t:
-        cell, scale = calibrate_rct(cell, rct_t[0])
-        values["exchange_current_scale"] = scale
     sim = evaluate(cell, targets, workers=workers)
     rows = []
     for s, t in zip(sim, targets, strict=True):

@@ -122,7 +122,7 @@ C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 2.0)
 #: largest log-mass error accepted per step for a species far below the absolute mass tolerance
-LOG_CAP = 1e300
+LOG_CAP = 0.1
 #: log-masses are kept above this (exp underflows near −745)
 U_FLOOR = -650.0
 
