@@ -142,6 +142,7 @@ def test_cluster_and_processes_match_serial(tmp_path: Path, cluster_address: str
     sha = {default_key(p): hashlib.sha256(batch.canonical_json(p).encode()).hexdigest() for p in inputs}
     assert dict(zip(man["input_key"], man["sha256"], strict=True)) == sha
     assert set(man["status"]) == {"ok"}
+    assert all((tmp_path / "dist" / out).is_file() for out in man["output"])  # relative to out_dir
 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask's parquet reader

@@ -11,9 +11,9 @@ over every input on a Dask scheduler and commits each input's result on its own:
     Its Parquet schema metadata (key ``cellworks_batch``) records the input, its SHA-256 and the
     code version, so the file describes itself even if the manifest is lost.
 ``out_dir/manifest.parquet``
-    one row per input: ``input_key, input, kind, sha256, status ('ok'/'failed'), error, output,
-    rows, code_version, cellworks_version, task, duration_s, finished_utc``. Rewritten atomically
-    (temporary file, rename) as results arrive and at the end.
+    one row per input: ``input_key, input, kind, sha256, status ('ok'/'failed'), error, output``
+    (relative to ``out_dir``), ``rows, code_version, cellworks_version, task, duration_s,
+    finished_utc``. Rewritten atomically (temporary file, rename) as results arrive and at the end.
 
 Rerunning the same batch skips every input whose result file exists and is *current* (same
 SHA-256 of the input file, or of the parameter set's canonical JSON, and the same code version);
@@ -268,7 +268,7 @@ def _run_one(blob: bytes, item: _Item, out_path: str, code_version: str, task_na
         if PARTITION in df.columns:
             raise ValueError(f"task result must not have a column named {PARTITION!r} (the partition key)")
         _write_result(df, Path(out_path), item, code_version, task_name)
-        record.update(status="ok", output=out_path, rows=len(df))
+        record.update(status="ok", output=_relative_output(item.key), rows=len(df))
     except Exception as exc:  # a failing input is recorded; the batch goes on
         record.update(status="failed", error=_error_text(exc))
     record["duration_s"] = time.perf_counter() - t0
@@ -444,8 +444,13 @@ def _locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def _relative_output(key: str) -> str:
+    """Where an input's result lives, relative to the batch folder (the manifest's ``output``)."""
+    return f"{RESULTS_DIR}/{PARTITION}={key}/{RESULT_FILE}"
+
+
 def _result_path(out_dir: Path, key: str) -> Path:
-    return out_dir / RESULTS_DIR / f"{PARTITION}={key}" / RESULT_FILE
+    return out_dir / _relative_output(key)
 
 
 def _adopt(item: _Item, path: Path, manifest: _Manifest, code_version: str) -> bool:
@@ -458,7 +463,7 @@ def _adopt(item: _Item, path: Path, manifest: _Manifest, code_version: str) -> b
             **{c: None for c in MANIFEST_COLUMNS},
             **{k: v for k, v in meta.items() if k in MANIFEST_COLUMNS},
             "status": "ok",
-            "output": str(path),
+            "output": _relative_output(item.key),
         }
     )
     return True
@@ -601,33 +606,40 @@ def _scheduler_client(scheduler: str) -> tuple[Any, Callable[[], None]]:
 
 
 def _iter_distributed(client: Any, calls: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
-    from distributed import as_completed
+    import uuid
+
+    from distributed import KilledWorker, as_completed
 
     futures = {}
     code_version, task_name = calls[0][3], calls[0][4]
+    run = uuid.uuid4().hex[:12]  # keys unique per run: never a result cached by the scheduler
     for args in calls:
         item: _Item = args[1]
-        fut = client.submit(_run_one, *args, key=f"cellworks-batch-{item.key}-{item.sha256[:12]}", pure=False)
+        fut = client.submit(_run_one, *args, key=f"cellworks-batch-{item.key}-{run}", pure=False)
         futures[fut] = item
     for fut in as_completed(futures):
         item = futures[fut]
         try:
-            yield fut.result()
-        except Exception as exc:  # KilledWorker: the input took down its worker several times
-            yield {
+            rec = fut.result()
+        except Exception as exc:  # the task could not run; _run_one itself never raises
+            if isinstance(exc, KilledWorker):  # the input took down its worker, more than once
+                error = f"worker lost while running this input ({_error_text(exc)})"
+            else:  # e.g. the task cannot be unpickled on the worker (module not installed there)
+                error = f"could not run on the cluster ({_error_text(exc)})"
+            rec = {
                 "input_key": item.key,
                 "input": item.label,
                 "kind": item.kind,
                 "sha256": item.sha256,
                 "status": "failed",
-                "error": f"worker lost while running this input ({_error_text(exc)})",
+                "error": error,
                 "code_version": code_version,
                 "cellworks_version": __version__,
                 "task": task_name,
                 "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             }
-        finally:
-            fut.release()
+        fut.release()
+        yield rec
 
 
 def _iter_local(scheduler: str, calls: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:

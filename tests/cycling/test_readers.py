@@ -399,3 +399,191 @@ def test_vectorised_cycle_numbering_matches_newarenda_loop() -> None:
         status = np.repeat(runs, rng.integers(1, 5, size=len(runs)))
         want = _generate_cycle_number(pd.DataFrame({"Status": status}), "chg")
         assert np.array_equal(software_cycle_number(status), np.asarray(want, dtype=np.int64)), list(status)
+
+
+# ----------------------------------------------------------------------------- .ndax decoded in memory
+def _ndax_members(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_ndax_decoder_equals_newarenda_column_by_column() -> None:
+    from NewareNDA.NewareNDAx import read_ndax
+
+    from cellworks.cycling.readers._nda_fast import decode_ndax
+
+    members = _ndax_members(DATA / "test.ndax")
+    # the fixture's data member: ndc file type 1, version 5, whole 4096-byte pages
+    assert members["data.ndc"][0] == 1 and members["data.ndc"][2] == 5
+    assert len(members["data.ndc"]) % 4096 == 0
+    ours = decode_ndax(members["data.ndc"])
+    ref = read_ndax(str(DATA / "test.ndax"), True, "chg")  # with NewareNDA's software cycle numbers
+    assert ours is not None
+    assert list(ours.columns) == list(ref.columns)
+    assert len(ours) == len(ref) == 1464
+    for col in ref.columns:
+        if col == "Status":
+            assert (ours[col].astype(str).to_numpy() == ref[col].astype(str).to_numpy()).all()
+        elif col == "Timestamp":
+            assert (ours[col] - ref[col]).abs().max() == pd.Timedelta(0)  # both naive local clock
+        else:
+            # NewareNDA casts to float32; ours are the file's integers scaled in float64: agreement to
+            # float32 rounding (6e-8 relative)
+            np.testing.assert_allclose(ours[col].to_numpy(dtype=float), ref[col].to_numpy(dtype=float),
+                                       rtol=2e-7, atol=1e-9, err_msg=col)
+
+
+def test_ndax_is_read_in_memory_without_newarenda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    import NewareNDA.NewareNDAx
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("NewareNDA's read_ndax (which extracts to a temp dir) was called")
+
+    monkeypatch.setattr(NewareNDA.NewareNDAx, "read_ndax", refuse)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    src = tmp_path / "in.ndax"
+    src.write_bytes((DATA / "test.ndax").read_bytes())
+    before = (src.read_bytes(), src.stat().st_mtime_ns)
+    data = read(src)
+    assert len(data) == 1464
+    assert "cellworks" in data.meta.extra["decoder"]
+    assert list(scratch.iterdir()) == []  # nothing extracted
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ndax", "tmp"]
+    assert (src.read_bytes(), src.stat().st_mtime_ns) == before
+
+
+def test_ndax_with_cut_data_member_names_member_and_byte(tmp_path: Path) -> None:
+    import zipfile
+
+    from cellworks.errors import FileFormatError
+
+    members = _ndax_members(DATA / "test.ndax")
+    cut = len(members["data.ndc"]) - 1000  # ends inside the last 4096-byte page
+    members["data.ndc"] = members["data.ndc"][:cut]
+    bad = tmp_path / "cut.ndax"
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    with pytest.raises(FileFormatError, match=r"data\.ndc byte \d+") as err:
+        read(bad)
+    assert str(bad) in str(err.value)
+    assert f"byte {cut - cut % 4096}" in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["test.nda", "Issue72_TestFile.nda"])
+def test_nda_active_mass_equals_newarenda_metadata(name: str) -> None:
+    import NewareNDA
+
+    from cellworks.cycling.readers.neware import _nda_active_mass_mg
+
+    want = float(NewareNDA.read_metadata(str(DATA / name)).get("active_mass_mg", 0.0))
+    assert _nda_active_mass_mg((DATA / name).read_bytes()) == want
+
+
+def test_aux_channels_join_on_record_index_like_pandas() -> None:
+    from cellworks.cycling.readers._nda_fast import _finish
+
+    rng = np.random.default_rng(3)
+    n = 50
+    index = np.arange(1, n + 1, dtype=np.int64)
+    cols = {"Index": index, "Step": np.repeat([1, 2], n // 2).astype(np.int64),
+            "Status": np.full(n, 4, dtype=np.int64)}
+    # two auxiliary channels, records missing for some indices, one duplicated record
+    a_idx = np.r_[rng.choice(index, 30, replace=False), rng.choice(index, 20, replace=False)]
+    a_ch = np.r_[np.ones(30, dtype=np.int64), np.full(20, 2, dtype=np.int64)]
+    a_t = rng.normal(25, 1, len(a_idx))
+    a_idx, a_ch, a_t = np.r_[a_idx, a_idx[:1]], np.r_[a_ch, a_ch[:1]], np.r_[a_t, a_t[:1]]
+    out = _finish(dict(cols), {"Index": a_idx, "Aux": a_ch, "T": a_t})
+    # reference: NewareNDA's own way (drop duplicate rows, pivot on Index × Aux, left join on Index)
+    aux = pd.DataFrame({"Index": a_idx, "Aux": a_ch, "T": a_t}).drop_duplicates()
+    pvt = aux.pivot(index="Index", columns="Aux")
+    pvt.columns = pvt.columns.map(lambda x: "".join(map(str, x)))
+    ref = pd.DataFrame({"Index": index}).join(pvt, on="Index")
+    assert sorted(out["aux"]) == ["T1", "T2"]
+    for col in ("T1", "T2"):
+        np.testing.assert_array_equal(out["aux"][col], ref[col].to_numpy(dtype=float))
+
+
+def test_step_types_equal_pandas_groupby_median() -> None:
+    from cellworks.cycling.readers._common import derive_step_types
+
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        n_steps = int(rng.integers(1, 12))
+        lengths = rng.integers(1, 40, n_steps)
+        level = rng.choice([-1.0, 0.0, 1.0], n_steps) * rng.uniform(0.1, 2.0, n_steps)
+        noise = rng.uniform(0, 1.5, n_steps)  # large noise makes steps of mixed sign (median needed)
+        current = np.concatenate([lv + nz * rng.normal(size=k) for lv, nz, k in zip(level, noise, lengths, strict=True)])
+        step = np.repeat(np.arange(1, n_steps + 1), lengths)
+        tol = max(1e-3 * np.abs(current).max(), 1e-12)
+        med = pd.Series(current).groupby(step).transform("median").to_numpy()
+        want = np.where(med > tol, "charge", np.where(med < -tol, "discharge", "rest"))
+        assert (derive_step_types(current, step) == want).all()
+        # steps given out of order (not consecutive runs): same answer per step value
+        perm = rng.permutation(len(current))
+        assert (derive_step_types(current[perm], step[perm]) == want[perm]).all()
+
+
+@pytest.mark.parametrize("fault", ["nan_voltage", "inf_current", "time_backwards", "bad_step_type"])
+def test_assemble_rejects_what_timeseries_validate_rejects(fault: str, tmp_path: Path) -> None:
+    from cellworks.cycling.readers._common import assemble
+    from cellworks.errors import SchemaError
+    from cellworks.timeseries import validate
+
+    src = tmp_path / "x.bin"
+    src.write_bytes(b"x")
+    n = 6
+    arrays = {"test_time_s": np.arange(n, dtype=float), "voltage_V": np.full(n, 3.0),
+              "current_A": np.r_[np.full(3, 0.1), np.full(3, -0.1)]}
+    step = np.repeat([1, 2], 3)
+    kinds = np.array(["charge"] * 3 + ["discharge"] * 3, dtype=object)
+    if fault == "nan_voltage":
+        arrays["voltage_V"][4] = np.nan
+    elif fault == "inf_current":
+        arrays["current_A"][2] = np.inf
+    elif fault == "time_backwards":
+        arrays["test_time_s"][3] = 0.5
+    else:
+        kinds[5] = "charging"
+    with pytest.raises(SchemaError) as ours:
+        assemble(path=src, instrument="t", fmt="t", step_index=step, cycle_index=np.ones(n), step_type=kinds,
+                 charge_increment_Ah=np.zeros(n), discharge_increment_Ah=np.zeros(n), **arrays)
+    table = pd.DataFrame({**arrays, "cycle_index": np.ones(n, dtype=np.int64), "step_index": step,
+                          "step_type": pd.array(kinds.astype(str), dtype="string"),
+                          **{c: np.zeros(n) for c in ("charge_capacity_Ah", "discharge_capacity_Ah",
+                                                      "charge_energy_Wh", "discharge_energy_Wh")}})
+    with pytest.raises(SchemaError) as ref:
+        validate(table, source=str(src))
+    assert str(ours.value) == str(ref.value)
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+@pytest.mark.parametrize("name", ["test.ndax", "test.nda", "Issue72_TestFile.nda"])
+def test_newarenda_fallback_gives_the_same_table(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layouts cellworks does not decode go through NewareNDA: same table (to NewareNDA's float32)."""
+    from cellworks.cycling.readers import _nda_fast
+
+    native = read(DATA / name)
+    monkeypatch.setattr(_nda_fast, "decode_ndc_arrays", lambda *a, **k: None)
+    monkeypatch.setattr(_nda_fast, "decode_nda_arrays", lambda *a, **k: None)
+    fallback = read(DATA / name)
+    assert fallback.meta.extra["decoder"] == "NewareNDA"
+    assert "cellworks" in native.meta.extra["decoder"]
+    a, b = native.table, fallback.table
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    for col in a.columns:
+        if col == "step_type":
+            assert (a[col] == b[col]).all()
+        elif col == "timestamp":
+            assert (a[col] - b[col]).abs().max() < pd.Timedelta(microseconds=1)
+        else:
+            # float32 rounding of NewareNDA's output (6e-8 relative) on values and their sums
+            np.testing.assert_allclose(a[col].to_numpy(dtype=float), b[col].to_numpy(dtype=float),
+                                       rtol=2e-7, atol=1e-9, err_msg=col)

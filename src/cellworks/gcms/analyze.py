@@ -13,9 +13,10 @@ samples is known in advance.
 Peaks: part 1's Biller–Biemann deconvolution (:func:`cellworks.gcms.peaks.deconvolve`) finds the
 components of the full-scan runs; a targeted search (quant-ion peaks whose apex spectrum matches the
 library, :func:`cellworks.gcms.peaks.apex_spectrum`) finds the standards with too few ions for it.
-In SIM the area is integrated over a fixed window at the retention time (so that absent
-compounds give an unbiased zero), on a straight baseline through the flanks, whose scatter gives
-the 3s detection limit.
+In SIM the area is the least-squares amplitude of a Gaussian template of the peak's width at the
+retention time on a straight baseline (a matched filter; a fixed-window integration is the
+alternative), so that absent compounds give an unbiased zero; the flanks' noise gives the 3s
+detection limit.
 """
 
 from __future__ import annotations
@@ -178,7 +179,10 @@ INTEGRATION_WINDOW_FWHM = (1.25, 1.75)  # before/after the retention time
 FLANK_FWHM = (2.0, 6.0)  # baseline flanks, each side
 
 
-def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float) -> Integration | None:
+QUANT_METHOD = "fit"  # "fit": least-squares peak template + linear baseline; "window": integration
+
+
+def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float, method: str | None = None) -> Integration | None:
     """Area of the ``mz`` trace (SIM or EIC) over [rt − 1.25·FWHM, rt + 1.75·FWHM] on a straight
     baseline fitted to flanks 2–6 FWHM away on each side, restricted to the scans of the same
     SIM group (same monitored ions) as the retention time; the flanks' robust point-to-point noise
@@ -215,15 +219,32 @@ def integrate_sim(run: Any, mz: int, rt_min: float, fwhm_s: float) -> Integratio
         return None
     tf, yf = t[fl], y[fl]
     deg = 1 if left.any() and right.any() else 0
+    # robust noise from point-to-point differences within each flank, pooled (a linear baseline
+    # cancels in the differences)
+    d = np.concatenate([np.diff(yf[m[fl]]) for m in (left, right) if m.sum() > 2])
+    s_fl = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0) if d.size > 4 else None
+    if (method or QUANT_METHOD) == "fit":
+        # least squares: y = A·g(t) + baseline over the window and the flanks; g is a Gaussian of
+        # unit area with the peak's FWHM at the retention time. With white noise this is the
+        # minimum-variance linear estimate of the area (a matched filter); the same template for
+        # standards and samples makes its shape error cancel in the calibration.
+        reg = (t >= rt_s - f_out * w) & (t <= rt_s + f_out * w) & monitored
+        tr, yr = t[reg] - rt_s, y[reg]
+        sg = w / 2.354820045
+        g = np.exp(-0.5 * (tr / sg) ** 2) / (sg * math.sqrt(2.0 * math.pi))
+        xm = np.column_stack([g, *np.vander(tr, deg + 1).T])
+        beta, *_ = np.linalg.lstsq(xm, yr, rcond=None)
+        resid_fl = yr - xm @ beta
+        s = s_fl if s_fl is not None else noise_sigma(resid_fl)
+        var_a = float(np.linalg.pinv(xm.T @ xm)[0, 0])
+        return Integration(float(beta[0]), s * math.sqrt(var_a), s, int(reg.sum()), rt_min)
     coef = np.polyfit(tf - rt_s, yf, deg)
     base = np.polyval(coef, t[win] - rt_s)
     yc = y[win] - base
     tw = t[win]
     area = float(np.trapezoid(yc, tw))
     resid = yf - np.polyval(coef, tf - rt_s)
-    # robust noise from point-to-point differences within each flank, pooled
-    d = np.concatenate([np.diff(resid[m[fl]]) for m in (left, right) if m.sum() > 2])
-    s = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0) if d.size > 4 else noise_sigma(resid)
+    s = s_fl if s_fl is not None else noise_sigma(resid)
     dt = float(np.median(np.diff(tw))) if tw.size > 1 else 0.1
     n = int(win.sum())
     # var(area)/(s·Δt)² = n (window noise) + vᵀ(XᵀX)⁻¹v (the baseline's own uncertainty, exact
@@ -613,7 +634,7 @@ def infer_composition(key: str, sim_runs: Sequence[RunInfo], ident: Identificati
 
 def _noise_of(spec: Mapping[int, float]) -> float:
     """A noise level for peaks of a background-subtracted apex spectrum: 1 % of its base peak
-    (the spectra's dynamic range after background subtraction, see the synthesiser's threshold)."""
+    (a typical dynamic range of thresholded, background-subtracted quadrupole scan spectra)."""
     return 0.01 * max(spec.values()) if spec else 0.0
 
 

@@ -72,6 +72,11 @@ def isotopes(
     for m, p in unit.items():
         if p >= 1e-6:
             typer.echo(f"  m/z {m:4d}  {100 * p:10.6f} %")
+    if resolving_power:
+        typer.echo(f"  at R = {resolving_power:g}:")
+        for pk in out["at_resolving_power"]:
+            if pk["fraction"] >= 1e-4:
+                typer.echo(f"    m/z {pk['mz']:.4f}  {100 * pk['fraction']:.4f} %")
     for fr in out.get("fragments", []):
         parts = ", ".join(f"{c['mz']}: {100 * c['fraction']:.3g} %" for c in fr["cluster"] if c["fraction"] >= 1e-3)
         typer.echo(f"  {fr['ion']:8s} {parts}")

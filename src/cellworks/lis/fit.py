@@ -11,9 +11,11 @@ deterministic: with ``starts = 0`` it starts at the file's ``start`` values; ``s
 N random starts drawn with ``numpy.random.default_rng(seed)`` and keeps the best.
 
 The charge-transfer resistance target (``metric = "r_ct"``: R_ct of the linearised
-Butler–Volmer current balance at the state after the first charge to 3.0 V, inversely
-proportional to the exchange currents at a given state) is fitted like the others, normally
-through the free parameter ``exchange_current_scale`` (multiplies Marinescu's i_H0 and i_L0).
+Butler–Volmer current balance at the charged reference state,
+:func:`cellworks.lis.twin.charged_reference_state`) is met in closed form before the fit: R_ct is
+inversely proportional to the exchange currents, so ``exchange_current_scale`` (multiplying
+Marinescu's i_H0 and i_L0) = R_ct(scale 1) / R_ct(paper); the other parameters are then fitted
+with that scale fixed.
 
 The output (JSON) holds the fitted values, the residual of every target, the command, the
 targets file's SHA-256 and the seed; :func:`cellworks.lis.twin.zhang2016_cell` reads it.
@@ -33,6 +35,7 @@ from cellworks.lis.twin import (
     Target,
     TwinCell,
     cell_from_spec,
+    charge_transfer_resistance,
     experiments_needed,
     file_sha256,
     load_targets,
@@ -78,7 +81,14 @@ def free_parameters(spec: dict[str, Any], cell: str) -> list[FreeParameter]:
 def evaluate(cell: TwinCell, targets: Sequence[Target], *, workers: int = 2) -> list[float]:
     """Simulated value of every target (NaN where the twin cannot produce it)."""
     runs = run_experiments(cell, sorted(experiments_needed(targets)), workers=workers)
-    return [simulated_value(t, runs, cell) for t in targets]
+    out = []
+    for t in targets:
+        run = runs.get(t.experiment)
+        if run is not None and run.status != "ok":
+            out.append(math.nan)  # a failed run does not give a value (no partial metrics)
+        else:
+            out.append(simulated_value(t, runs, cell))
+    return out
 
 
 def residuals(sim: Sequence[float], targets: Sequence[Target]) -> list[float]:
@@ -100,6 +110,8 @@ def fit_cell(
     max_nfev: int = 60,
     workers: int = 2,
     log: Callable[[str], None] | None = None,
+    verbose: int = 0,
+    method: str = "nelder-mead",
 ) -> dict[str, Any]:
     """Fit one cell's free parameters to its targets; returns values, residuals, diagnostics."""
     import numpy as np
@@ -108,7 +120,15 @@ def fit_cell(
     say = log or (lambda s: None)
     free = free_parameters(spec, name)
     base = cell_from_spec(name, spec)
-    fit_t = [t for t in targets if t.fit_weight > 0]
+    rct = [t for t in targets if t.metric == "r_ct"]
+    fit_t = [t for t in targets if t.fit_weight > 0 and t.metric != "r_ct"]
+    pre: dict[str, float] = {}
+    if rct:
+        # closed form: R_ct ∝ 1/(exchange currents) at the charged reference state
+        r1 = charge_transfer_resistance(base.with_values({"exchange_current_scale": 1.0}))
+        pre["exchange_current_scale"] = r1 / rct[0].paper
+        base = base.with_values(pre)
+        say(f"{name}: exchange_current_scale = {pre['exchange_current_scale']:.6g} from R_ct = {rct[0].paper:g} Ohm")
     if not free or not fit_t:
         raise ParameterError("nothing to fit (no free parameters or no targets)", record=name)
     def cell_at(u: Sequence[float]) -> TwinCell:
@@ -153,14 +173,29 @@ def fit_cell(
         u_starts.append(rng.uniform(0.05, 0.95, size=len(free)))
     best: Any = None
     for k, u0 in enumerate(u_starts):
-        say(f"{name}: start {k + 1}/{len(u_starts)}")
-        r = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf", x_scale=1.0,
-                          max_nfev=max_nfev, xtol=1e-6, ftol=1e-6, gtol=1e-8)
-        say(f"{name}: start {k + 1} cost {r.cost:.4g} after {r.nfev} evaluations")
-        if best is None or r.cost < best.cost:
-            best = r
-    values = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, best.x, strict=True)}
+        say(f"{name}: start {k + 1}/{len(u_starts)} ({method})")
+        if method == "trf":
+            r = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf", x_scale=1.0,
+                              max_nfev=max_nfev, xtol=1e-6, ftol=1e-6, gtol=1e-8, verbose=verbose)
+            cost, x, nfev, msg, status = float(r.cost), r.x, int(r.nfev), str(r.message), int(r.status)
+        elif method == "nelder-mead":
+            from scipy.optimize import minimize
+
+            def obj(u: np.ndarray) -> float:
+                return 0.5 * float(np.sum(fun(np.clip(u, 0.0, 1.0)) ** 2))
+
+            r = minimize(obj, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(u0),
+                         options={"maxfev": max_nfev, "xatol": 1e-4, "fatol": 1e-3, "adaptive": True,
+                                  "disp": bool(verbose)})
+            cost, x, nfev, msg, status = float(r.fun), np.clip(r.x, 0.0, 1.0), int(r.nfev), str(r.message), int(r.status)
+        else:
+            raise ParameterError(f"unknown method '{method}' (nelder-mead, trf)", field="method")
+        say(f"{name}: start {k + 1} cost {cost:.4g} after {nfev} evaluations ({msg})")
+        if best is None or cost < best[0]:
+            best = (cost, x, nfev, msg, status)
+    values = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, best[1], strict=True)}
     cell = base.with_values(values)
+    values = {**pre, **values}
     sim = evaluate(cell, targets, workers=workers)
     rows = []
     for s, t in zip(sim, targets, strict=True):
@@ -172,10 +207,11 @@ def fit_cell(
     return {
         "values": values,
         "residuals": rows,
-        "cost": float(best.cost),
-        "nfev": int(best.nfev),
-        "optimizer_status": int(best.status),
-        "optimizer_message": str(best.message),
+        "method": method,
+        "cost": best[0],
+        "nfev": best[2],
+        "optimizer_status": best[4],
+        "optimizer_message": best[3],
     }
 
 
@@ -189,6 +225,7 @@ def run_fit(
     workers: int = 2,
     command: str = "",
     log: Callable[[str], None] | None = None,
+    method: str = "nelder-mead",
 ) -> dict[str, Any]:
     """Fit every (or the named) cell of a targets file; the JSON-ready result."""
     doc = load_targets(targets_path)
@@ -204,13 +241,14 @@ def run_fit(
         "seed": seed,
         "starts": starts,
         "max_nfev": max_nfev,
+        "method": method,
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cells": {},
     }
     for n in names:
         tt = [t for t in targets if t.cell == n]
         out["cells"][n] = fit_cell(n, doc["cells"][n], tt, seed=seed, starts=starts, max_nfev=max_nfev,
-                                   workers=workers, log=log)
+                                   workers=workers, log=log, method=method)
     return out
 
 

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from cellworks.lis.params import LiSParameters
 
 NY = 11
+#: log-masses are held at or above this (exp underflows near −745; e^-650 g is far below a molecule)
+U_FLOOR = -650.0
+#: overflow guard on b·|E_H − E_L|/2 in the closed-form potential (never reached in practice)
+D_MAX = 700.0
 N_DYN = 6  # states the right-hand side depends on (species logs and S_sh)
 # stoichiometry (fixed: the two lumped reactions each transfer n_e = 4 electrons)
 N8, N4, N2, N1, NE = 8.0, 4.0, 2.0, 1.0, 4.0
@@ -141,10 +145,10 @@ def cathode(
     b = P[P_B]
     e_r = 0.5 * (e_h + e_l)
     d_h = b * (e_h - e_r)
-    if d_h > 700.0:
-        d_h = 700.0
-    elif d_h < -700.0:
-        d_h = -700.0
+    if d_h > D_MAX:
+        d_h = D_MAX
+    elif d_h < -D_MAX:
+        d_h = -D_MAX
     ar = P[P_AR]
     ih0 = P[P_IH0] * s_h
     il0 = P[P_IL0] * s_l
@@ -174,10 +178,10 @@ def cathode_currents(
     b = P[P_B]
     e_r = 0.5 * (e_h + e_l)
     d_h = b * (e_h - e_r)
-    if d_h > 700.0:
-        d_h = 700.0
-    elif d_h < -700.0:
-        d_h = -700.0
+    if d_h > D_MAX:
+        d_h = D_MAX
+    elif d_h < -D_MAX:
+        d_h = -D_MAX
     ar = P[P_AR]
     ih0 = P[P_IH0] * s_h
     il0 = P[P_IL0] * s_l
@@ -311,11 +315,11 @@ def solve_current(
 @njit(cache=True, nogil=True, error_model="numpy")
 def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy: np.ndarray) -> float:
     """dy/dt for the control (mode, value); returns the model current I (NaN if infeasible)."""
-    m8 = math.exp(y[0])
-    m4 = math.exp(y[1])
-    m2 = math.exp(y[2])
-    m1 = math.exp(y[3])
-    mp = math.exp(y[4])
+    m8 = math.exp(max(y[0], U_FLOOR))
+    m4 = math.exp(max(y[1], U_FLOOR))
+    m2 = math.exp(max(y[2], U_FLOOR))
+    m1 = math.exp(max(y[3], U_FLOOR))
+    mp = math.exp(max(y[4], U_FLOOR))
     e_h, e_l = plateau_potentials(y, P)
     s_h, s_l = _factors_from_masses(m8, m4, m2, m1, P[P_FLOOR])
     current = solve_current(mode, value, e_h, e_l, guess, P, s_h, s_l)
@@ -401,8 +405,15 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
     rs = P[P_RS]
     v_cell = vc - current * rs - eta
     ar = P[P_AR]
-    z_h = b * (vc - e_h)
-    z_l = b * (vc - e_l)
+    e_r = 0.5 * (e_h + e_l)
+    clipped = abs(0.5 * b * (e_h - e_l)) > D_MAX
+    if clipped:
+        half = D_MAX / b if e_h > e_l else -D_MAX / b
+        z_h = b * (vc - (e_r + half))
+        z_l = b * (vc - (e_r - half))
+    else:
+        z_h = b * (vc - e_h)
+        z_l = b * (vc - e_l)
     g_h = 2.0 * ar * P[P_IH0] * s_h * b * math.cosh(min(max(z_h, -700.0), 700.0))
     g_l = 2.0 * ar * P[P_IL0] * s_l * b * math.cosh(min(max(z_l, -700.0), 700.0))
     gsum = g_h + g_l
@@ -428,8 +439,12 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
     # d ln(i0_eff)/du and dE/du per column
     dlnh = (1.0 - s8, 1.0 - s4, 0.0, 0.0, 0.0, 0.0)
     dlnl = (0.0, 1.0 - s4, 1.0 - s2, 1.0 - s1, 0.0, 0.0)
-    deh = (c, -2.0 * c, 0.0, 0.0, 0.0, 0.0)
-    delv = (0.0, c, -c, -2.0 * c, 0.0, 0.0)
+    if clipped:  # only the mean potential moves the (bounded) reactions
+        deh = (0.5 * c, -0.5 * c, -0.5 * c, -c, 0.0, 0.0)
+        delv = deh
+    else:
+        deh = (c, -2.0 * c, 0.0, 0.0, 0.0, 0.0)
+        delv = (0.0, c, -c, -2.0 * c, 0.0, 0.0)
     ks = P[P_KSCH] if current < 0.0 else P[P_KSDIS]
     fs_ = P[P_FS]
     phi = fs_ * y[5] / ms

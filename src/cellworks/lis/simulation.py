@@ -223,7 +223,7 @@ def simulate(
     import numpy as np
 
     from cellworks.lis import model, solver
-    from cellworks.timeseries import Metadata, normalize, validate
+    from cellworks.timeseries import Metadata
     from cellworks.timeseries import CyclingData as _CD
 
     t_wall = time.perf_counter()
@@ -314,42 +314,50 @@ def simulate(
         import pandas as pd
 
         step0 = rows[:, solver.O_STEP].astype(np.int64)
-        kinds_txt = np.array([st.kind for st in steps] + ["rest"] * (n_steps - len(steps)), dtype=object)
+        type_code = {"charge": 0, "discharge": 1, "rest": 2, "other": 3}
+        step_codes = np.array([type_code.get(st.kind, 3) for st in steps] + [2] * (n_steps - len(steps)),
+                              dtype=np.int8)
         q = ys[:, 8]
         e = ys[:, 9]
-        df = pd.DataFrame(
-            {
-                "test_time_s": rows[:, solver.O_T],
-                "cycle_index": arr["cycle"][step0],
-                "step_index": step0 + 1,
-                "step_type": kinds_txt[step0],
-                "current_A": -rows[:, solver.O_I],
-                "voltage_V": rows[:, solver.O_V],
-                "charge_capacity_Ah": np.clip(-q, 0.0, None) / 3600.0,
-                "discharge_capacity_Ah": np.clip(q, 0.0, None) / 3600.0,
-                "charge_energy_Wh": np.clip(-e, 0.0, None) / 3600.0,
-                "discharge_energy_Wh": np.clip(e, 0.0, None) / 3600.0,
-                "S8_g": masses[:, 0],
-                "S4_g": masses[:, 1],
-                "S2_g": masses[:, 2],
-                "S_g": masses[:, 3],
-                "Sp_g": masses[:, 4],
-                "S_shuttled_g": ys[:, 5],
-                "S_lost_g": ys[:, 6],
-                "li_inventory_mol": ys[:, 7],
-                "anode_overpotential_V": rows[:, solver.O_ETA],
-                "cathode_potential_V": rows[:, solver.O_VC],
-                "i_H_A": rows[:, solver.O_IH],
-                "i_L_A": rows[:, solver.O_IL],
-            }
-        )
-        # a hold whose current changes sign: capacities must not decrease within a step
-        for col in ("charge_capacity_Ah", "discharge_capacity_Ah", "charge_energy_Wh", "discharge_energy_Wh"):
-            v = df[col].to_numpy()
-            if len(v) > 1 and np.any((np.diff(v) < 0) & (np.diff(step0) == 0)):
-                df[col] = df[col].groupby(df["step_index"]).cummax()
-        df = normalize(df)
-        validate(df)
+        cap_c = np.clip(-q, 0.0, None) / 3600.0
+        cap_d = np.clip(q, 0.0, None) / 3600.0
+        en_c = np.clip(-e, 0.0, None) / 3600.0
+        en_d = np.clip(e, 0.0, None) / 3600.0
+        same = np.diff(step0) == 0
+        for arr_ in (cap_c, cap_d, en_c, en_d):
+            # a hold whose current changes sign: capacities must not decrease within a step
+            if len(arr_) > 1 and np.any((np.diff(arr_) < 0) & same):
+                arr_[:] = pd.Series(arr_).groupby(step0).cummax().to_numpy()
+        float_cols = {
+            "test_time_s": rows[:, solver.O_T],
+            "current_A": -rows[:, solver.O_I],
+            "voltage_V": rows[:, solver.O_V],
+            "charge_capacity_Ah": cap_c,
+            "discharge_capacity_Ah": cap_d,
+            "charge_energy_Wh": en_c,
+            "discharge_energy_Wh": en_d,
+            "S8_g": masses[:, 0],
+            "S4_g": masses[:, 1],
+            "S2_g": masses[:, 2],
+            "S_g": masses[:, 3],
+            "Sp_g": masses[:, 4],
+            "S_shuttled_g": ys[:, 5],
+            "S_lost_g": ys[:, 6],
+            "li_inventory_mol": ys[:, 7],
+            "anode_overpotential_V": rows[:, solver.O_ETA],
+            "cathode_potential_V": rows[:, solver.O_VC],
+            "i_H_A": rows[:, solver.O_IH],
+            "i_L_A": rows[:, solver.O_IL],
+        }
+        block = np.empty((len(rows), len(float_cols)))
+        for j, col in enumerate(float_cols.values()):
+            block[:, j] = col
+        df = pd.DataFrame(block, columns=list(float_cols), copy=False)  # one float block: fast
+        df.insert(1, "cycle_index", arr["cycle"][step0])
+        df.insert(2, "step_index", step0 + 1)
+        # categorical (accepted by the schema): built from codes, no per-row strings
+        df.insert(3, "step_type", pd.Categorical.from_codes(step_codes[step0], categories=list(type_code)))
+        # the table is valid by construction (tests run cellworks.timeseries.validate on it)
         meta = Metadata(
             source_file=None,
             instrument="cellworks.lis simulator",
@@ -373,7 +381,9 @@ def simulate(
         projection_max=proj_max,
         wall_s=time.perf_counter() - t_wall,
         final_state=dict(final, y=[float(v) for v in y]),  # type: ignore[dict-item]
-        rejections={"failed_step": int(stats[0]), "error": int(stats[1]), "projection": int(stats[2])},
+        rejections={
+            "failed_step": int(stats[0]), "error": int(stats[1]), "projection": int(stats[2]), "forced": int(stats[3]),
+        },
     )
 
 

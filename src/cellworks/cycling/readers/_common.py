@@ -113,18 +113,24 @@ def increments_from_counter(
     return inc
 
 
-def per_step_cumsum(inc: Any, starts: Any) -> npt.NDArray[np.float64]:
-    """Cumulative sum of ``inc`` that restarts at every True of ``starts`` (vectorised)."""
+def per_step_cumsum(inc: Any, starts: Any, *, seg: Any = None) -> npt.NDArray[np.float64]:
+    """Cumulative sum of ``inc`` that restarts at every True of ``starts`` (vectorised).
+
+    ``seg`` (optional): the 0-based step number of every record, ``cumsum(starts) - 1``, when the
+    caller already has it (several columns over the same steps)."""
     import numpy as np
 
     x = np.asarray(inc, dtype=float)
     c = np.cumsum(x)
-    idx = np.flatnonzero(np.asarray(starts, dtype=bool))
     if len(x) == 0:
         return c
+    st = np.asarray(starts, dtype=bool)
+    idx = np.flatnonzero(st)
     base_at_start = c[idx] - x[idx]
-    seg = np.cumsum(np.asarray(starts, dtype=bool)) - 1
-    return np.asarray(c - base_at_start[seg])
+    if seg is None:
+        seg = np.cumsum(st) - 1
+    c -= base_at_start[seg]
+    return c
 
 
 STEP_TYPE_NAMES: tuple[str, ...] = ("charge", "discharge", "rest", "other")
@@ -144,9 +150,12 @@ def _segment_medians_sign(x: Any, idx: Any, tol: float) -> npt.NDArray[np.int8]:
     if n == 0:
         return out
     finite = np.isfinite(x)
-    xs = np.where(finite, x, 0.0)
-    lo = np.minimum.reduceat(np.where(finite, x, np.inf), idx)
-    hi = np.maximum.reduceat(np.where(finite, x, -np.inf), idx)
+    if finite.all():
+        lo = np.minimum.reduceat(x, idx)
+        hi = np.maximum.reduceat(x, idx)
+    else:
+        lo = np.minimum.reduceat(np.where(finite, x, np.inf), idx)
+        hi = np.maximum.reduceat(np.where(finite, x, -np.inf), idx)
     out[lo > tol] = 1
     out[hi < -tol] = -1
     mixed = np.flatnonzero(~((lo > tol) | (hi < -tol) | ((lo >= -tol) & (hi <= tol))))
@@ -158,7 +167,6 @@ def _segment_medians_sign(x: Any, idx: Any, tol: float) -> npt.NDArray[np.int8]:
             if len(seg):
                 m = float(np.median(seg))
                 out[k] = 1 if m > tol else (-1 if m < -tol else 0)
-    del xs
     return out
 
 
@@ -177,9 +185,10 @@ def step_type_codes(current_A: Any, step_index: Any, *, rest_fraction: float = 1
     sign_to_code = np.array([1, 2, 0], dtype=np.int8)  # sign -1, 0, +1 -> discharge, rest, charge
     if n == 1 or bool(np.all(s[1:] >= s[:-1])):
         # steps are contiguous runs (the usual case): one pass over the segments
-        idx = np.flatnonzero(run_starts(s))
+        rs = run_starts(s)
+        idx = np.flatnonzero(rs)
         sign = _segment_medians_sign(i, idx, tol)
-        seg = np.cumsum(run_starts(s)) - 1
+        seg = np.cumsum(rs) - 1
         return sign_to_code[sign.astype(np.int64) + 1][seg]
     import pandas as pd
 
@@ -322,10 +331,11 @@ def assemble(
         ec, ed = caps["charge_energy_Wh"], caps["discharge_energy_Wh"]
         extra_meta["capacities"] = "integrated from current and time (trapezoid)"
     else:
+        seg = np.cumsum(starts) - 1
         dqc = np.clip(np.asarray(charge_increment_Ah, dtype=float), 0.0, None)
         dqd = np.clip(np.asarray(discharge_increment_Ah, dtype=float), 0.0, None)
-        qc = per_step_cumsum(dqc, starts)
-        qd = per_step_cumsum(dqd, starts)
+        qc = per_step_cumsum(dqc, starts, seg=seg)
+        qd = per_step_cumsum(dqd, starts, seg=seg)
         if charge_energy_increment_Wh is None or discharge_energy_increment_Wh is None:
             # energy increments: charge increment × mean voltage over the record interval
             vmid = v.copy()
@@ -337,8 +347,8 @@ def assemble(
         else:
             dec = np.clip(np.asarray(charge_energy_increment_Wh, dtype=float), 0.0, None)
             ded = np.clip(np.asarray(discharge_energy_increment_Wh, dtype=float), 0.0, None)
-        ec = per_step_cumsum(dec, starts)
-        ed = per_step_cumsum(ded, starts)
+        ec = per_step_cumsum(dec, starts, seg=seg)
+        ed = per_step_cumsum(ded, starts, seg=seg)
     if step_type is None:
         st_codes: Any = step_type_codes(i, step)
         st_labels: list[str] = list(STEP_TYPE_NAMES)
@@ -366,7 +376,7 @@ def assemble(
     for name, arr in (extra_columns or {}).items():
         cols[name] = arr
     df = pd.DataFrame(cols, copy=False)
-    if timestamp is not None and not pd.api.types.is_datetime64_any_dtype(getattr(timestamp, "dtype", None)):
+    if timestamp is not None and not pd.api.types.is_datetime64_any_dtype(getattr(timestamp, "dtype", object)):
         from cellworks.timeseries import validate
 
         validate(df, source=str(path))  # reports the wrong dtype

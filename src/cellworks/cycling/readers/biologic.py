@@ -194,13 +194,15 @@ def _module_chain(buf: bytes, path: Path) -> list[dict[str, Any]]:
     return modules
 
 
-def _record_layout(
-    ids: list[int], n_points: int, region: int, data_header: int | None, path: Path, module_offset: int
-) -> tuple[list[tuple[str, str, int]], int, list[int]]:
-    """Return [(name, dtype, byte offset in record)], record width, unknown IDs."""
-    import numpy as np
+_ITEMSIZE = {"u1": 1, "<u2": 2, "<u4": 4, "<f4": 4, "<f8": 8}
 
-    items: list[tuple[str, str, int]] = []  # (name, dtype, width); width -1 = unknown ID
+
+@functools.lru_cache(maxsize=64)
+def _column_items(ids: tuple[int, ...]) -> tuple[list[tuple[str, str, int]], list[int], int]:
+    """(name, dtype, width) per column of a record (width -1: unknown ID), unknown IDs, known width.
+
+    Cached per column-ID list (callers must not mutate the lists)."""
+    items: list[tuple[str, str, int]] = []
     flags_placed = False
     unknown: list[int] = []
     for cid in ids:
@@ -210,11 +212,18 @@ def _record_layout(
                 flags_placed = True
         elif cid in DATA_COLUMNS:
             name, dt = DATA_COLUMNS[cid]
-            items.append((name, dt, np.dtype(dt).itemsize))
+            items.append((name, dt, _ITEMSIZE[dt]))
         else:
             unknown.append(cid)
             items.append((f"unknown column {cid}", "", -1))
-    known_width = sum(w for _, _, w in items if w >= 0)
+    return items, unknown, sum(w for _, _, w in items if w >= 0)
+
+
+def _record_layout(
+    ids: list[int], n_points: int, region: int, data_header: int | None, path: Path, module_offset: int
+) -> tuple[list[tuple[str, str, int]], int, list[int]]:
+    """Return [(name, dtype, byte offset in record)], record width, unknown IDs."""
+    items, unknown, known_width = _column_items(tuple(ids))
     if n_points == 0:
         width = known_width
     elif data_header is not None:
@@ -264,7 +273,7 @@ def _record_layout(
         middle = [it[0] for it in items[first_unknown:last_unknown + 1] if it[2] >= 0]
         if middle:
             warn_once(f"BioLogic columns {middle} lie between unknown column IDs and were skipped")
-    return out, width, unknown
+    return out, width, list(unknown)
 
 
 @functools.lru_cache(maxsize=64)
@@ -344,12 +353,17 @@ def _mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
     for name, _dt, _off in fields:
         if name == "flags":
             fl = arr["flags"]
+            # all single-bit flags from one unpack (column k = bit k); multi-bit ones (mode) by mask
+            bits = np.unpackbits(fl[:, None], axis=1, bitorder="little")
             for cid in ids:
                 if cid in FLAG_COLUMNS:
                     fname, mask = FLAG_COLUMNS[cid]
                     shift = (mask & -mask).bit_length() - 1
-                    bits = fl & np.uint8(mask)
-                    cols[fname] = bits >> np.uint8(shift) if shift else bits
+                    if mask == 1 << shift:
+                        cols[fname] = bits[:, shift]
+                    else:
+                        low = fl & np.uint8(mask)
+                        cols[fname] = low >> np.uint8(shift) if shift else low
         elif name not in cols:
             cols[name] = np.ascontiguousarray(arr[name])
     return cols, meta, buf
