@@ -91,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     cluster = start_local_cluster(args.workers)  # what `--scheduler local` starts, with 2 workers
     cluster_start_s = time.perf_counter() - t0
     address = cluster.scheduler_address
+    from distributed import Client
+
+    probe = Client(cluster)  # only to read the workers' CPU clocks
+
+    def cpu_now() -> float:
+        """CPU seconds used so far by this process and every worker process."""
+        return time.process_time() + sum(probe.run(time.process_time).values())
+
     try:
         # warm-up: imports and first-call costs on both sides, not timed
         run_batch(task, inputs[:2], workdir / "warm-serial", scheduler="sync", progress=False)
@@ -98,18 +106,22 @@ def main(argv: list[str] | None = None) -> int:
         serial_s: list[float] = []
         cluster_s: list[float] = []
         loads: list[float] = []  # 1-min load average after each run (others share this machine)
+        cpu: dict[str, list[float]] = {"serial": [], "cluster": []}
         for r in range(args.repeats):
             for name, sched, times in (("serial", "sync", serial_s), ("cluster", address, cluster_s)):
                 out = workdir / f"{name}-{r}"
                 shutil.rmtree(out, ignore_errors=True)
+                c = cpu_now()
                 t = time.perf_counter()
                 rep = run_batch(task, inputs, out, scheduler=sched, progress=False)
                 times.append(time.perf_counter() - t)
+                cpu[name].append(cpu_now() - c)
                 if rep.n_done != len(inputs):
                     raise SystemExit(f"{name} run {r}: {rep.n_failed} inputs failed: {rep.failures[:3]}")
                 loads.append(os.getloadavg()[0])
                 print(f"[scale] {name} run {r}: {times[-1]:.2f} s (load {loads[-1]:.2f})", file=log)
     finally:
+        probe.close()
         cluster.close()
     load_after = _load()
 
@@ -141,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         "target_speedup": 1.6,
         "identical": identical,
         "serial_per_input_ms": 1e3 * med_serial / len(inputs),
+        # diagnostics of a shared machine: CPU seconds used (this process + workers) and the
+        # average number of CPUs the run actually got (CPU s / wall s; 1 and 2 on idle cores)
+        "serial_cpu_s": cpu["serial"],
+        "cluster_cpu_s": cpu["cluster"],
+        "serial_cpus_obtained": statistics.median(c / w for c, w in zip(cpu["serial"], serial_s, strict=True)),
+        "cluster_cpus_obtained": statistics.median(c / w for c, w in zip(cpu["cluster"], cluster_s, strict=True)),
         "cluster_start_s": cluster_start_s,
         "setup_s": setup_s,
         "load_1min_after_each_run": loads,

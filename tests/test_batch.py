@@ -371,3 +371,51 @@ def test_processes_scheduler_stops_cleanly_when_a_task_kills_its_process(tmp_pat
     pd.testing.assert_frame_equal(res, expected_square(done))
     man = read_manifest(tmp_path)
     assert set(man.loc[man["status"] == "ok", "input_key"]) == set(done)
+
+
+def test_pack_montecarlo_chunks_on_cluster_equal_one_run(tmp_path: Path, cluster_address: str) -> None:
+    from cellworks.batch_tasks import pack_montecarlo_chunk
+
+    base = {"config": "baumhofer-4s3p", "packs": 4, "seed": 7}
+    chunks = [{**base, "start": s, "count": 2} for s in (0, 2)]
+    rep = run_batch(pack_montecarlo_chunk, chunks, tmp_path, scheduler=cluster_address, progress=False)
+    assert (rep.n_done, rep.n_failed) == (2, 0)
+    got = read_results(tmp_path).sort_values("pack").drop(columns="input_key").reset_index(drop=True)
+    # every pack is drawn from the same seeded sample and simulated on its own: chunking the
+    # sweep over workers must not change a single value
+    whole = pack_montecarlo_chunk({**base, "start": 0, "count": 4})
+    pd.testing.assert_frame_equal(got, whole)
+
+
+def test_gcms_folders_on_cluster_match_serial_and_rerun_by_content(tmp_path: Path, cluster_address: str) -> None:
+    import functools
+
+    from cellworks.batch import folder_sha256
+    from cellworks.batch_tasks import GCMS_COLUMNS, gcms_analyze_folder
+    from cellworks.gcms.synth import synthesize_calibration, synthesize_sample
+
+    cal = synthesize_calibration(tmp_path / "cal" / "cal.json", seed=0)
+    days = []
+    for day, seed in (("day1", 1), ("day2", 2)):
+        synthesize_sample("initial", tmp_path / day / "initial.cdf", seed=seed, columns=("plot", "ptmsp"),
+                          modes=("scan", "sim"), pressure_factor=1.0, constant_error=0.0, replicates=1)
+        days.append(tmp_path / day)
+    task = functools.partial(gcms_analyze_folder, calibration=cal)
+    opts = {"calibration": folder_sha256(cal.parent)}
+    serial = run_batch(task, days, tmp_path / "serial", scheduler="sync", progress=False, options=opts)
+    dist = run_batch(task, days, tmp_path / "dist", scheduler=cluster_address, progress=False, options=opts)
+    assert (serial.n_done, dist.n_done) == (2, 2)
+    ref = read_results(tmp_path / "serial")
+    pd.testing.assert_frame_equal(read_results(tmp_path / "dist"), ref)
+    assert list(ref.columns) == ["input_key", *GCMS_COLUMNS]
+    assert set(read_manifest(tmp_path / "dist")["kind"]) == {"folder"}
+    # a folder is current until a file in it changes: re-synthesise day2 with another seed
+    synthesize_sample("initial", tmp_path / "day2" / "initial.cdf", seed=3, columns=("plot", "ptmsp"),
+                      modes=("scan", "sim"), pressure_factor=1.0, constant_error=0.0, replicates=1)
+    again = run_batch(task, days, tmp_path / "dist", scheduler="sync", progress=False, options=opts)
+    assert (again.n_done, again.n_skipped) == (1, 1)
+    # a new calibration (its folder's content) recomputes every folder
+    (cal.parent / "note.txt").write_text("recalibrated")
+    new_cal = run_batch(task, days, tmp_path / "dist", scheduler="sync", progress=False,
+                        options={"calibration": folder_sha256(cal.parent)})
+    assert (new_cal.n_done, new_cal.n_skipped) == (2, 0)

@@ -100,6 +100,100 @@ def lis_sweep_point(point: Mapping[str, Any]) -> pd.DataFrame:
     )
 
 
+def pack_montecarlo_chunk(point: Mapping[str, Any]) -> pd.DataFrame:
+    """Batch task of ``cellworks pack montecarlo``: one chunk of a Monte Carlo pack sweep.
+
+    ``point``: ``config`` (a pack TOML path or a shipped example name such as ``baumhofer-4s3p``),
+    ``packs`` (total packs drawn), ``start`` and ``count`` (this chunk), optional ``seed`` (default:
+    the config's), ``protocol`` (default: the config's) and ``balancing`` (bool, default true:
+    the config's controller; false: no balancing). All ``packs`` are drawn with the seed and the
+    chunk is sliced out, so a pack's cells do not depend on how the sweep is chunked. Returns
+    ``pack, balancing, usable_capacity_Ah`` (discharge capacity of the last cycle).
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from cellworks.errors import ParameterError
+    from cellworks.pack import bms
+    from cellworks.pack.config import load_config
+    from cellworks.pack.simulate import simulate
+    from cellworks.pack.variation import draw
+
+    try:
+        packs, start, count = int(point["packs"]), int(point["start"]), int(point["count"])
+    except KeyError as exc:
+        raise ParameterError("a Monte Carlo chunk needs packs, start and count", field=str(exc.args[0])) from None
+    if not (packs >= 1 and 0 <= start and count >= 1 and start + count <= packs):
+        raise ParameterError(f"chunk {start}+{count} outside 0..{packs}", field="start")
+    cfg = load_config(str(point["config"]))
+    seed = point.get("seed")
+    var = cfg.variation if seed is None else dataclasses.replace(cfg.variation, seed=int(seed))
+    arr = draw(cfg.design, packs, var, cfg.soc0)
+    sub = type(arr)(*(getattr(arr, f)[start : start + count] for f in arr.__dataclass_fields__))
+    balancing = bool(point.get("balancing", True))
+    ctrl = cfg.controller if balancing else bms.NoBalancing()
+    opts = dataclasses.replace(cfg.options, record=False)
+    res = simulate(cfg.design, sub, str(point.get("protocol") or cfg.protocol), ctrl, opts)
+    return pd.DataFrame(
+        {
+            "pack": range(start, start + count),
+            "balancing": balancing,
+            "usable_capacity_Ah": res.cycle_discharge_Ah[:, -1],
+        }
+    )
+
+
+#: columns of :func:`gcms_analyze_folder` and their pandas dtypes (fixed, so every partition of
+#: the dataset has the same Parquet schema)
+GCMS_COLUMNS: dict[str, str] = {
+    "key": "string",
+    "label": "string",
+    "quant_mz": "Int64",
+    "identified": "boolean",
+    "rt_min": "Float64",
+    "sample": "string",
+    "cell": "string",
+    "status": "string",
+    "detected": "boolean",
+    "value_vol_pct": "Float64",
+    "U_vol_pct": "Float64",
+    "detection_limit_vol_pct": "Float64",
+    "n_runs": "Int64",
+    "document_value": "Float64",
+    "document_U": "Float64",
+    "within_U": "boolean",
+}
+
+
+def gcms_analyze_folder(folder: str | Path, calibration: str | Path, pattern: str = "*.cdf") -> pd.DataFrame:
+    """Batch task of ``cellworks gcms analyze DIR``: one folder of runs (e.g. one day, one sample
+    set) through ``cellworks.gcms.analyze.analyze`` with the calibration manifest ``calibration``.
+
+    One row per impurity and sample (columns :data:`GCMS_COLUMNS`). Bind ``calibration`` with
+    ``functools.partial`` and pass ``options={"calibration": folder_sha256(<calibration folder>)}``
+    to ``run_batch`` so that a new calibration recomputes every folder.
+    """
+    import pandas as pd
+
+    from cellworks.errors import InputError
+    from cellworks.gcms.analyze import analyze
+
+    runs = sorted(Path(folder).glob(pattern))
+    if not runs:
+        raise InputError(f"no run files matching {pattern}", file=folder)
+    res = analyze(runs, calibration)
+    records = []
+    for row in res["rows"]:
+        for sample, r in row["results"].items():
+            rec = {k: row.get(k) for k in ("key", "label", "quant_mz", "identified", "rt_min")}
+            rec["sample"] = sample
+            rec.update({k: r.get(k) for k in GCMS_COLUMNS if k in r})
+            records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=list(GCMS_COLUMNS))
+    return df.astype(GCMS_COLUMNS)
+
+
 def synthetic_cycling(
     *,
     seed: int,
@@ -200,7 +294,10 @@ def simulate_and_summarize(params: Mapping[str, Any]) -> pd.DataFrame:
 
 
 __all__ = [
+    "GCMS_COLUMNS",
+    "gcms_analyze_folder",
     "lis_sweep_point",
+    "pack_montecarlo_chunk",
     "read_cycling_file",
     "simulate_and_summarize",
     "summarize_cycling_file",

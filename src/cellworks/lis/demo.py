@@ -21,7 +21,8 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     p = get_preset("marinescu2016")
     one = simulate(p, DISCHARGE)
     cyc = simulate("marinescu2016_fade", f"{CYCLING} * {n_cycles}")
-    assert one.data is not None and cyc.data is not None  # table=True (default)
+    if one.data is None or cyc.data is None:  # table=True is the default
+        raise RuntimeError("simulation returned no table")
     write_parquet(one.data, workdir / "lis_discharge_1p7A.parquet")
     tb = one.data.table
 

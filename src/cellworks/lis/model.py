@@ -1,7 +1,7 @@
 """The zero-dimensional Li–S model as compiled pure functions (numba, ``cache=True``).
 
 Equations (Marinescu, Zhang & Offer, PCCP 18 (2016) 584; fade: Marinescu et al., JES 165 (2018)
-A6107, eq. 8b), model current ``I > 0`` on discharge::
+A6107), model current ``I > 0`` on discharge::
 
     E_H = E_H⁰ + RT/(4F)·ln(f_h·S₈/S₄²),          f_h = n₄²·M_s·v/n₈
     E_L = E_L⁰ + RT/(4F)·ln(f_l·S₄/(S₂·S²)),       f_l = n₁²·n₂·M_s²·v²/n₄
@@ -154,8 +154,10 @@ def cathode(
     il0 = P[P_IL0] * s_l
     ep = math.exp(d_h)
     em = 1.0 / ep
-    a = ar * (ih0 * em + il0 * ep)
-    bb = ar * (ih0 * ep + il0 * em)
+    # both reactions can die when every species is exhausted: keep the quadratic defined (the
+    # potential is then only a bound; the currents below use the true exchange currents)
+    a = max(ar * (ih0 * em + il0 * ep), 1e-300)
+    bb = max(ar * (ih0 * ep + il0 * em), 1e-300)
     disc = math.sqrt(current * current + 4.0 * a * bb)
     if current > 0.0:
         x = 2.0 * bb / (current + disc)
@@ -187,8 +189,10 @@ def cathode_currents(
     il0 = P[P_IL0] * s_l
     ep = math.exp(d_h)
     em = 1.0 / ep
-    a = ar * (ih0 * em + il0 * ep)
-    bb = ar * (ih0 * ep + il0 * em)
+    # both reactions can die when every species is exhausted: keep the quadratic defined (the
+    # potential is then only a bound; the currents below use the true exchange currents)
+    a = max(ar * (ih0 * em + il0 * ep), 1e-300)
+    bb = max(ar * (ih0 * ep + il0 * em), 1e-300)
     disc = math.sqrt(current * current + 4.0 * a * bb)
     if current > 0.0:
         x = 2.0 * bb / (current + disc)

@@ -153,7 +153,7 @@ PRESETS: dict[str, LiSParameters] = {
         f_s_per_mol=0.01,
         source=(
             "Marinescu et al., PCCP 18 (2016) 584 (Table 1) with the shuttle-loss fade term of "
-            "Marinescu et al., J. Electrochem. Soc. 165 (2018) A6107, eq. 8b; f_s = 0.01 mol⁻¹ is an "
+            "Marinescu et al., J. Electrochem. Soc. 165 (2018) A6107; f_s = 0.01 mol⁻¹ is an "
             "illustrative value (cellworks), not the paper's fit"
         ),
     ),
@@ -209,21 +209,21 @@ def with_overrides(params: LiSParameters, overrides: dict[str, float | str] | li
         for text in overrides:
             if "=" not in text:
                 raise ParameterError("expected name=value", token=text, field="--set")
-            k, v = text.split("=", 1)
-            items[k.strip()] = v.strip()
+            key, val = text.split("=", 1)
+            items[key.strip()] = val.strip()
     changes: dict[str, float | str] = {}
-    for k, v in items.items():
+    for k, raw in items.items():
         if k in ("name", "source"):
-            changes[k] = str(v)
+            changes[k] = str(raw)
             continue
         if k not in NUMERIC_FIELDS:
             raise ParameterError(
-                f"unknown parameter (known: {', '.join(NUMERIC_FIELDS)})", field=k, token=str(v)
+                f"unknown parameter (known: {', '.join(NUMERIC_FIELDS)})", field=k, token=str(raw)
             )
         try:
-            changes[k] = float(v)
+            changes[k] = float(raw)
         except (TypeError, ValueError):
-            raise ParameterError(f"value '{v}' is not a number", field=k, token=str(v)) from None
+            raise ParameterError(f"value '{raw}' is not a number", field=k, token=str(raw)) from None
     out = dataclasses.replace(params, **changes)  # type: ignore[arg-type]
     return out.validate()
 

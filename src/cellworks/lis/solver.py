@@ -31,9 +31,9 @@ from cellworks.lis.model import (
     MODE_CURRENT,
     N_DYN,
     NY,
+    P_FS,
     P_KSCH,
     P_KSDIS,
-    P_FS,
     P_MS,
     P_VCEIL,
     P_VFLOOR,
@@ -130,7 +130,7 @@ H_FORCE = 1e-9
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
-    n = a.shape[0]
+    n = N_DYN  # fixed size: lets LLVM unroll
     for k in range(n):
         p = k
         best = abs(a[k, k])
@@ -153,12 +153,13 @@ def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
             if f != 0.0:
                 for j in range(k + 1, n):
                     a[i, j] -= f * a[k, j]
+        a[k, k] = inv  # the diagonal of U is stored inverted: solves multiply
     return True
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
-    n = a.shape[0]
+    n = N_DYN
     for k in range(n):
         p = piv[k]
         if p != k:
@@ -174,7 +175,7 @@ def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
         s = b[i]
         for j in range(i + 1, n):
             s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
+        b[i] = s * a[i, i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -192,11 +193,11 @@ def _wsolve(A: np.ndarray, piv: np.ndarray, J: np.ndarray, hg: float, b: np.ndar
 @njit(cache=True, nogil=True, error_model="numpy")
 def rodas_step(
     y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
 ) -> bool:
     """One Rodas4 step of size h from y into ynew; the error estimate is left in ws[6].
 
-    ``W`` is an (NY, N_DYN) work array for the Jacobian followed by the (N_DYN, N_DYN) LU block.
+    ``J`` (NY × N_DYN) receives the Jacobian, ``A`` (N_DYN × N_DYN) the LU factors.
     """
     f0 = ws[0]
     k1 = ws[1]
@@ -211,8 +212,6 @@ def rodas_step(
     if not math.isfinite(cur):
         return False
     guess = cur
-    J = W[:NY]
-    A = W[NY:]
     jacobian(y, mode, value, cur, P, J)
     hg = h * GAMMA
     inv_hg = 1.0 / hg
@@ -282,7 +281,7 @@ def rodas_step(
 @njit(cache=True, nogil=True, error_model="numpy")
 def rodas3_step(
     y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
 ) -> bool:
     """One Rodas3 step (Sandu et al. 1997; γ = 1/2, 4 stages, 3 function evaluations, stiffly
     accurate, order 3 with an embedded order-2 estimate left in ws[6])."""
@@ -297,8 +296,6 @@ def rodas3_step(
     if not math.isfinite(cur):
         return False
     guess = cur
-    J = W[:NY]
-    A = W[NY:]
     jacobian(y, mode, value, cur, P, J)
     hg = 0.5 * h
     inv_hg = 1.0 / hg
@@ -342,11 +339,11 @@ def rodas3_step(
 @njit(cache=True, nogil=True, error_model="numpy")
 def _step(
     method: int, y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, W: np.ndarray, piv: np.ndarray,
+    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
 ) -> bool:
     if method == 3:
-        return rodas3_step(y, h, mode, value, guess, P, ynew, ws, W, piv)
-    return rodas_step(y, h, mode, value, guess, P, ynew, ws, W, piv)
+        return rodas3_step(y, h, mode, value, guess, P, ynew, ws, J, A, piv)
+    return rodas_step(y, h, mode, value, guess, P, ynew, ws, J, A, piv)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -371,17 +368,23 @@ def project(y: np.ndarray, m_target: float, z_target: float) -> float:
 
     Returns max(|λ₁|, |λ₂|) (a relative correction) or inf when the target cannot be met.
     """
+    m0 = math.exp(y[0])  # w = 0
+    m4 = math.exp(y[1])  # w = 1/2
+    m2 = math.exp(y[2])  # w = 1
+    m12 = math.exp(y[3]) + math.exp(y[4])  # w = 2
     l1 = 0.0
     l2 = 0.0
-    for _ in range(6):
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        for i in range(5):
-            m = math.exp(y[i] + l1 + l2 * WEIGHTS[i])
-            s0 += m
-            s1 += WEIGHTS[i] * m
-            s2 += WEIGHTS[i] * WEIGHTS[i] * m
+    for _ in range(8):
+        e1 = math.exp(l1)
+        eh = math.exp(0.5 * l2)
+        e2 = eh * eh
+        a0 = e1 * m0
+        a4 = e1 * eh * m4
+        a2 = e1 * e2 * m2
+        a1 = e1 * e2 * e2 * m12
+        s0 = a0 + a4 + a2 + a1
+        s1 = 0.5 * a4 + a2 + 2.0 * a1
+        s2 = 0.25 * a4 + a2 + 4.0 * a1
         f1 = s0 - m_target
         f2 = s1 - z_target
         det = s0 * s2 - s1 * s1
@@ -394,7 +397,7 @@ def project(y: np.ndarray, m_target: float, z_target: float) -> float:
             d2 = (s0 * f2 - s1 * f1) / det
             l1 -= d1
             l2 -= d2
-        if abs(d1) + abs(d2) < 1e-15:
+        if abs(d1) + abs(d2) < 1e-13:
             break
     if not (math.isfinite(l1) and math.isfinite(l2)):
         return math.inf
@@ -466,7 +469,8 @@ def run_steps(
     Rows are appended to ``out`` (grown as needed), one record per step into ``recs[s]``.
     """
     ws = np.empty((9, NY))
-    W = np.empty((NY + N_DYN, N_DYN))
+    J = np.empty((NY, N_DYN))
+    A = np.empty((N_DYN, N_DYN))
     piv = np.empty(N_DYN, dtype=np.int64)
     ynew = np.empty(NY)
     ytry = np.empty(NY)
@@ -562,7 +566,7 @@ def run_steps(
             if tau + h >= dur:
                 h = dur - tau
                 by_time = True
-            ok = _step(method, y, h, mode, value, cur, P, ynew, ws, W, piv)
+            ok = _step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
             err = math.inf
             if ok:
                 acc = 0.0
@@ -608,7 +612,7 @@ def run_steps(
                     # seen with extreme parameter sets): take one L-stable step of H_FORCE s, accept
                     # it if finite and conservative, and count it (``rejections["forced"]``).
                     h = min(max(H_FORCE, 1e-9 * tau), dur - tau)
-                    ok = _step(method, y, h, mode, value, cur, P, ynew, ws, W, piv)
+                    ok = _step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
                     lam = math.inf
                     if ok:
                         m_t = m_total - ynew[6]
@@ -656,13 +660,14 @@ def run_steps(
                         th = b_t - b_g * (b_t - a_t) / (b_g - a_g) if b_g != a_g else 0.5 * (a_t + b_t)
                         if not (a_t < th < b_t):
                             th = 0.5 * (a_t + b_t)
-                        if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                        if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
                             th = 0.5 * (a_t + b_t)
-                            if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, W, piv):
+                            if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
                                 break
                         m_t = m_total - ytry[6]
                         z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
-                        project(ytry, m_t, z_t)
+                        if project(ytry, m_t, z_t) >= 1e-3:
+                            break  # not a trustworthy state: keep the bracket found so far
                         c_try = control_current(ytry, mode, value, cur, P)
                         if not math.isfinite(c_try):
                             a_t = th
@@ -684,16 +689,21 @@ def run_steps(
                         best_theta = b_t
                         best_k = k
                 if best_theta < 1.0:
-                    ok2 = _step(method, y, best_theta * h, mode, value, cur, P, ynew, ws, W, piv)
+                    ok2 = _step(method, y, best_theta * h, mode, value, cur, P, ytry, ws, J, A, piv)
+                    lam2 = math.inf
                     if ok2:
-                        m_t = m_total - ynew[6]
-                        z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
-                        lam = project(ynew, m_t, z_t)
-                        cur_new = control_current(ynew, mode, value, cur, P)
+                        m_t = m_total - ytry[6]
+                        z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
+                        lam2 = project(ytry, m_t, z_t)
+                    c2 = control_current(ytry, mode, value, cur, P) if lam2 < 1e-3 else math.nan
+                    if math.isfinite(c2):
+                        for i in range(NY):
+                            ynew[i] = ytry[i]
+                        lam = lam2
+                        cur_new = c2
                         v_new = outputs(ynew, cur_new, P)[0]
                         h = best_theta * h
-                    else:
-                        best_theta = 1.0
+                    # else: keep the accepted full step (it is past the event already)
                 reason = EVENT_REASON[best_k]
                 by_time = False
             if lam > proj_max and math.isfinite(lam):
@@ -715,11 +725,11 @@ def run_steps(
                 if math.isfinite(vcut) and kind != K_DISCHARGE and ks_step > 0.0:
                     if _shuttle_fraction(y, cur, P) >= 0.9:
                         reason = R_SHUTTLE
-            if reason == R_RUNNING and ks_step > 0.0 and cur < 0.0 and math.isfinite(vcut):
-                if _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
-                    reason = R_SHUTTLE
-            if reason == R_RUNNING and not math.isfinite(durations[s]) and ks_step > 0.0 and cur < 0.0:
-                if math.isfinite(icuts[s]) and _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
+            # a charge without time or capacity limit whose current all feeds the shuttle is
+            # stationary: it would never reach its voltage (or, held, its current) cut-off
+            no_limit = not math.isfinite(dur) and not math.isfinite(qcuts[s])
+            if reason == R_RUNNING and no_limit and ks_step > 0.0 and cur < 0.0:
+                if (math.isfinite(vcut) or math.isfinite(icuts[s])) and _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
                     reason = R_SHUTTLE
             if reason == R_CAPACITY and math.isfinite(vcut) and kind == K_CHARGE and ks_step > 0.0:
                 if _shuttle_fraction(y, cur, P) >= 0.9:

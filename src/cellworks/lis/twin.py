@@ -47,8 +47,8 @@ from cellworks.errors import ParameterError
 from cellworks.lis.params import THEORETICAL_MAH_PER_G_S, LiSParameters, get_preset
 
 if TYPE_CHECKING:
-
     from cellworks.protocol import Protocol, Step
+    from cellworks.report import Figure, Table
 
 DOC000 = (
     "S. Zhang, N. Li, H. Lu, J. Zheng, R. Zang, J. Cao, RSC Advances (2016), accepted manuscript "
@@ -965,3 +965,59 @@ def plot_polyplus(res3: Any, curve: dict[str, Any], windows: list[dict[str, Any]
                   outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     return [_save(fig, outdir / name) for name, fig, _ in polyplus_figures(res3, curve, windows, regions)]
+
+
+# ---------------------------------------------------------------------------------------------
+# demo piece (wired into the lis demo section by its owner)
+
+
+def build_twin_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[Table], list[str]]:
+    """Figures, tables and notes of the two document twins for the lis demo section.
+
+    ``quick``: 10 cycles instead of 50/150 and no document-001 strip run (a few seconds).
+    """
+    from cellworks.report import Figure, Table, figure_png
+
+    figures: list[Figure] = []
+    tables: list[Table] = []
+    notes: list[str] = []
+    if quick:
+        cells = {n: zhang2016_cell(n) for n in ("zhang2016_ac_s", "zhang2016_coated")}
+        runs = {n: run_experiments(c, ["cycling_0.2"], cycles_02=10) for n, c in cells.items()}
+        rows = tuple((n, f"{runs[n]['cycling_0.2'].discharge[0]:.0f}", f"{max_capacity(runs[n]['cycling_0.2'])[0]:.0f}")
+                     for n in cells)
+        tables.append(Table(("twin", "first discharge 0.2 A/g [mAh/g]", "max of 10 cycles [mAh/g]"), rows,
+                            "Quick run: first 10 cycles at 0.2 A/g (document: 1012 AC-S, 1030 → 1103 coated)."))
+        notes.append("quick mode: run `cellworks lis reproduce zhang2016 --plots DIR` for the full comparison")
+        return figures, tables, notes
+    z = reproduce_zhang2016()
+    tables.append(Table(
+        ("quantity", "cell", "document", "twin", "tolerance", "ok", "fitted"),
+        tuple((r["quantity"], r["cell"], f"{r['paper']:g} {r['unit']}",
+               "n/a" if r["simulated"] is None else f"{r['simulated']:.4g}", r["tolerance_text"],
+               "yes" if r["ok"] else "NO", "yes" if r["fitted"] else "no") for r in z["rows"]),
+        "Document 000 (Zhang et al. 2016): every published number beside the twin's; 'fitted' rows were "
+        "calibration targets of `cellworks lis fit`, the others are predictions.",
+    ))
+    cells = {n: zhang2016_cell(n) for n in ("zhang2016_ac_s", "zhang2016_coated")}
+    runs = {n: run_experiments(c, ["cycling_0.2", "rate", "long_0.8", "long_1.6"], profile_cycles=PROFILE_CYCLES)
+            for n, c in cells.items()}
+    for _, fig, cap in zhang2016_figures(runs, cells):
+        figures.append(Figure(figure_png(fig), cap))
+    pp = reproduce_polyplus()
+    tables.append(Table(
+        ("quantity", "document", "twin", "criterion", "ok"),
+        tuple((r["quantity"], f"{r['paper']:g} {r['unit']}", f"{r['simulated']:.4g}", r["tolerance_text"],
+               "yes" if r["ok"] else "NO") for r in pp["rows"]),
+        "Document 001 (PolyPlus): Example 3 lithium account, Example 2 stability, Fig. 5 regions.",
+    ))
+    from cellworks.lis import catholyte as cat
+
+    acc, res3 = cat.example3()
+    curve = cat.voltage_vs_li_to_s()
+    for _, fig, cap in polyplus_figures(res3, curve, pp["windows"], pp["curve_regions"]):
+        figures.append(Figure(figure_png(fig), cap))
+    notes.append(pp["curve_note"])
+    notes.append(f"fit command: {z['fit']['command']}")
+    del workdir, acc
+    return figures, tables, notes
