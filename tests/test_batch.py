@@ -72,7 +72,11 @@ def cluster_address() -> Iterator[str]:
     import distributed  # noqa: F401  (loads its config defaults before one is overridden below)
 
     # what `--scheduler local` starts (processes=True, threads_per_worker=1), with 2 workers
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # worker-saturation 1.0: a worker holds only the task it runs, so a worker killed by one input
+    # never counts against another input queued behind it (keeps the poison test deterministic)
+    with dask.config.set(
+        {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+    ):
         cluster = batch.start_local_cluster(2, silence_logs=50)
     try:
         yield cluster.scheduler_address

@@ -740,6 +740,8 @@ def run_batch(
     import cloudpickle
 
     t0 = time.perf_counter()
+    if not scheduler.strip():
+        raise ParameterError("scheduler must be local, processes, sync or a scheduler address", field="scheduler")
     out_dir = Path(out_dir)
     items = _normalise(inputs, key_fn)
     code_version = code_version_of(task, options)

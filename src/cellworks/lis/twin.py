@@ -778,13 +778,14 @@ def zhang2016_figures(runs: dict[str, dict[str, TwinRun]], cells: dict[str, Twin
 
     figs: list[tuple[str, Any, str]] = []
     fig, ax = new_figure(figsize=(6, 4))
+    colors = {1: "C0", 2: "C1", 50: "C3"}
     for n, st in (("zhang2016_ac_s", "--"), ("zhang2016_coated", "-")):
         for cyc, prof in sorted(runs[n]["cycling_0.2"].profiles.items()):
-            if cyc not in (1, 2, 50):
+            if cyc not in colors:
                 continue
             for q, v in zip(prof["q"], prof["v"], strict=True):
-                ax.plot(q, v, st, lw=1, label=None)
-            ax.plot([], [], st, label=f"{_LABEL[n]} cycle {cyc}")
+                ax.plot(q, v, st, color=colors[cyc], lw=1)
+            ax.plot([], [], st, color=colors[cyc], label=f"{_LABEL[n]} cycle {cyc}")
     ax.set_xlabel("capacity [mAh/g S]")
     ax.set_ylabel("voltage [V]")
     ax.set_ylim(0.9, 3.1)
