@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cellworks.constants import FARADAY_C_PER_MOL
 from cellworks.errors import ParameterError
 
-FARADAY_C_PER_MOL = 96485.33212  # CODATA 2018
 # IUPAC standard atomic weights (abridged, conventional values)
 MOLAR_MASS_S_G_PER_MOL = 32.06
 MOLAR_MASS_LI_G_PER_MOL = 6.94

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cellworks.constants import GAS_CONSTANT_J_PER_MOL_K
 from cellworks.errors import FileFormatError, ParameterError
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ LG_M50_SOURCE = "LG M50 full-cell OCV, Chen et al., J. Electrochem. Soc. 167 (20
 
 #: number of points of the uniform SOC grid the simulator uses (any table is resampled onto it)
 OCV_GRID_POINTS = 201
-GAS_CONSTANT = 8.314462618
+GAS_CONSTANT = GAS_CONSTANT_J_PER_MOL_K  # kept for callers of the old name
 
 
 @dataclass(frozen=True)

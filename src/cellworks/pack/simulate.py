@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cellworks.constants import GAS_CONSTANT_J_PER_MOL_K, ZERO_CELSIUS_K
 from cellworks.errors import ParameterError
 from cellworks.pack import bms as bms_mod
 from cellworks.pack.pack import PackArrays, PackDesign, check_arrays
@@ -234,8 +235,8 @@ def _kernel_args(design: PackDesign, arrays: PackArrays) -> dict[str, Any]:
     cs[en.CS_GAMMA] = c.hysteresis_gamma
     cs[en.CS_CTH] = c.heat_capacity_J_per_K
     cs[en.CS_RTH] = c.thermal_R_K_per_W if math.isfinite(c.thermal_R_K_per_W) else 1e301
-    cs[en.CS_EAR] = c.activation_energy_J_per_mol / 8.314462618
-    cs[en.CS_TREF_K] = c.reference_C + 273.15
+    cs[en.CS_EAR] = c.activation_energy_J_per_mol / GAS_CONSTANT_J_PER_MOL_K
+    cs[en.CS_TREF_K] = c.reference_C + ZERO_CELSIUS_K
     cs[en.CS_VMAX] = c.v_max_V
     cs[en.CS_VMIN] = c.v_min_V
     b = design.bleed
