@@ -181,14 +181,14 @@ def fit_cell(
         elif method == "nelder-mead":
             from scipy.optimize import minimize
 
-            track = {"n": 0, "best": math.inf}
+            track: dict[str, float] = {"n": 0, "best": math.inf}
 
-            def obj(u: np.ndarray) -> float:
+            def obj(u: np.ndarray, track: dict[str, float] = track) -> float:
                 c = 0.5 * float(np.sum(fun(np.clip(u, 0.0, 1.0)) ** 2))
                 track["n"] += 1
                 track["best"] = min(track["best"], c)
                 if track["n"] % 25 == 0:
-                    say(f"{name}: {track['n']} simulations, best cost {track['best']:.4g}")
+                    say(f"{name}: {int(track['n'])} simulations, best cost {track['best']:.4g}")
                 return c
 
             r = minimize(obj, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(u0),

@@ -17,9 +17,12 @@ plus four documented physical mechanisms, each one named parameter (:class:`Twin
 * the shuttle and its irreversible loss, ``k_s_charge_per_s`` and ``f_s_per_mol`` of
   :class:`cellworks.lis.params.LiSParameters` (Marinescu 2016 / 2018); the coating's confinement
   of polysulfides appears as lower values of both.
-* ``film_resistance_Ohm`` — *rate limitation by the insulating precipitate*: the Li₂S film adds
-  a series resistance ``R_film·Sp/m_S`` (Sp the precipitated sulfur, m_S all sulfur), so a
-  fast discharge reaches its cut-off before the precipitation plateau is complete.
+* ``film_resistance_Ohm`` — *rate limitation by the insulating precipitate (passivation)*: during
+  a discharge the growing Li₂S film adds a series resistance ``R_film·Sp/m_S`` (Sp the
+  precipitated sulfur, m_S all sulfur) to the reduction, so a fast discharge reaches its cut-off
+  before the precipitation plateau is complete. It acts on discharge only: on charge the
+  precipitate is oxidised where it touches the carbon, from the inside of the film, and its
+  dissolution rate is the model's own k_p term.
 
 Numerics: the mechanisms the compiled model does not contain are applied by operator splitting
 at every protocol-step boundary (activation: exact first-order release over the step's duration;
@@ -276,10 +279,8 @@ def _film_crossing(table: Any, step: Step, r_film: float, m_s: float) -> float |
     v = table["voltage_V"].to_numpy() + table["current_A"].to_numpy() * r_film * table["Sp_g"].to_numpy() / m_s
     if step.kind is StepKind.DISCHARGE:
         g = v - vc
-    elif step.kind is StepKind.CHARGE:
-        g = vc - v
     else:
-        return None
+        return None  # the film limits the reduction only (module docstring)
     bad = np.flatnonzero(g <= 0.0)
     if bad.size == 0:
         return None
@@ -335,11 +336,15 @@ def run_twin(
         prof: dict[str, list[Any]] = {"t": [], "v": [], "q": [], "kind": []}
         for st in cyc:
             need_table = (ci + 1) in want or (mech.film_resistance_Ohm > 0 and _galvanostatic(st)
-                                              and st.kind in (StepKind.DISCHARGE, StepKind.CHARGE))
+                                              and st.kind is StepKind.DISCHARGE)
             one = _Protocol(cycles=((st,),), text=st.text)
             res = simulate(p, one, initial_state=y, table=need_table, rtol=rtol)
             if mech.film_resistance_Ohm > 0 and res.data is not None and _galvanostatic(st):
                 tc = _film_crossing(res.data.table, st, mech.film_resistance_Ohm, m_s)
+                if tc is not None and tc <= 0.0:
+                    # the cut-off is met at once: the step passes no charge, the state is unchanged
+                    reasons.append("voltage cut-off (film) at start")
+                    continue
                 if tc is not None:
                     st2 = dataclasses.replace(st, duration_s=max(tc, 0.0), terminations=())
                     res = simulate(p, _Protocol(cycles=((st2,),), text=st.text), initial_state=y,
@@ -361,7 +366,8 @@ def run_twin(
             if (ci + 1) in want and res.data is not None:
                 tb = res.data.table
                 cur = tb["current_A"].to_numpy()
-                v = tb["voltage_V"].to_numpy() + cur * mech.film_resistance_Ohm * tb["Sp_g"].to_numpy() / m_s
+                film = mech.film_resistance_Ohm if rec.kind == "discharge" else 0.0
+                v = tb["voltage_V"].to_numpy() + cur * film * tb["Sp_g"].to_numpy() / m_s
                 q = (tb["charge_capacity_Ah"].to_numpy() + tb["discharge_capacity_Ah"].to_numpy()) / m_s
                 prof["t"].append(tb["test_time_s"].to_numpy())
                 prof["v"].append(v)
@@ -619,7 +625,8 @@ class Target:
                 tt = f"±{float(tol_rel) * 100:g} %"
             elif tol_abs is not None:
                 tol = float(tol_abs)
-                tt = f"±{tol:g} {d.get('unit', '')}".strip()
+                unit = str(d.get("unit", ""))
+                tt = f"±{tol:g} percentage points" if unit == "%" else f"±{tol:g} {unit}".strip()
             else:
                 raise ParameterError("needs tolerance_rel or tolerance_abs", record=where, field="tolerance")
             t = Target(
