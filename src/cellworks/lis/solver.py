@@ -31,6 +31,7 @@ from cellworks.lis.model import (
     MODE_CURRENT,
     N_DYN,
     NY,
+    P_FLOOR,
     P_FS,
     P_KSCH,
     P_KSDIS,
@@ -455,6 +456,16 @@ def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
     return e_sh * F / abs(cur)
 
 
+@njit(cache=True, nogil=True)
+def _species_exhausted(y: np.ndarray, P: np.ndarray) -> bool:
+    """True when a dissolved sulfur species (S₈, S₄²⁻, S₂²⁻, S²⁻) is below the species floor."""
+    floor = math.log(max(P[P_FLOOR], 1e-300))
+    for i in range(4):
+        if y[i] < floor:
+            return True
+    return False
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_steps(
     P: np.ndarray, y: np.ndarray, t: float, m_total: float,
@@ -619,7 +630,11 @@ def run_steps(
                         z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
                         lam = project(ynew, m_t, z_t)
                     if not (ok and lam < 1e-3):
-                        reason = R_FAIL
+                        # a dissolved species has run out (below species_floor_rel of the sulfur,
+                        # far below one molecule) and its sub-nanosecond relaxation cannot be
+                        # followed: the reaction it feeds is exhausted — a physical end of a step that
+                        # draws current. A rest is never cut short this way; it stays a failure.
+                        reason = R_SULFUR if (sdir != 0.0 and _species_exhausted(y, P)) else R_FAIL
                         continue
                     stats[3] += 1
                     err = 1.0
