@@ -811,7 +811,9 @@ def clear(out_dir: str | Path) -> None:
 def print_summary(report: BatchReport) -> None:
     """One line per failed input and a closing count, on stderr (for the CLI commands)."""
     for inp, err in report.failures:
-        sys.stderr.write(f"failed: {inp}: {err}\n")
+        # an InputError's one-line message already starts with the file it names
+        line = str(err) if str(err).startswith(str(inp)) else f"{inp}: {err}"
+        sys.stderr.write(f"failed: {line}\n")
     sys.stderr.write(
         f"batch: {report.n_done} done, {report.n_failed} failed, {report.n_skipped} already current "
         f"of {report.n_inputs} inputs in {report.wall_s:.1f} s → {report.dataset} (manifest {report.manifest})\n"

@@ -125,7 +125,14 @@ _SHOWN = (
 
 @app.command()
 def summarize(
-    file: Annotated[Path, typer.Argument(help="Cycler file (any supported format) or cellworks Parquet.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Cycler file (any supported format) or cellworks Parquet; or folders / several files: "
+            "a batch into a Parquet dataset (--out).",
+            show_default=False,
+        ),
+    ],
     active_mass_mg: MassOpt = None,
     area_cm2: Annotated[float | None, typer.Option("--area-cm2", help="Electrode area in cm² (capacities per cm²).")] = None,
     pairing: PairingOpt = "auto",
@@ -139,11 +146,35 @@ def summarize(
     fmt: FormatOpt = None,
     column_map: MapOpt = None,
     allow_truncated: TruncOpt = False,
+    recursive: Annotated[bool, typer.Option("--recursive", help="Batch: descend into sub-folders.")] = False,
+    scheduler: Annotated[
+        str, typer.Option(help="Batch: local (a Dask cluster sized to the machine) | processes | sync | tcp://host:8786.")
+    ] = "local",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Batch: output dataset folder (default: <first folder>-summaries beside it)."),
+    ] = None,
 ) -> None:
-    """Per-cycle summary: capacities, energies, efficiencies, voltages, retention, step times."""
+    """Per-cycle summary: capacities, energies, efficiencies, voltages, retention, step times.
+
+    One FILE: the summary on stdout (or --json / --csv / --plot). Folders or several files: every
+    recognised cycler file is summarised on Dask into a Parquet dataset + manifest (--out); a file
+    that fails is reported and the others go on; a rerun skips files already summarised.
+    """
     from cellworks.clikit import emit_json
     from cellworks.cycling.cycles import summarize as _summarize
 
+    if len(paths) != 1 or paths[0].is_dir() or out_dir is not None:
+        if csv is not None or plot is not None or active_material:
+            raise typer.BadParameter("--csv, --plot and --active-material apply to a single file, not a batch")
+        mass_g = active_mass_mg * 1e-3 if active_mass_mg is not None else None
+        _summarize_batch(
+            paths, out_dir, recursive=recursive, scheduler=scheduler, json_out=json_out, pairing=pairing,
+            reference_cycle=reference_cycle, fmt=fmt, column_map=column_map, active_mass_g=mass_g,
+            area_cm2=area_cm2, allow_truncated=allow_truncated,
+        )
+        return
+    file = paths[0]
     if json_out and csv is not None:
         raise typer.BadParameter("choose one of --json and --csv")
     for out in (csv, plot):
@@ -176,6 +207,112 @@ def summarize(
         typer.echo(f"note: {note}")
     cols = [c for c in _SHOWN if c in s.table.columns]
     typer.echo(s.table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+#: extensions of binary cycler formats: such a file that `detect` cannot place is corrupt (reported
+#: as a failed input), while an unplaceable file of any other type is simply not a cycler file (skipped)
+_BINARY_CYCLER_SUFFIXES = frozenset({".mpr", ".nda", ".ndax", ".res", ".parquet", ".xlsx"})
+
+
+def cycler_files(
+    paths: list[Path], *, recursive: bool = False, exclude: Path | None = None, fmt: str | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The files of ``paths`` to summarise, and those skipped as not cycler files.
+
+    A named file is always kept. In folders, a file is kept when ``cellworks.cycling.readers.detect``
+    recognises it (or ``fmt`` is forced), or when it has a binary cycler extension (then a failed
+    detection means a corrupt file, which the batch reports). Files below ``exclude`` (the output
+    dataset) are never inputs.
+    """
+    from cellworks.batch import discover_files
+    from cellworks.cycling.readers import detect
+    from cellworks.errors import FileFormatError
+
+    named = {p for p in paths if p.is_file()}
+    skip_root = exclude.resolve() if exclude is not None else None
+    keep: list[Path] = []
+    skipped: list[Path] = []
+    for f in discover_files(paths, recursive=recursive):
+        if skip_root is not None and f.resolve().is_relative_to(skip_root):
+            continue
+        if f in named or fmt is not None:
+            keep.append(f)
+            continue
+        try:
+            detect(f)
+        except (FileFormatError, OSError):
+            (keep if f.suffix.lower() in _BINARY_CYCLER_SUFFIXES else skipped).append(f)
+            continue
+        keep.append(f)
+    return keep, skipped
+
+
+def default_out_dir(paths: list[Path], suffix: str) -> Path:
+    """``<first folder>-<suffix>`` beside the first folder (or beside the first file's folder):
+    never inside an input folder."""
+    first = paths[0].resolve()
+    base = first if first.is_dir() else first.parent
+    return base.parent / f"{base.name}-{suffix}"
+
+
+def _summarize_batch(
+    paths: list[Path],
+    out_dir: Path | None,
+    *,
+    recursive: bool,
+    scheduler: str,
+    json_out: bool,
+    pairing: str,
+    reference_cycle: int | None,
+    fmt: str | None,
+    column_map: list[str] | None,
+    active_mass_g: float | None,
+    area_cm2: float | None,
+    allow_truncated: bool,
+) -> None:
+    import functools
+    import sys
+
+    from cellworks.batch import finish_cli, run_batch
+    from cellworks.batch_tasks import summarize_cycling_file
+    from cellworks.errors import InputError
+
+    if active_mass_g is not None and not active_mass_g > 0:
+        raise InputError("--active-mass-mg must be positive", field="active_mass_mg")
+    if area_cm2 is not None and not area_cm2 > 0:
+        raise InputError("--area-cm2 must be positive", field="area_cm2")
+    for p in paths:
+        if not p.exists():
+            raise InputError("no such file or folder", file=p)
+    out = out_dir if out_dir is not None else default_out_dir(paths, "summaries")
+    files, skipped = cycler_files(paths, recursive=recursive, exclude=out, fmt=fmt)
+    if skipped:
+        sys.stderr.write(f"skipped {len(skipped)} file(s) that are not cycler files (e.g. {skipped[0]})\n")
+    if not files:
+        raise InputError("no cycler files found" + ("" if recursive else " (sub-folders need --recursive)"),
+                         file=paths[0])
+    reader_options: dict[str, Any] = {}
+    if fmt is not None:
+        reader_options["format"] = fmt
+    if column_map:
+        mapping: dict[str, str] = {}
+        for item in column_map:
+            key, sep, header = item.partition("=")
+            if not sep or not key.strip() or not header:
+                raise InputError("expected --map cellworks_column=File header", token=item, field="map")
+            mapping[key.strip()] = header
+        reader_options["column_map"] = mapping
+    if active_mass_g is not None:
+        reader_options["active_mass_g"] = active_mass_g
+    if area_cm2 is not None:
+        reader_options["area_cm2"] = area_cm2
+    if allow_truncated:
+        reader_options["allow_truncated"] = True
+    task = functools.partial(
+        summarize_cycling_file, pairing=pairing, reference_cycle=reference_cycle, **reader_options
+    )
+    report = run_batch(task, files, out, scheduler=scheduler)
+    raise typer.Exit(finish_cli(report, json_out=json_out))
 
 
 @app.command()

@@ -149,15 +149,24 @@ def synth(
 
 
 def analyze(
-    runs: Annotated[list[Path], typer.Argument(help="Sample runs (.cdf ANDI; scan and SIM, both columns).")],
+    runs: Annotated[list[Path], typer.Argument(
+        help="Sample runs (.cdf ANDI; scan and SIM, both columns); or folders of runs: a batch, one task "
+             "per folder (a folder without runs of its own stands for its sub-folders that have some).")],
     calibration: Annotated[Path, typer.Option(help="Calibration manifest (JSON, from 'synth --sample calibration').")],
     report: Annotated[Path | None, typer.Option(help="Also write an HTML report here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scheduler: Annotated[str, typer.Option(
+        help="Folders: local (a Dask cluster sized to the machine) | processes | sync | tcp://host:8786.")] = "local",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folders: output dataset folder (default: <first folder>-gcms beside it).")] = None,
 ) -> None:
     """Peaks → identification (library + isotope clusters) → quantification → detection limits → Table 1."""
     from cellworks.clikit import emit_json
     from cellworks.gcms.analyze import analyze as run_analysis
 
+    if any(p.is_dir() for p in runs):
+        _analyze_batch(runs, calibration, report, scheduler, out, as_json)
+        return
     res = run_analysis(runs, calibration)
     if report is not None:
         from cellworks.gcms.demo_part2 import analysis_section
@@ -184,3 +193,52 @@ def analyze(
                    f"({'significant' if tr['t_significant'] else 'not significant'} at 95 %)")
     for n in res["notes"]:
         typer.echo(f"note: {n}")
+
+
+def run_folders(paths: list[Path], *, exclude: tuple[Path, ...] = (), pattern: str = "*.cdf") -> list[Path]:
+    """The folders of runs named by ``paths``: a folder holding runs (``pattern``) is one input; a
+    folder without runs of its own stands for its direct sub-folders that hold runs. Folders in
+    ``exclude`` (the calibration's, the output dataset) and hidden folders are never inputs."""
+    from cellworks.errors import InputError
+
+    skip = {e.resolve() for e in exclude}
+    found: list[Path] = []
+    for p in paths:
+        if not p.is_dir():
+            raise InputError("give either run files or folders of runs, not both", file=p)
+        if any(p.glob(pattern)):
+            candidates = [p]
+        else:
+            candidates = sorted(d for d in p.iterdir() if d.is_dir() and not d.name.startswith(".")
+                                and any(d.glob(pattern)))
+        for d in candidates:
+            if d.resolve() not in skip and d not in found:
+                found.append(d)
+    if not found:
+        raise InputError(f"no folder with run files ({pattern})", file=paths[0])
+    return found
+
+
+def _analyze_batch(paths: list[Path], calibration: Path, report: Path | None, scheduler: str,
+                   out: Path | None, as_json: bool) -> None:
+    """``gcms analyze DIR...`` on Dask: one :func:`cellworks.batch_tasks.gcms_analyze_folder` task
+    per folder; the calibration folder's content hash is part of the code version, so a new
+    calibration recomputes every folder while an unchanged folder is skipped on a rerun."""
+    import functools
+
+    from cellworks.batch import finish_cli, folder_sha256, run_batch
+    from cellworks.batch_tasks import gcms_analyze_folder
+    from cellworks.errors import InputError
+
+    if report is not None:
+        raise InputError("--report applies to run files, not a batch of folders", field="report")
+    if not calibration.is_file():
+        raise InputError("calibration manifest not found", file=calibration)
+    if out is None:
+        first = paths[0].resolve()
+        out = first.parent / f"{first.name}-gcms"
+    folders = run_folders(paths, exclude=(calibration.parent, out))
+    task = functools.partial(gcms_analyze_folder, calibration=calibration.resolve())
+    rep = run_batch(task, folders, out, scheduler=scheduler,
+                    options={"calibration": folder_sha256(calibration.parent)})
+    raise typer.Exit(finish_cli(rep, json_out=as_json))

@@ -176,7 +176,7 @@ def impedance(
 # extension hook: `cellworks lis design ...` and later twin commands live in their own modules
 import importlib as _importlib  # noqa: E402
 
-for _mod in ("cellworks.lis.design_cli", "cellworks.lis.twin_cli"):
+for _mod in ("cellworks.lis.design_cli", "cellworks.lis.twin_cli", "cellworks.lis.sweep_cli"):
     try:
         _m = _importlib.import_module(_mod)
     except ModuleNotFoundError as _e:
