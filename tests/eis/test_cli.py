@@ -3,6 +3,7 @@ import json
 import pytest
 
 from cellworks.cli import main
+
 from .conftest import CIRCUIT, DATA, DOC_UNWEIGHTED
 
 

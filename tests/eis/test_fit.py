@@ -3,6 +3,7 @@ import pytest
 
 from cellworks.eis.circuits import parse_circuit
 from cellworks.eis.fit import CircuitModel, charge_transfer_resistance, fit_circuit
+
 from .conftest import CIRCUIT, DOC_MODULUS, DOC_UNWEIGHTED, GUESS
 
 

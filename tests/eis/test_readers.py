@@ -5,6 +5,7 @@ import pytest
 
 from cellworks.eis.readers import drop_positive_imag, n_cycles, read_spectrum
 from cellworks.errors import FileFormatError
+
 from .conftest import DATA
 
 

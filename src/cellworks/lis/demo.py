@@ -79,6 +79,11 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
          f"{caps[0]:.3f} → {caps[-1]:.3f} Ah"),
         (f"{n_cycles} cycles: wall time", "—", f"{cyc.wall_s:.2f} s ({cyc.status})"),
     )
+    # the digital twins of documents 000 and 001 (cellworks.lis.twin): their figures and the
+    # paper-vs-twin tables follow the simulator's own
+    from cellworks.lis.twin import build_twin_parts
+
+    twin_figures, twin_tables, twin_notes = build_twin_parts(workdir, quick=quick)
     return Section(
         title="Li–S cell simulator (cellworks.lis)",
         anchor="lis",
@@ -96,13 +101,17 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                          "Right: discharge capacity per cycle with the shuttle-loss fade (f_s illustrative)."),
             Figure(fig2, "Sulfur species masses during the 1.7 A discharge: S₈ is reduced to S₄²⁻, which is then "
                          "reduced to S₂²⁻ and S²⁻; S²⁻ precipitates as Li₂S once above saturation."),
+            *twin_figures,
         ),
         tables=(Table(headers=("quantity", "document / reference", "cellworks"), rows=rows,
-                      caption="The run's figures beside the published ones"),),
+                      caption="The run's figures beside the published ones"), *twin_tables),
+        notes=tuple(twin_notes),
         how_to_run=(
             f'cellworks lis simulate --preset marinescu2016 --protocol "{DISCHARGE}" --plot lis.png --json\n'
             f'cellworks lis simulate --preset marinescu2016_fade --protocol "{CYCLING} * 50" --out fade.parquet\n'
             "cellworks lis presets\n"
+            "cellworks lis reproduce zhang2016 --json --plots figs/\n"
+            "cellworks lis reproduce polyplus --json --plots figs/\n"
             "python benchmarks/lis_vs_pybamm.py --json"
         ),
     )

@@ -18,10 +18,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from cellworks.constants import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from cellworks.errors import ParameterError
 
-FARADAY_C_PER_MOL = 96485.33212
-GAS_CONSTANT_J_PER_MOL_K = 8.314462618
 #: theoretical capacity of sulfur, 16 e⁻ per S₈ (2 e⁻ per S atom) with M_S = 32 g/mol [mAh/g]
 THEORETICAL_MAH_PER_G_S = 2 * FARADAY_C_PER_MOL / 32.0 / 3.6
 
