@@ -192,6 +192,44 @@ def _wsolve(A: np.ndarray, piv: np.ndarray, J: np.ndarray, hg: float, b: np.ndar
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _prepare(
+    y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, f0: np.ndarray,
+    J: np.ndarray, A: np.ndarray, piv: np.ndarray, hg: float,
+) -> float:
+    """Common start of a Rosenbrock step: f(y) into f0, the Jacobian into J and the LU factors of
+    I/(hγ) − J into A. Returns the current at y (the Newton guess of later stages), NaN on failure."""
+    cur = rhs(y, mode, value, guess, P, f0)
+    if not math.isfinite(cur):
+        return math.nan
+    jacobian(y, mode, value, cur, P, J)
+    inv_hg = 1.0 / hg
+    for i in range(N_DYN):
+        for j in range(N_DYN):
+            A[i, j] = -J[i, j]
+        A[i, i] += inv_hg
+    if not _lu(A, piv):
+        return math.nan
+    return cur
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _finish(u: np.ndarray, k_last: np.ndarray, ynew: np.ndarray) -> bool:
+    """Common end of a stiffly accurate Rosenbrock step: ynew = u + k_last, finite or rejected.
+
+    A species below e^-650 g (far below one molecule) is zero: its log-mass is held there. The
+    mass this neglects is < 1e-280 g, however fast the species' own log-rate is.
+    """
+    for i in range(NY):
+        ynew[i] = u[i] + k_last[i]
+        if not math.isfinite(ynew[i]):
+            return False
+    for i in range(5):
+        if ynew[i] < U_FLOOR:
+            ynew[i] = U_FLOOR
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def rodas_step(
     y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
     ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
@@ -209,18 +247,9 @@ def rodas_step(
     k6 = ws[6]
     u = ws[7]
     fu = ws[8]
-    cur = rhs(y, mode, value, guess, P, f0)
-    if not math.isfinite(cur):
-        return False
-    guess = cur
-    jacobian(y, mode, value, cur, P, J)
     hg = h * GAMMA
-    inv_hg = 1.0 / hg
-    for i in range(N_DYN):
-        for j in range(N_DYN):
-            A[i, j] = -J[i, j]
-        A[i, i] += inv_hg
-    if not _lu(A, piv):
+    guess = _prepare(y, mode, value, guess, P, f0, J, A, piv, hg)
+    if not math.isfinite(guess):
         return False
     inv_h = 1.0 / h
     # stage 1
@@ -267,16 +296,7 @@ def rodas_step(
     for i in range(NY):
         k6[i] = fu[i] + inv_h * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i])
     _wsolve(A, piv, J, hg, k6)
-    for i in range(NY):
-        ynew[i] = u[i] + k6[i]
-        if not math.isfinite(ynew[i]):
-            return False
-    for i in range(5):
-        # a species below e^-650 g (far below one molecule) is zero: hold its log-mass there. The
-        # mass this neglects is < 1e-280 g, however fast the species' own log-rate is.
-        if ynew[i] < U_FLOOR:
-            ynew[i] = U_FLOOR
-    return True
+    return _finish(u, k6, ynew)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -293,18 +313,9 @@ def rodas3_step(
     k4 = ws[6]
     u = ws[7]
     fu = ws[8]
-    cur = rhs(y, mode, value, guess, P, f0)
-    if not math.isfinite(cur):
-        return False
-    guess = cur
-    jacobian(y, mode, value, cur, P, J)
     hg = 0.5 * h
-    inv_hg = 1.0 / hg
-    for i in range(N_DYN):
-        for j in range(N_DYN):
-            A[i, j] = -J[i, j]
-        A[i, i] += inv_hg
-    if not _lu(A, piv):
+    guess = _prepare(y, mode, value, guess, P, f0, J, A, piv, hg)
+    if not math.isfinite(guess):
         return False
     inv_h = 1.0 / h
     for i in range(NY):
@@ -327,14 +338,7 @@ def rodas3_step(
     for i in range(NY):
         k4[i] = fu[i] + inv_h * (k1[i] - k2[i] - (8.0 / 3.0) * k3[i])
     _wsolve(A, piv, J, hg, k4)
-    for i in range(NY):
-        ynew[i] = u[i] + k4[i]
-        if not math.isfinite(ynew[i]):
-            return False
-    for i in range(5):
-        if ynew[i] < U_FLOOR:
-            ynew[i] = U_FLOOR
-    return True
+    return _finish(u, k4, ynew)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
