@@ -138,10 +138,15 @@ def _factors_from_masses(m8: float, m4: float, m2: float, m1: float, fl: float) 
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def cathode(
-    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
-) -> tuple[float, float, float]:
-    """Cathode potential V, high-plateau current i_H and dV/dI for total current I (closed form)."""
+def _cathode_solve(
+    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float, s_l: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """The closed-form solution of i_H + i_L = I for the cathode potential.
+
+    With x = exp(b·(V − E_r)), E_r the mean of E_H and E_L, the sum of the two Butler–Volmer
+    terms is a quadratic in x; the root is taken in the form that does not cancel. Returns
+    (V, x, e⁺, e⁻, a_r·i_H0, a_r·i_L0, discriminant).
+    """
     b = P[P_B]
     e_r = 0.5 * (e_h + e_l)
     d_h = b * (e_h - e_r)
@@ -150,23 +155,29 @@ def cathode(
     elif d_h < -D_MAX:
         d_h = -D_MAX
     ar = P[P_AR]
-    ih0 = P[P_IH0] * s_h
-    il0 = P[P_IL0] * s_l
+    ah = ar * P[P_IH0] * s_h
+    al = ar * P[P_IL0] * s_l
     ep = math.exp(d_h)
     em = 1.0 / ep
     # both reactions can die when every species is exhausted: keep the quadratic defined (the
-    # potential is then only a bound; the currents below use the true exchange currents)
-    a = max(ar * (ih0 * em + il0 * ep), 1e-300)
-    bb = max(ar * (ih0 * ep + il0 * em), 1e-300)
+    # potential is then only a bound; the currents use the true exchange currents)
+    a = max(ah * em + al * ep, 1e-300)
+    bb = max(ah * ep + al * em, 1e-300)
     disc = math.sqrt(current * current + 4.0 * a * bb)
     if current > 0.0:
         x = 2.0 * bb / (current + disc)
     else:
         x = (disc - current) / (2.0 * a)
-    v = e_r + math.log(x) / b
-    i_h = -ar * ih0 * (x * em - ep / x)
-    dv_di = -1.0 / (b * disc)
-    return v, i_h, dv_di
+    return e_r + math.log(x) / b, x, ep, em, ah, al, disc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def cathode(
+    e_h: float, e_l: float, current: float, P: np.ndarray, s_h: float = 1.0, s_l: float = 1.0
+) -> tuple[float, float, float]:
+    """Cathode potential V, high-plateau current i_H and dV/dI for total current I (closed form)."""
+    v, x, ep, em, ah, _al, disc = _cathode_solve(e_h, e_l, current, P, s_h, s_l)
+    return v, -ah * (x * em - ep / x), -1.0 / (P[P_B] * disc)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -177,31 +188,8 @@ def cathode_currents(
 
     (``i_L = I − i_H`` would lose a nearly exhausted species' tiny current in round-off.)
     """
-    b = P[P_B]
-    e_r = 0.5 * (e_h + e_l)
-    d_h = b * (e_h - e_r)
-    if d_h > D_MAX:
-        d_h = D_MAX
-    elif d_h < -D_MAX:
-        d_h = -D_MAX
-    ar = P[P_AR]
-    ih0 = P[P_IH0] * s_h
-    il0 = P[P_IL0] * s_l
-    ep = math.exp(d_h)
-    em = 1.0 / ep
-    # both reactions can die when every species is exhausted: keep the quadratic defined (the
-    # potential is then only a bound; the currents below use the true exchange currents)
-    a = max(ar * (ih0 * em + il0 * ep), 1e-300)
-    bb = max(ar * (ih0 * ep + il0 * em), 1e-300)
-    disc = math.sqrt(current * current + 4.0 * a * bb)
-    if current > 0.0:
-        x = 2.0 * bb / (current + disc)
-    else:
-        x = (disc - current) / (2.0 * a)
-    v = e_r + math.log(x) / b
-    i_h = -ar * ih0 * (x * em - ep / x)
-    i_l = -ar * il0 * (x * ep - em / x)
-    return v, i_h, i_l
+    v, x, ep, em, ah, al, _disc = _cathode_solve(e_h, e_l, current, P, s_h, s_l)
+    return v, -ah * (x * em - ep / x), -al * (x * ep - em / x)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
