@@ -65,6 +65,27 @@ def _ocv(grid: np.ndarray, z: float) -> float:
     return grid[k] + f * (grid[k + 1] - grid[k])
 
 
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def _bleed_paths(
+    bleed: np.ndarray, E: np.ndarray, Il: np.ndarray, G: np.ndarray, Gl: np.ndarray, gb: float,
+    ibmax: float, Ib: np.ndarray, Gt: np.ndarray, Ic: np.ndarray,
+) -> None:
+    """Each group's bleed path with its switch state: a resistor (conductance gb) or, when the
+    estimated group voltage would push more than ibmax through it, a current-limited sink
+    (on-chip bleeding); fills the total conductance Gt and source current Ic of every group."""
+    for s in range(bleed.shape[0]):
+        Ib[s] = 0.0
+        gbs = 0.0
+        if bleed[s] > 0.5:
+            vest = (E[s] - Il[s]) / (G[s] + Gl[s])
+            if vest * gb > ibmax:
+                Ib[s] = ibmax
+            else:
+                gbs = gb
+        Gt[s] = G[s] + Gl[s] + gbs
+        Ic[s] = Il[s] + Ib[s]
+
+
 @nb.njit(cache=True, error_model="numpy")
 def run_step(
     z, iR, h, sg, T, bleed, clock, aux,  # state
@@ -189,17 +210,7 @@ def run_step(
                     Gl[s] = gls
                     Il[s] = ils
                 fresh = True
-            for s in range(S):
-                Ib[s] = 0.0
-                gbs = 0.0
-                if bleed[p, s] > 0.5:
-                    vest = (E[s] - Il[s]) / (G[s] + Gl[s])
-                    if vest * gb > ibmax:
-                        Ib[s] = ibmax
-                    else:
-                        gbs = gb
-                Gt[s] = G[s] + Gl[s] + gbs
-                Ic[s] = Il[s] + Ib[s]
+            _bleed_paths(bleed[p], E, Il, G, Gl, gb, ibmax, Ib, Gt, Ic)
             # ---- sub-phase: pulse rest or over-voltage rest extension
             in_rest = mode == MODE_REST
             if aux[p, A_EXT_LEFT] > 0.0:
@@ -368,17 +379,8 @@ def run_step(
                 if changed:
                     if not in_rest:
                         continue  # the current may depend on the bleeds: recompute the step
-                    for s in range(S):  # at rest only the group conductances change
-                        Ib[s] = 0.0
-                        gbs = 0.0
-                        if bleed[p, s] > 0.5:
-                            vest = (E[s] - Il[s]) / (G[s] + Gl[s])
-                            if vest * gb > ibmax:
-                                Ib[s] = ibmax
-                            else:
-                                gbs = gb
-                        Gt[s] = G[s] + Gl[s] + gbs
-                        Ic[s] = Il[s] + Ib[s]
+                    # at rest only the group conductances change
+                    _bleed_paths(bleed[p], E, Il, G, Gl, gb, ibmax, Ib, Gt, Ic)
             # ---- group voltages at this current
             vpack = 0.0
             vextreme = -1e300 if current < 0.0 else 1e300
