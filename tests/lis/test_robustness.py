@@ -85,13 +85,15 @@ def test_200_random_sets_with_realistic_temperature_and_potentials() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: with T and both standard potentials also drawn within a factor 10 "
-    "(30-3000 K, 0.2-23 V) 7 of these 200 sets still fail, each in the rest right after a discharge "
-    "that exhausted a species (|E_H0 - E_L0| >= 0.38 V drives an open-circuit relaxation the "
-    "L-stable steps cannot follow); current-carrying steps there end as 'sulfur exhausted'",
-)
 def test_200_random_sets_every_parameter_factor_10() -> None:
-    failures, _ = _run(potential_factor=10.0)
+    """T (30–3000 K) and both standard potentials (0.2–23 V) drawn within a factor 10 as well.
+
+    These sets exhaust species in every way: at the end of a plateau, or at rest by the cell's
+    self-discharge, a species is drained below the exchange floor in a layer far shorter than the
+    step clock resolves, which the driver follows by restarting its clock (solver.py; regression
+    cases in test_solver.py). Most of these cells' open-circuit voltages lie outside the model's
+    validity window (1.0–3.6 V, not drawn), so many of their steps end at once as "sulfur exhausted".
+    """
+    failures, reasons = _run(potential_factor=10.0)
     assert not failures, f"{len(failures)} failed sets, first: {failures[:3]}"
+    assert {"voltage cut-off", "time", "sulfur exhausted"} <= reasons

@@ -163,7 +163,11 @@ def _cathode_solve(
     # potential is then only a bound; the currents use the true exchange currents)
     a = max(ah * em + al * ep, 1e-300)
     bb = max(ah * ep + al * em, 1e-300)
-    disc = math.sqrt(current * current + 4.0 * a * bb)
+    q = 4.0 * a * bb
+    if q > 1e-280:
+        disc = math.sqrt(current * current + q)
+    else:  # both exchange currents nearly nil: 4·A·B underflows, the scaled form does not
+        disc = math.hypot(current, 2.0 * math.sqrt(a) * math.sqrt(bb))
     if current > 0.0:
         x = 2.0 * bb / (current + disc)
     else:

@@ -240,7 +240,7 @@ def _load_compiled() -> float:
     solver.run_steps(
         model.pack_params(p), y, 0.0, float(np.exp(y[:5]).sum()), one_i, one_i, np.zeros(1), np.full(1, 1e-6),
         np.full(1, np.nan), np.full(1, np.nan), np.full(1, np.nan), 0, 1, opts, np.full(model.NY, 1e-6),
-        np.full(model.NY, 1e-6), np.empty((16, solver.NOUT)), 0, np.zeros((1, solver.NREC)), 0.0, np.zeros(4),
+        np.full(model.NY, 1e-6), np.empty((16, solver.NOUT)), 0, np.zeros((1, solver.NREC)), 0.0, np.zeros(5),
     )
     dt = time.perf_counter() - t0
     _LOADED.append(dt)
@@ -326,7 +326,7 @@ def simulate(
     proj_max = 0.0
     guess = 0.0
     s = 0
-    stats = np.zeros(4)
+    stats = np.zeros(5)  # rejected: failed step, error, projection; forced steps; clock restarts
     cyc_bounds = np.cumsum([0] + [len(c) for c in prot.cycles])
     for ci in range(len(prot.cycles)):
         s0, s1 = int(cyc_bounds[ci]), int(cyc_bounds[ci + 1])
@@ -447,6 +447,7 @@ def simulate(
         final_state={**final, "y": [float(v) for v in y]},
         rejections={
             "failed_step": int(stats[0]), "error": int(stats[1]), "projection": int(stats[2]), "forced": int(stats[3]),
+            "clock_restarts": int(stats[4]),
         },
     )
 

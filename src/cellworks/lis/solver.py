@@ -14,6 +14,14 @@
 * **Events** — voltage, current and capacity cut-offs, anode lithium exhaustion and the model's
   voltage floor/ceiling ("sulfur exhausted") are located by Illinois root finding on the step
   fraction θ, re-stepping from the accepted point with θ·h; time limits clamp the last step.
+* **Sub-resolution layers** — time inside a step is a step-local clock τ. When the controller
+  needs steps below ulp(τ) (a layer that starts in the middle of a step: a species drained below
+  the exchange floor, whose log-mass runs as ln(t_e − t) — S₈ at the end of the upper plateau, or
+  the self-discharge of a cell at rest after an exhausting discharge), the clock is restarted at
+  the current point and the layer is integrated with error control as usual. A step whose last
+  reactant is really exhausted then ends at its voltage cut-off or at the model's voltage
+  floor/ceiling; ``sulfur exhausted`` at the clock's resolution only when even a fresh clock cannot
+  resolve the voltage running away in the direction of the current.
 * **Shuttle** — a charge whose current is (almost) all carried by the shuttle is stationary: it is
   ended with reason ``shuttle: charge cannot progress`` when its net progress falls below
   ``1e-3`` of the current; a charge ended by its time/capacity limit without reaching its voltage
@@ -571,6 +579,7 @@ def run_steps(
         n_acc = 0
         n_rej = 0
         ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
+        ln_floor = math.log(max(P[P_FLOOR], 1e-300))
         while reason == R_RUNNING:
             if n_acc + n_rej > max_steps:
                 reason = R_FAIL
@@ -586,7 +595,10 @@ def run_steps(
             if ok:
                 acc = 0.0
                 for i in range(NY):
-                    if i < 5 and ynew[i] <= U_FLOOR + 1.0:
+                    if i < 5 and ynew[i] <= U_FLOOR + 1.0 and y[i] <= ln_floor:
+                        # a species already below the exchange floor that falls to zero: its mass
+                        # (< 1e-12 of the sulfur) and its reaction are nil, nothing to control. A
+                        # species above the floor may not vanish within one unchecked step.
                         continue
                     if i < 5:
                         # log-masses: relative accuracy rtol, absolute mass accuracy atol_mass (a
@@ -616,16 +628,39 @@ def run_steps(
                 else:
                     h *= 0.25
                 if h < 1e-300 or h < 1e-13 * tau:
-                    # the step size has reached the time resolution of the run. When the voltage is
-                    # running away in the direction of the current, this is the finite-time
-                    # singularity of an exhausted reactant (V ~ ln(t_e − t)): the current cannot be
-                    # carried any longer — the reacting sulfur is exhausted. Anything else is a failure.
-                    if (sdir > 0.0 and v_last < v_prev) or (sdir < 0.0 and v_last > v_prev):
+                    # The step size has reached the time resolution of the step clock τ: a layer
+                    # has started inside the step whose time scale is below ulp(τ) — not below
+                    # that of the integrator. Typically a species is drained below the exchange
+                    # floor and the log of its mass runs like ln(t_e − t): S₈ running out at the
+                    # end of the upper plateau of a discharge, the current passing to the lower
+                    # plateau reaction (this used to end discharges there as "sulfur exhausted",
+                    # with a third of their capacity); or, at rest after an exhausting
+                    # discharge, the self-discharge of the cell (Li₂S dissolving, its S²⁻ oxidised
+                    # by the last traces of S₈ or S₂²⁻) in a layer as short as 1e-30 s. Restart
+                    # the step clock here (τ → 0, the remaining duration kept) and follow the
+                    # layer with ordinary error-controlled steps: nothing is approximated, the
+                    # layer's duration is lost in the rounding of t. At least one step was
+                    # accepted since the last restart (τ > 0), so this cannot loop
+                    # (``rejections["clock_restarts"]``). A voltage cut-off or the model's voltage
+                    # floor/ceiling then ends a step whose last reactant is really exhausted.
+                    runaway = (sdir > 0.0 and v_last < v_prev) or (sdir < 0.0 and v_last > v_prev)
+                    if h >= 1e-300 and tau > 0.0:
+                        t_start = t
+                        dur = dur - tau
+                        tau = 0.0
+                        h_acc = 0.0
+                        stats[4] += 1
+                        continue
+                    if runaway:
+                        # not even a fresh clock resolves it: the voltage runs away in the direction
+                        # of the current, the finite-time singularity of an exhausted reactant
+                        # (V ~ ln(t_e − t)) — the current cannot be carried any longer.
                         reason = R_SULFUR
                         continue
-                    # otherwise a sub-nanosecond relaxation of species far below one molecule (only
-                    # seen with extreme parameter sets): take one L-stable step of H_FORCE s, accept
-                    # it if finite and conservative, and count it (``rejections["forced"]``).
+                    # otherwise (not resolvable on a fresh clock either; not seen in the robustness
+                    # tests) a relaxation of species far below one molecule: take one L-stable step
+                    # of H_FORCE s, accept it if finite and conservative, and count it
+                    # (``rejections["forced"]``).
                     h = min(max(H_FORCE, 1e-9 * tau), dur - tau)
                     ok = _step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
                     lam = math.inf
