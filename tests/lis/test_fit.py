@@ -62,6 +62,15 @@ def test_residuals_in_tolerances() -> None:
     assert fit.residuals([math.nan], [t]) == [10.0]  # a failed run counts as 10 tolerances
 
 
+def test_objective_vector_penalises_only_beyond_the_margin() -> None:
+    # inside the margin the objective is the plain residual vector; beyond it each target adds
+    # 10·(|r| − margin): 0.9 tolerances with margin 0.8 → 1.0, −1.2 with margin 0.33 → 8.7
+    assert fit.objective_vector([0.5, -0.7], [0.8, 0.8]) == [0.5, -0.7, 0.0, 0.0]
+    out = fit.objective_vector([0.9, -1.2], [0.8, 0.33])
+    assert out[:2] == [0.9, -1.2]
+    assert out[2:] == [pytest.approx(1.0), pytest.approx(8.7)]
+
+
 def test_fit_recovers_a_known_parameter(tmp_path: Path) -> None:
     # the target is the twin's own first discharge with 70 % of the sulfur accessible; the fit
     # starts at 90 % and must come back to 70 % (capacity is linear in it: xatol 1e-4 → 1e-3)

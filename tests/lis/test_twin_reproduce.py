@@ -16,20 +16,9 @@ from typer.testing import CliRunner
 from cellworks.lis import twin
 
 #: rows of document 000 the fitted twins do not reproduce within the issue's tolerance (see
-#: docs/lis-twins.md "Results and limits")
-_RATE = ("the model's discharge of a fresh cell is not rate-limited (a 1.0 V cut-off is reached only when "
-         "S4(2-) is exhausted), so the first discharge is the same at 0.2, 0.8 and 1.6 A/g; the coated cell's "
-         "lower maxima at 0.8/1.6 A/g need a discharge-side rate limitation the committed twin lacks")
-KNOWN_MISSES: dict[str, str] = {
-    "coated.first_discharge_0.2": "fit compromise: 894 vs 1030 mAh/g (activation from 71 % accessible); " + _RATE,
-    "coated.peak_cycle_0.2": "time-based activation at 0.007/h peaks at cycle 22, not 6",
-    "coated.max_0.8": _RATE,
-    "coated.max_cycle_0.8": _RATE,
-    "coated.max_1.6": _RATE,
-    "coated.max_cycle_1.6": _RATE,
-    "coated.ce": ("CE ≈ 95 % needs a charge shuttle of ~5 % of the current at 1.6 A/g, which at 0.2 A/g (8x slower) "
-                  "destroys the 0.2 A/g targets; the fit keeps the shuttle small (CE ≈ 100 %)"),
-}
+#: docs/lis-twins.md "Results and limits"); empty since the film, polysulfide-shuttle and
+#: residual-isolation mechanisms
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +37,13 @@ def test_document_000_row(zhang: dict, row_id: str, request: pytest.FixtureReque
     row = next(r for r in zhang["rows"] if r["id"] == row_id)
     assert row["simulated"] is not None
     assert abs(row["simulated"] - row["paper"]) <= row["tolerance"], row
+
+
+def test_document_000_all_ok_and_fast(zhang: dict) -> None:
+    # the Done-when: every row ok; "under 60 s" is checked on the CLI by the lead, here only
+    # that the run is not pathologically slow on a loaded 2-core machine (4x the budget)
+    assert zhang["all_ok"], [r["id"] for r in zhang["rows"] if not r["ok"]]
+    assert zhang["wall_s"] < 240.0
 
 
 def test_document_000_table_is_complete(zhang: dict) -> None:

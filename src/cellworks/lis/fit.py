@@ -3,12 +3,16 @@
 A targets file (TOML, see ``data/zhang2016_targets.toml``) holds, per cell, the electrode recipe,
 fixed values, the free parameters with bounds (``lo``, ``hi``, ``log``, ``start``) and the
 targets (published scalars: a metric of an experiment, the paper value and its tolerance). The
-fit minimises Σ (w·(simulated − paper)/tolerance)² by bounded trust-region least squares
-(:func:`scipy.optimize.least_squares`, ``trf``) in normalised coordinates (each free parameter
-mapped to [0, 1] between its bounds, logarithmically when ``log = true``). The finite-difference
-Jacobian columns run in parallel threads (the compiled solver releases the GIL). The fit is
-deterministic: with ``starts = 0`` it starts at the file's ``start`` values; ``starts = N`` adds
-N random starts drawn with ``numpy.random.default_rng(seed)`` and keeps the best.
+fit minimises ½·Σ r², r = w·(simulated − paper)/tolerance, plus a penalty 10·(|r| − margin) for
+every target beyond its ``fit_margin`` (0.8 of its tolerance unless the file says otherwise; see
+:func:`objective_vector`), by bounded Nelder–Mead (default) or trust-region least squares
+(``trf``, finite-difference Jacobian with its columns in parallel threads: the compiled solver
+releases the GIL), in normalised coordinates (each free parameter mapped to [0, 1] between its
+bounds, logarithmically when ``log = true``). A cycle-of-maximum target is calibrated on the
+smooth peak position (:func:`cellworks.lis.twin.smooth_cycle_of_max`: the integer arg-max has no
+gradient and, on a flat-topped curve, jumps between cycles). The fit is deterministic: with
+``starts = 0`` it starts at the file's ``start`` values; ``starts = N`` adds N random starts
+drawn with ``numpy.random.default_rng(seed)`` and keeps the best.
 
 The charge-transfer resistance target (``metric = "r_ct"``: R_ct of the linearised
 Butler–Volmer current balance at the charged reference state,
@@ -87,7 +91,7 @@ def evaluate(cell: TwinCell, targets: Sequence[Target], *, workers: int = 2) -> 
         if run is not None and run.status != "ok":
             out.append(math.nan)  # a failed run does not give a value (no partial metrics)
         else:
-            out.append(simulated_value(t, runs, cell))
+            out.append(simulated_value(t, runs, cell, smooth=True))
     return out
 
 
@@ -98,6 +102,21 @@ def residuals(sim: Sequence[float], targets: Sequence[Target]) -> list[float]:
         r = (s - t.paper) / t.tolerance if math.isfinite(s) else 10.0
         out.append(t.fit_weight * r)
     return out
+
+
+#: slope of the margin penalty, in residual units per tolerance beyond the margin
+MARGIN_PENALTY = 10.0
+
+
+def objective_vector(res: Sequence[float], margins: Sequence[float], penalty: float = MARGIN_PENALTY) -> list[float]:
+    """The residuals plus, for each one beyond its margin (in tolerances), ``penalty·(|r| − margin)``.
+
+    A plain sum of squares is indifferent to where the tolerance band ends: it happily trades one
+    number just outside its band for several slightly closer to the middle. The tolerances are the
+    acceptance criteria of the comparison, so the fit first keeps every target inside its margin
+    (``fit_margin`` of the target, 0.8 of the band by default) and only then balances them; the
+    extra terms vanish for a fit that does so."""
+    return [*res, *(penalty * max(abs(r) - m, 0.0) for r, m in zip(res, margins, strict=True))]
 
 
 def fit_cell(
@@ -143,7 +162,8 @@ def fit_cell(
         todo = [u for u in us if tuple(u) not in cache]
         if todo:
             with ThreadPoolExecutor(max_workers=max(workers, 1)) as ex:
-                res = list(ex.map(lambda u: np.array(residuals(evaluate(cell_at(u), fit_t, workers=1), fit_t)),
+                res = list(ex.map(lambda u: np.array(objective_vector(
+                    residuals(evaluate(cell_at(u), fit_t, workers=1), fit_t), [t.fit_margin for t in fit_t])),
                                   todo))
             for u, r in zip(todo, res, strict=True):
                 cache[tuple(u)] = r
@@ -268,4 +288,5 @@ def compare_values(a: dict[str, float], b: dict[str, float]) -> dict[str, float]
     return out
 
 
-__all__ = ["FreeParameter", "compare_values", "evaluate", "fit_cell", "free_parameters", "residuals", "run_fit"]
+__all__ = ["FreeParameter", "compare_values", "evaluate", "fit_cell", "free_parameters", "objective_vector", "residuals",
+           "run_fit"]

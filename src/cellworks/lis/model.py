@@ -12,6 +12,13 @@ A6107), model current ``I > 0`` on discharge::
     dS/dt  = 2n₁M_s·i_L/(n_eF) − k_p·Sₚ·(S − S*)/(v·ρ_s),   dSₚ/dt = k_p·Sₚ·(S − S*)/(v·ρ_s)
     dS_sh/dt = k_s·S₈ (shuttled, cumulative),   dS_lost/dt = φ·k_s·S₈ (lost to the anode as Li₂S)
 
+Optional second (polysulfide) shuttle on charge, ``k_s4`` (cellworks; 0 in Marinescu's presets): dissolved
+S₄²⁻ reaches the lithium, is reduced there as in the lower-plateau reaction (S₄²⁻ + 4e⁻ → S₂²⁻ + 2S²⁻,
+1 e⁻ per S atom) and the products return to the cathode to be oxidised again — a charge current that
+converts no sulfur (the coulombic-efficiency loss of an unprotected anode)::
+
+    dS₄/dt −= k_s4·S₄,   dS₂/dt += ½·k_s4·S₄,   dS/dt += ½·k_s4·S₄   (charge only)
+
 Numerics: the algebraic cathode potential V is eliminated in closed form. With
 ``x = exp(b(V − E_r))``, ``b = n_eF/(2RT)``, ``E_r = (E_H + E_L)/2`` the current balance is the
 quadratic ``A·x² + I·x − B = 0`` (A, B > 0), whose positive root is taken in the cancellation-free
@@ -52,8 +59,8 @@ ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
 
 # packed parameter vector
 (P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
- P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C, P_UMIN) = range(25)
-NP = 25
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C, P_UMIN, P_KS4CH) = range(26)
+NP = 26
 
 # control modes
 MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
@@ -88,6 +95,7 @@ def pack_params(p: LiSParameters) -> np.ndarray:
     out[P_B] = NE * F / (2.0 * R * p.temperature_K)
     out[P_C] = R * p.temperature_K / (4.0 * F)
     out[P_UMIN] = math.log(1e-30 * p.sulfur_total_initial_g)
+    out[P_KS4CH] = p.k_s4_charge_per_s
     return out
 
 
@@ -348,6 +356,12 @@ def rhs(y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, dy:
     dy[5] = shuttle
     dy[6] = phi * shuttle
     e_sh = shuttle * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms  # mol e⁻/s taken from the anode
+    if current < 0.0 and P[P_KS4CH] > 0.0:
+        ks4 = P[P_KS4CH]
+        dy[1] -= ks4
+        dy[2] += 0.5 * ks4 * m4 / m2
+        dy[3] += 0.5 * ks4 * m4 / m1
+        e_sh += ks4 * m4 / ms  # 1 e⁻ per S atom
     if current >= 0.0:
         dy[7] = -current / F - e_sh
     else:
@@ -493,3 +507,13 @@ def jacobian(y: np.ndarray, mode: int, value: float, current: float, P: np.ndarr
         J[8, j] = d_i
         J[9, j] = d_i * v_cell + current * d_vcell
         J[10, j] = d_esh
+    if current < 0.0 and P[P_KS4CH] > 0.0:
+        ks4 = P[P_KS4CH]
+        a2 = 0.5 * ks4 * m4 / m2
+        a1 = 0.5 * ks4 * m4 / m1
+        J[2, 1] += a2
+        J[2, 2] -= a2
+        J[3, 1] += a1
+        J[3, 3] -= a1
+        J[7, 1] -= ks4 * m4 / ms
+        J[10, 1] += ks4 * m4 / ms

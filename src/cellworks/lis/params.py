@@ -54,6 +54,9 @@ class LiSParameters:
     k_s_charge_per_s: float = 2e-4
     k_s_discharge_per_s: float = 0.0
     f_s_per_mol: float = 0.0
+    #: polysulfide (S₄²⁻) shuttle on charge: S₄²⁻ reduced at the anode to S₂²⁻ + 2 S²⁻, re-oxidised at
+    #: the cathode; costs charge, converts no sulfur (cellworks, model.py; 0 = Marinescu's model)
+    k_s4_charge_per_s: float = 0.0
     # --- initial state (g of sulfur)
     S8_initial_g: float = 2.6730
     S4_initial_g: float = 0.0128
@@ -113,7 +116,7 @@ class LiSParameters:
             "S_initial_g", "Sp_initial_g", "sulfur_mass_g",
         )
         non_negative = (
-            "k_p_per_s", "S_star_g", "k_s_charge_per_s", "k_s_discharge_per_s", "f_s_per_mol",
+            "k_p_per_s", "S_star_g", "k_s_charge_per_s", "k_s_discharge_per_s", "f_s_per_mol", "k_s4_charge_per_s",
             "nominal_capacity_Ah", "resistance_ohmic_Ohm", "cathode_area_m2", "li_inventory_initial_mol",
             "anode_area_m2", "anode_i0_A_per_m2", "layer_thickness_m", "C_dl_cathode_F_per_m2",
             "C_dl_anode_F_per_m2", "species_floor_rel",

@@ -4,29 +4,43 @@ Document 000 (Zhang et al., RSC Advances 2016, "Improving lithium–sulfur batte
 carbon-coating layer derived from the hydrothermal carbonization of glucose"): AC–S and
 carbon-coated AC–S cathodes in 2032 coin cells. The twin is the Marinescu et al. (PCCP 18 (2016)
 584) chemistry of :mod:`cellworks.lis.model`, scaled to the sulfur mass of the electrode recipe,
-plus four documented physical mechanisms, each one named parameter (:class:`TwinMechanisms`):
+plus documented physical mechanisms, each one named parameter (:class:`TwinMechanisms`,
+:class:`cellworks.lis.params.LiSParameters`):
 
 * ``accessible_fraction_initial`` and ``activation_rate_per_h`` — *activation*: only part of the
   sulfur is reachable by the electrolyte at assembly; the rest becomes accessible by first-order
-  infiltration of the electrolyte through the carbon coating (document 000: "a certain amount of
-  time is required for the electrolyte to infiltrate the amorphous carbon-coating layer").
-* ``li2s_isolation_fraction`` — *irreversible Li₂S deposition*: a fraction of the Li₂S
-  precipitated in a discharge becomes electronically isolated and is lost (document 000,
-  introduction: "precipitation of insoluble and insulating Li₂S₂/Li₂S ... loss of active
-  materials").
-* the shuttle and its irreversible loss, ``k_s_charge_per_s`` and ``f_s_per_mol`` of
-  :class:`cellworks.lis.params.LiSParameters` (Marinescu 2016 / 2018); the coating's confinement
-  of polysulfides appears as lower values of both.
-* ``film_resistance_Ohm`` — *rate limitation by the insulating precipitate (passivation)*: during
-  a discharge the growing Li₂S film adds a series resistance ``R_film·Sp/m_S`` (Sp the
-  precipitated sulfur, m_S all sulfur) to the reduction, so a fast discharge reaches its cut-off
-  before the precipitation plateau is complete. It acts on discharge only: on charge the
-  precipitate is oxidised where it touches the carbon, from the inside of the film, and its
-  dissolution rate is the model's own k_p term.
+  infiltration of the electrolyte through the carbon coating, in time (document 000: "a certain
+  amount of time is required for the electrolyte to infiltrate the amorphous carbon-coating layer").
+* ``li2s_isolation_fraction`` and ``li2s_residual_isolation_fraction`` — *irreversible Li₂S
+  deposition* (document 000, introduction: "precipitation of insoluble and insulating Li₂S₂/Li₂S
+  ... loss of active materials"): a fraction of the solid products a discharge made, and a
+  fraction of what a charge left unoxidised (Li₂S whose oxidation, limited by its dissolution rate
+  k_p, did not finish: more of it the faster the charge), become electronically isolated and are
+  lost. Both take S₂²⁻ and Sₚ in equal shares (see :func:`_isolate`).
+* the charge shuttles of :class:`cellworks.lis.params.LiSParameters`: Marinescu's S₈ shuttle and
+  its irreversible loss (``k_s_charge_per_s``, ``f_s_per_mol``; 2016 / 2018), and the polysulfide
+  shuttle ``k_s4_charge_per_s`` (:mod:`cellworks.lis.model`): dissolved S₄²⁻ reduced at the lithium
+  and re-oxidised at the cathode, which costs charge without converting sulfur — the coulombic
+  efficiency below 100 % (document 000: "approximately 95 %"; introduction: the shuttle "could
+  result in low coulombic efficiency"). Its current, k_s4·S₄·F/M_s, does not depend on the cell
+  current, so its share of a charge grows as the current falls. The coating's confinement of
+  polysulfides shows as the values the fit gives each cell.
+* ``film_resistance_Ohm`` and ``film_efold_fraction`` — *rate limitation by the insulating
+  precipitate (passivation)*: the Li₂S precipitated in a discharge covers the wetted carbon
+  surface with an electronically insulating film; electrons reach the electrolyte through it by
+  tunnelling, so its resistance grows exponentially with its thickness, ``R_film·exp(θ/θ_f)``
+  with θ = Sp/m_acc the precipitated share of the accessible sulfur (film thickness ∝ precipitate
+  per wetted area, and the wetted area ∝ the sulfur the electrolyte reaches). A discharge reaches
+  its cut-off when ``I·R_film·exp(θ/θ_f)`` uses up the margin to it, i.e. at
+  θ ≈ θ_f·ln(ΔV/(I·R_film)): the capacity falls by θ_f·ln 2 of the accessible sulfur for every
+  doubling of the current (the logarithmic rate dependence of film-limited discharges, as for
+  Li₂O₂ in Li–O₂ cells: Viswanathan et al., J. Chem. Phys. 135 (2011) 214704). It acts on
+  discharge only: on charge the precipitate is oxidised where it touches the carbon, from the
+  inside of the film, and its dissolution rate is the model's own k_p term.
 
 Numerics: the mechanisms the compiled model does not contain are applied by operator splitting
 at every protocol-step boundary (activation: exact first-order release over the step's duration;
-isolation: at the end of each discharge), and the film resistance, which for a galvanostatic step
+isolation: at the end of each discharge and each charge), and the film resistance, which for a galvanostatic step
 does not change the state's evolution, by locating the step's cut-off on the terminal voltage
 including the film drop and re-running the step to that time (so the state is exact).
 
@@ -63,10 +77,15 @@ DOC000 = (
 # the document's protocols, as cellworks.protocol text
 
 
+#: charge safety limit in units of the theoretical capacity (1675 mAh/g). The document states no
+#: charge limit (its charges end at 3.0 V); without one a shuttle-dominated charge never ends. Three
+#: times the theoretical capacity lets a charge whose coulombic efficiency is as low as ~35 % still
+#: end at 3.0 V as the document's do, while a charge that truly stalls stops.
+CHARGE_LIMIT_FACTOR = 3.0
+
+
 def _cycle(rate_A_per_g: float, v_low: float = 1.0, v_high: float = 3.0) -> str:
-    # charge safety limit: the time to pass the theoretical capacity (1675 mAh/g) at this rate.
-    # The document states no charge limit; without one a shuttle-dominated charge never ends.
-    hours = THEORETICAL_MAH_PER_G_S / 1000.0 / rate_A_per_g
+    hours = CHARGE_LIMIT_FACTOR * THEORETICAL_MAH_PER_G_S / 1000.0 / rate_A_per_g
     return (f"Discharge at {rate_A_per_g:g} A/g until {v_low:g} V, "
             f"Charge at {rate_A_per_g:g} A/g for {hours:.4g} hours or until {v_high:g} V")
 
@@ -111,19 +130,39 @@ class TwinMechanisms:
     activation_rate_per_h: float = 0.0
     #: fraction of the Li₂S precipitated in a discharge that becomes electronically isolated [–]
     li2s_isolation_fraction: float = 0.0
-    #: series resistance of the Li₂S film when all sulfur is precipitated; scales with Sp/m_S [Ω]
+    #: fraction of the Li₂S₂/Li₂S a charge leaves unoxidised that becomes isolated ("dead Li₂S") [–]
+    li2s_residual_isolation_fraction: float = 0.0
+    #: resistance of the thinnest Li₂S film (prefactor of the tunnelling law R·exp(θ/θ_f)) [Ω]
     film_resistance_Ohm: float = 0.0
+    #: share θ_f of the accessible sulfur, precipitated, over which the film resistance grows e-fold [–]
+    film_efold_fraction: float = 0.1
 
     def validate(self, record: str = "") -> TwinMechanisms:
         if not 0.0 < self.accessible_fraction_initial <= 1.0:
             raise ParameterError("must be in (0, 1]", field="accessible_fraction_initial", record=record)
-        if not 0.0 <= self.li2s_isolation_fraction < 1.0:
-            raise ParameterError("must be in [0, 1)", field="li2s_isolation_fraction", record=record)
+        for n in ("li2s_isolation_fraction", "li2s_residual_isolation_fraction"):
+            if not 0.0 <= getattr(self, n) < 1.0:
+                raise ParameterError("must be in [0, 1)", field=n, record=record)
         for n in ("activation_rate_per_h", "film_resistance_Ohm"):
             v = getattr(self, n)
             if not (math.isfinite(v) and v >= 0.0):
                 raise ParameterError(f"must be finite and ≥ 0, got {v}", field=n, record=record)
+        if not (math.isfinite(self.film_efold_fraction) and self.film_efold_fraction > 0.0):
+            raise ParameterError(f"must be finite and > 0, got {self.film_efold_fraction}",
+                                 field="film_efold_fraction", record=record)
         return self
+
+    def film_drop_V(self, current_A: Any, sp_g: Any, accessible_g: float) -> Any:
+        """Voltage drop across the Li₂S film [V], I·R_film·exp(θ/θ_f), θ = Sp/m_acc (arrays or floats;
+        cycling-table sign: negative on discharge, so the drop lowers the terminal voltage)."""
+        import numpy as np
+
+        if self.film_resistance_Ohm <= 0.0:
+            return np.zeros_like(np.asarray(current_A, dtype=float))
+        theta = np.asarray(sp_g, dtype=float) / accessible_g
+        return np.asarray(current_A, dtype=float) * self.film_resistance_Ohm * np.exp(
+            np.minimum(theta / self.film_efold_fraction, 700.0))
+
 
 
 MECHANISM_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(TwinMechanisms))
@@ -265,7 +304,7 @@ def _vcut(step: Step) -> float | None:
     return step.voltage_cutoff_V()
 
 
-def _film_crossing(table: Any, step: Step, r_film: float, m_s: float) -> float | None:
+def _film_crossing(table: Any, step: Step, mech: TwinMechanisms, accessible_g: float) -> float | None:
     """Time [s, relative to the step start] where the terminal voltage with the film drop first
     crosses the step's voltage cut-off; None if it does not within the step."""
     import numpy as np
@@ -273,24 +312,82 @@ def _film_crossing(table: Any, step: Step, r_film: float, m_s: float) -> float |
     from cellworks.protocol import StepKind
 
     vc = _vcut(step)
-    if vc is None or r_film <= 0 or len(table) == 0:
+    if vc is None or mech.film_resistance_Ohm <= 0 or len(table) == 0:
         return None
-    t = table["test_time_s"].to_numpy()
-    v = table["voltage_V"].to_numpy() + table["current_A"].to_numpy() * r_film * table["Sp_g"].to_numpy() / m_s
-    if step.kind is StepKind.DISCHARGE:
-        g = v - vc
-    else:
+    if step.kind is not StepKind.DISCHARGE:
         return None  # the film limits the reduction only (module docstring)
+    t = table["test_time_s"].to_numpy()
+    v = table["voltage_V"].to_numpy() + mech.film_drop_V(table["current_A"].to_numpy(), table["Sp_g"].to_numpy(),
+                                                         accessible_g)
+    g = v - vc
     bad = np.flatnonzero(g <= 0.0)
     if bad.size == 0:
         return None
     k = int(bad[0])
     if k == 0:
         return 0.0
-    # linear interpolation between the rows around the crossing (rows every ≤ 5 mV / 1 % capacity)
-    t0, t1, g0, g1 = t[k - 1], t[k], g[k - 1], g[k]
-    tc = t0 + (t1 - t0) * g0 / (g0 - g1) if g0 != g1 else t1
-    return float(tc - t[0])
+    # The rows are the integrator's steps (tens of seconds apart in a plateau), and the film drop
+    # is exponential in Sp: a straight line through g between two rows misplaces the crossing by
+    # ~0.1 % of the capacity, differently from cycle to cycle. The model voltage and Sp are smooth
+    # in time, so interpolate those (cubic through the four rows around the crossing) and solve
+    # g = 0 on the interpolant by bisection: it passes through the rows, so the bracket holds.
+    lo_i = max(k - 2, 0)
+    hi_i = min(lo_i + 4, len(t))
+    lo_i = max(hi_i - 4, 0)
+    # (a row repeated at the same time, e.g. at the step start, is used once)
+    ts, first = np.unique(t[lo_i:hi_i] - t[k - 1], return_index=True)
+    vs = table["voltage_V"].to_numpy()[lo_i:hi_i][first]
+    sps = table["Sp_g"].to_numpy()[lo_i:hi_i][first]
+    cur = float(table["current_A"].to_numpy()[k])
+    a, b = 0.0, float(t[k] - t[k - 1])
+    g0, g1 = g[k - 1], g[k]
+    linear = float(t[k - 1] - t[0] + b * g0 / (g0 - g1)) if g0 != g1 else float(t[k] - t[0])
+    if len(ts) < 2 or b <= 0.0:
+        return linear
+    try:
+        cv = np.polyfit(ts, vs, len(ts) - 1)
+        cs = np.polyfit(ts, sps, len(ts) - 1)
+    except (np.linalg.LinAlgError, ValueError):
+        return linear
+
+    def gi(x: float) -> float:
+        return float(np.polyval(cv, x) + mech.film_drop_V(cur, np.polyval(cs, x), accessible_g) - vc)
+
+    if not (gi(a) > 0.0 and gi(b) <= 0.0):  # interpolant not bracketing (should not happen): linear
+        return linear
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        if gi(mid) > 0.0:
+            a = mid
+        else:
+            b = mid
+    return float(t[k - 1] - t[0] + 0.5 * (a + b))
+
+
+#: relative tolerance of the twin runs. 1e-6, not the simulator's default 1e-5: at 1e-5 the
+#: capacity of successive cycles scatters by ~0.2 % (step-size and cut-off location noise), which is
+#: the size of the rise and fall around the coated cell's flat capacity maximum at 0.8 and 1.6 A/g,
+#: so the cycle of the maximum would be set by noise; 1e-6 costs no extra time here.
+TWIN_RTOL = 1e-6
+
+
+def _isolate(y: Any, fraction: float, seed_g: float) -> float:
+    """Move ``fraction`` of the S₂²⁻ and of the precipitated Li₂S above ``seed_g`` from the state
+    (log masses ``y[2]``, ``y[4]``) to the lost sulfur ``y[6]``; returns the mass moved [g].
+
+    Both together: the lumped chemistry oxidises S₂²⁻ only with S²⁻ (the reverse of S₄²⁻ + 4e⁻ →
+    S₂²⁻ + 2S²⁻, which makes them in equal masses), so isolating Li₂S alone would strand its S₂²⁻
+    partner as an unreachable but still dissolved species; the document names both
+    ("insoluble and insulating Li₂S₂/Li₂S")."""
+    moved = 0.0
+    for k in (2, 4):
+        m = math.exp(y[k])
+        d = fraction * max(m - seed_g, 0.0)
+        if d > 0.0:
+            y[k] = math.log(m - d)
+            moved += d
+    y[6] += moved
+    return moved
 
 
 def run_twin(
@@ -298,7 +395,7 @@ def run_twin(
     protocol: str | Protocol,
     *,
     profile_cycles: Sequence[int] = (),
-    rtol: float = 1e-5,
+    rtol: float = TWIN_RTOL,
     max_cycles: int | None = None,
     stop: Callable[[list[CycleRecord]], bool] | None = None,
 ) -> TwinRun:
@@ -326,6 +423,7 @@ def run_twin(
         inactive = (1.0 - f0) * total
         y[:5] += math.log(f0)
     k_act = mech.activation_rate_per_h / 3600.0
+    seed_g = 1e-6 * m_s  # Li₂S nuclei / trace S₂²⁻ that isolation never takes (Marinescu's initial Sp is 1e-6 of the sulfur)
     run = TwinRun(cell=cell, protocol_text=prot.text, cycles=[])
     want = set(profile_cycles)
     for ci, cyc in enumerate(prot.cycles):
@@ -339,8 +437,9 @@ def run_twin(
                                               and st.kind is StepKind.DISCHARGE)
             one = _Protocol(cycles=((st,),), text=st.text)
             res = simulate(p, one, initial_state=y, table=need_table, rtol=rtol)
+            m_acc = float(np.exp(y[:5]).sum())  # accessible sulfur at the step start [g]
             if mech.film_resistance_Ohm > 0 and res.data is not None and _galvanostatic(st):
-                tc = _film_crossing(res.data.table, st, mech.film_resistance_Ohm, m_s)
+                tc = _film_crossing(res.data.table, st, mech, m_acc)
                 if tc is not None and tc <= 0.0:
                     # the cut-off is met at once: the step passes no charge, the state is unchanged
                     reasons.append("voltage cut-off (film) at start")
@@ -366,8 +465,9 @@ def run_twin(
             if (ci + 1) in want and res.data is not None:
                 tb = res.data.table
                 cur = tb["current_A"].to_numpy()
-                film = mech.film_resistance_Ohm if rec.kind == "discharge" else 0.0
-                v = tb["voltage_V"].to_numpy() + cur * film * tb["Sp_g"].to_numpy() / m_s
+                v = tb["voltage_V"].to_numpy()
+                if rec.kind == "discharge":
+                    v = v + mech.film_drop_V(cur, tb["Sp_g"].to_numpy(), m_acc)
                 q = (tb["charge_capacity_Ah"].to_numpy() + tb["discharge_capacity_Ah"].to_numpy()) / m_s
                 prof["t"].append(tb["test_time_s"].to_numpy())
                 prof["v"].append(v)
@@ -378,18 +478,17 @@ def run_twin(
                 run.status = "failed"  # the solver returned a non-physical state
                 reasons.append("non-finite state")
                 break
-            # --- operator splitting: activation over the step, isolation after a discharge
+            # --- operator splitting: activation over the step, isolation after it
             if inactive > 0.0 and k_act > 0.0 and rec.duration_s > 0:
                 rel = inactive * (1.0 - math.exp(-k_act * rec.duration_s))
                 inactive -= rel
                 y[0] = math.log(math.exp(y[0]) + rel)
-            if rec.kind == "discharge" and mech.li2s_isolation_fraction > 0.0:
-                sp = math.exp(y[4])
-                floor = 1e-9 * m_s
-                d = mech.li2s_isolation_fraction * max(sp - floor, 0.0)
-                if d > 0:
-                    y[4] = math.log(sp - d)
-                    y[6] += d
+            # isolation of the solid discharge products Li₂S₂/Li₂S (S₂²⁻ and Sₚ in equal shares):
+            # a fraction of what a discharge made, and a fraction of what a charge left unoxidised
+            f_iso = (mech.li2s_isolation_fraction if rec.kind == "discharge"
+                     else mech.li2s_residual_isolation_fraction if rec.kind == "charge" else 0.0)
+            if f_iso > 0.0:
+                _isolate(y, f_iso, seed_g)
             if rec.kind == "charge" and st.kind is StepKind.CHARGE:
                 run.states_after_charge.append(
                     {"S8_g": math.exp(y[0]), "S4_g": math.exp(y[1]), "S2_g": math.exp(y[2]),
@@ -434,6 +533,24 @@ def max_capacity(run: TwinRun) -> tuple[float, int]:
         return math.nan, 0
     k = max(range(len(caps)), key=lambda i: caps[i])
     return caps[k], k + 1
+
+
+#: relative band below the maximum whose cycles make up the smooth peak position
+PEAK_BAND_REL = 0.005
+
+
+def smooth_cycle_of_max(run: TwinRun, last_cycle: int | None = None, band_rel: float = PEAK_BAND_REL) -> float:
+    """Peak position as a continuous number: the centroid of the cycles whose capacity is within
+    ``band_rel`` of the maximum, weighted by (C_n − (1 − band_rel)·C_max)². Equal to the cycle of
+    the maximum for a sharp peak, the middle of a flat top otherwise; unlike the integer arg-max it
+    moves continuously with the parameters, so :mod:`cellworks.lis.fit` can calibrate to it."""
+    caps = run.discharge[: last_cycle or None]
+    if not caps:
+        return math.nan
+    floor = (1.0 - band_rel) * max(caps)
+    w = [max(c - floor, 0.0) ** 2 for c in caps]
+    sw = sum(w)
+    return sum((i + 1) * wi for i, wi in enumerate(w)) / sw if sw > 0 else float(max_capacity(run)[1])
 
 
 def retention(run: TwinRun, last_cycle: int | None = None) -> float:
@@ -613,6 +730,8 @@ class Target:
     first: int = 0
     last: int = 0
     fit_weight: float = 1.0  # 0: reported, not fitted
+    #: share of the tolerance band the fit keeps this target inside before balancing (cellworks.lis.fit)
+    fit_margin: float = 0.8
 
     @staticmethod
     def from_dict(d: dict[str, Any], where: str) -> Target:
@@ -635,6 +754,7 @@ class Target:
                 quantity=str(d.get("quantity", d["id"])), cycle=int(d.get("cycle", 0)),
                 first=int(d.get("first", 0)), last=int(d.get("last", 0)),
                 fit_weight=float(d.get("fit_weight", 1.0)),
+                fit_margin=float(d.get("fit_margin", 0.8)),
             )
         except KeyError as e:
             raise ParameterError(f"missing key {e}", record=where, field=str(e).strip("'")) from None
@@ -656,8 +776,10 @@ def experiments_needed(targets: Sequence[Target]) -> set[str]:
     return {t.experiment for t in targets} - {"eis"}
 
 
-def simulated_value(t: Target, runs: dict[str, TwinRun], cell: TwinCell) -> float:
-    """The twin's value of a target (in the target's unit)."""
+def simulated_value(t: Target, runs: dict[str, TwinRun], cell: TwinCell, *, smooth: bool = False) -> float:
+    """The twin's value of a target (in the target's unit). ``smooth``: the cycle of the maximum as
+    :func:`smooth_cycle_of_max` (what the fit calibrates) instead of the integer arg-max (what
+    ``reproduce`` reports)."""
     if t.metric == "r_ct":
         return charge_transfer_resistance(cell)
     run = runs[t.experiment]
@@ -669,7 +791,7 @@ def simulated_value(t: Target, runs: dict[str, TwinRun], cell: TwinCell) -> floa
         return max_capacity(sub)[0]
     if t.metric == "cycle_of_max":
         sub = TwinRun(cell=run.cell, protocol_text="", cycles=run.cycles[: t.last or None])
-        return float(max_capacity(sub)[1])
+        return smooth_cycle_of_max(sub) if smooth else float(max_capacity(sub)[1])
     if t.metric == "retention":
         r = retention(run, t.last or None)
         return 100.0 * r if pct else r
