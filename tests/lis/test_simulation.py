@@ -159,3 +159,16 @@ def test_continue_from_final_state(discharge) -> None:
     cont = simulate("marinescu2016", "Rest for 10 minutes", initial_state=discharge.final_state["y"])
     assert cont.steps[0].voltage_start_V > 2.15  # relaxes up after the current stops
     assert cont.status == "ok"
+
+
+def test_polysulfide_shuttle_alone_also_flags_a_charge_that_cannot_progress() -> None:
+    # the S4(2-) shuttle (k_s4, 1 e- per S) in place of Marinescu's S8 shuttle: with k_s4 = 1e-3 /s
+    # its current, k_s4*m(S4)*F/M_S, is amperes at grams of S4 -- far above a 0.1 A charge
+    p = dataclasses.replace(get_preset("marinescu2016"), k_s_charge_per_s=0.0, k_s4_charge_per_s=1e-3)
+    r = simulate(p, "Discharge at 1.7 A until 2.3 V, Charge at 0.1 A for 20 hours or until 2.45 V")
+    assert r.steps[1].end_reason == "shuttle: charge cannot progress"
+    assert r.steps[1].voltage_max_V < 2.45
+    r2 = simulate(p, "Discharge at 1.7 A until 2.3 V, Charge at 0.1 A until 2.45 V")
+    assert r2.steps[1].end_reason == "shuttle: charge cannot progress"
+    # conservation holds with the second shuttle (it moves sulfur between species only)
+    assert r.sulfur_mass_drift_rel <= 1e-9

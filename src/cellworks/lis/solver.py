@@ -41,6 +41,7 @@ from cellworks.lis.model import (
     NY,
     P_FLOOR,
     P_FS,
+    P_KS4CH,
     P_KSCH,
     P_KSDIS,
     P_MS,
@@ -465,6 +466,8 @@ def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
     ks = P[P_KSCH]
     phi = min(max(P[P_FS] * y[5] / ms, 0.0), 1.0)
     e_sh = ks * math.exp(y[0]) * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms
+    # the polysulfide (S₄²⁻) shuttle on charge, 1 e⁻ per S atom (model.rhs)
+    e_sh += P[P_KS4CH] * math.exp(y[1]) / ms
     return e_sh * F / abs(cur)
 
 
@@ -579,6 +582,7 @@ def run_steps(
         n_acc = 0
         n_rej = 0
         ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
+        sh_on = ks_step > 0.0 or (cur < 0.0 and P[P_KS4CH] > 0.0)  # a shuttle runs in this step
         ln_floor = math.log(max(P[P_FLOOR], 1e-300))
         while reason == R_RUNNING:
             if n_acc + n_rej > max_steps:
@@ -776,16 +780,16 @@ def run_steps(
                 v_max = v_new
             if by_time and reason == R_RUNNING:
                 reason = R_TIME
-                if math.isfinite(vcut) and kind != K_DISCHARGE and ks_step > 0.0:
+                if math.isfinite(vcut) and kind != K_DISCHARGE and sh_on:
                     if _shuttle_fraction(y, cur, P) >= 0.9:
                         reason = R_SHUTTLE
             # a charge without time or capacity limit whose current all feeds the shuttle is
             # stationary: it would never reach its voltage (or, held, its current) cut-off
             no_limit = not math.isfinite(dur) and not math.isfinite(qcuts[s])
-            if reason == R_RUNNING and no_limit and ks_step > 0.0 and cur < 0.0:
+            if reason == R_RUNNING and no_limit and sh_on and cur < 0.0:
                 if (math.isfinite(vcut) or math.isfinite(icuts[s])) and _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
                     reason = R_SHUTTLE
-            if reason == R_CAPACITY and math.isfinite(vcut) and kind == K_CHARGE and ks_step > 0.0:
+            if reason == R_CAPACITY and math.isfinite(vcut) and kind == K_CHARGE and sh_on:
                 if _shuttle_fraction(y, cur, P) >= 0.9:
                     reason = R_SHUTTLE
             if (
