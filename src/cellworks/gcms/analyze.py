@@ -679,7 +679,7 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
     """Run the chain on sample runs and calibration runs; returns a JSON-able report."""
     import numpy as np
 
-    from cellworks.gcms.trueness import compare_runs
+    from cellworks.gcms.trueness import compare_runs, holm_adjust
 
     _UNIT_CACHE.clear()
     runs = load_runs(paths)
@@ -770,6 +770,14 @@ def analyze(paths: Sequence[str | Path], calibration: str | Path) -> dict[str, A
             continue
         trueness.append({"sample": smp, "compound": key, "p_kPa": pressures[0], "p2_kPa": pressures[-1],
                          **compare_runs(a, b).as_dict()})
+    # family-wise verdict per sample (the compounds of one injection share its dose; trueness.py)
+    for smp in {tr["sample"] for tr in trueness}:
+        fam = [tr for tr in trueness if tr["sample"] == smp]
+        for tr, p_adj in zip(fam, holm_adjust([tr["t_p_value"] for tr in fam]), strict=True):
+            tr["t_significant_single"] = tr["t_significant"]
+            tr["t_p_value_holm"] = p_adj
+            tr["t_significant"] = bool(p_adj < tr["alpha"])
+            tr["family"] = f"Holm over the {len(fam)} compounds of the sample"
     summary = _summary(rows, samples)
     cs2 = [r for r in isotope_notes if r["sd"] and r["sd"] > 0]
     cs2_pooled = None

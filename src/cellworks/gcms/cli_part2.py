@@ -189,8 +189,9 @@ def analyze(
         c = res["cs2_ratio"]
         typer.echo(f"CS2 pooled: {c['ratio_12C32S34S_to_12C32S2']:.2f} ± {c['sd']:.2f} (document 5.9)")
     for tr in res["trueness"]:
-        typer.echo(f"trueness {tr['sample']} {tr['compound']}: t = {tr['t_stat']:.2f}, p = {tr['t_p_value']:.3f} "
-                   f"({'significant' if tr['t_significant'] else 'not significant'} at 95 %)")
+        typer.echo(f"trueness {tr['sample']} {tr['compound']}: t = {tr['t_stat']:.2f}, p = {tr['t_p_value']:.3f}, "
+                   f"Holm-adjusted {tr['t_p_value_holm']:.3f} "
+                   f"({'significant' if tr['t_significant'] else 'not significant'} at 95 % family-wise)")
     for n in res["notes"]:
         typer.echo(f"note: {n}")
 
