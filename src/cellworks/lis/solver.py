@@ -581,8 +581,8 @@ def run_steps(
         last_rejected = False
         n_acc = 0
         n_rej = 0
-        ks_step = P[P_KSCH] if cur < 0.0 else P[P_KSDIS]
-        sh_on = ks_step > 0.0 or (cur < 0.0 and P[P_KS4CH] > 0.0)  # a shuttle runs in this step
+        # a shuttle runs in this step: Marinescu's S₈ shuttle of its direction, or the S₄²⁻ one on charge
+        sh_on = (P[P_KSCH] if cur < 0.0 else P[P_KSDIS]) > 0.0 or (cur < 0.0 and P[P_KS4CH] > 0.0)
         ln_floor = math.log(max(P[P_FLOOR], 1e-300))
         while reason == R_RUNNING:
             if n_acc + n_rej > max_steps:

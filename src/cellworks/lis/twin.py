@@ -317,9 +317,10 @@ def _film_crossing(table: Any, step: Step, mech: TwinMechanisms, accessible_g: f
     if step.kind is not StepKind.DISCHARGE:
         return None  # the film limits the reduction only (module docstring)
     t = table["test_time_s"].to_numpy()
-    v = table["voltage_V"].to_numpy() + mech.film_drop_V(table["current_A"].to_numpy(), table["Sp_g"].to_numpy(),
-                                                         accessible_g)
-    g = v - vc
+    v_model = table["voltage_V"].to_numpy()
+    sp = table["Sp_g"].to_numpy()
+    current = table["current_A"].to_numpy()
+    g = v_model + mech.film_drop_V(current, sp, accessible_g) - vc
     bad = np.flatnonzero(g <= 0.0)
     if bad.size == 0:
         return None
@@ -336,9 +337,9 @@ def _film_crossing(table: Any, step: Step, mech: TwinMechanisms, accessible_g: f
     lo_i = max(hi_i - 4, 0)
     # (a row repeated at the same time, e.g. at the step start, is used once)
     ts, first = np.unique(t[lo_i:hi_i] - t[k - 1], return_index=True)
-    vs = table["voltage_V"].to_numpy()[lo_i:hi_i][first]
-    sps = table["Sp_g"].to_numpy()[lo_i:hi_i][first]
-    cur = float(table["current_A"].to_numpy()[k])
+    vs = v_model[lo_i:hi_i][first]
+    sps = sp[lo_i:hi_i][first]
+    cur = float(current[k])
     a, b = 0.0, float(t[k] - t[k - 1])
     g0, g1 = g[k - 1], g[k]
     linear = float(t[k - 1] - t[0] + b * g0 / (g0 - g1)) if g0 != g1 else float(t[k] - t[0])
