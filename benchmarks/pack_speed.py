@@ -87,7 +87,7 @@ def cellworks_run(p: dict[str, Any]) -> dict[str, float]:
     from cellworks.pack import bms
     from cellworks.pack.balancing import BleedCircuit
     from cellworks.pack.pack import PackDesign, uniform_arrays
-    from cellworks.pack.simulate import SimOptions, simulate
+    from cellworks.pack.simulation import SimOptions, simulate
 
     design = PackDesign(n_series=N_CELLS, n_parallel=1, cell=p["cell"],
                         bleed=BleedCircuit(resistor_Ohm=BLEED_OHM, fet_on_Ohm=0.0))
@@ -107,7 +107,7 @@ def cellworks_run(p: dict[str, Any]) -> dict[str, float]:
 
 def soft_short_scenario() -> dict[str, Any]:
     from cellworks.pack.config import EXAMPLES, load_config
-    from cellworks.pack.simulate import simulate
+    from cellworks.pack.simulation import simulate
     from cellworks.pack.variation import draw
 
     cfg = load_config(EXAMPLES["baumhofer-4s3p"])
@@ -122,7 +122,7 @@ def ours_16p2s(repeats: int = 3) -> dict[str, Any]:
 
     from cellworks.pack.cell import lg_m50
     from cellworks.pack.pack import PackDesign, uniform_arrays
-    from cellworks.pack.simulate import SimOptions, simulate
+    from cellworks.pack.simulation import SimOptions, simulate
 
     design = PackDesign(n_series=2, n_parallel=16, cell=lg_m50())
     arr = uniform_arrays(design, 1, 0.5)

@@ -1,7 +1,7 @@
 """Scale-out benchmark: the same batch serially and on a 2-worker local Dask cluster.
 
 The batch (default): a 200-point parameter sweep of the synthetic cycler model
-(``cellworks.batch_tasks.simulate_and_summarize``: each point simulates a 20-cycle galvanostatic
+(``cellworks.cycling.tasks.simulate_and_summarize``: each point simulates a 20-cycle galvanostatic
 record of ``points_per_step`` records per step, then computes the per-cycle summary and dQ/dV —
 CPU-bound NumPy/pandas work of equal size per input). ``--workload files`` instead writes 200
 synthetic cycler files with ``cellworks.timeseries.write_parquet`` and summarises them
@@ -40,7 +40,8 @@ def _load() -> dict[str, float]:
 
 
 def _inputs(workload: str, n: int, pps: int, workdir: Path) -> tuple[Any, list[Any]]:
-    from cellworks.batch_tasks import simulate_and_summarize, summarize_cycling_file, synthetic_cycler_file
+    from cellworks.cycling.synthetic import synthetic_cycler_file
+    from cellworks.cycling.tasks import simulate_and_summarize, summarize_cycling_file
 
     # a grid over resistance and fade, one noise seed per point
     params = [

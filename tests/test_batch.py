@@ -25,7 +25,8 @@ import pytest
 
 from cellworks import batch
 from cellworks.batch import default_key, discover_files, read_manifest, read_results, run_batch
-from cellworks.batch_tasks import simulate_and_summarize, summarize_cycling_file, synthetic_cycler_file
+from cellworks.cycling.synthetic import synthetic_cycler_file
+from cellworks.cycling.tasks import simulate_and_summarize, summarize_cycling_file
 from cellworks.errors import InputError, ParameterError
 
 # the toy tasks below travel to the workers by value (the workers cannot import this test module)
@@ -341,7 +342,7 @@ def test_unknown_scheduler_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_lis_sweep_on_cluster_matches_serial(tmp_path: Path, cluster_address: str) -> None:
-    from cellworks.batch_tasks import lis_sweep_point
+    from cellworks.lis.tasks import lis_sweep_point
 
     currents_A = (0.85, 1.7, 3.4)
     points = [{"preset": "marinescu2016", "protocol": f"Discharge at {i} A for 30 minutes"} for i in currents_A]
@@ -378,7 +379,7 @@ def test_processes_scheduler_stops_cleanly_when_a_task_kills_its_process(tmp_pat
 
 
 def test_pack_montecarlo_chunks_on_cluster_equal_one_run(tmp_path: Path, cluster_address: str) -> None:
-    from cellworks.batch_tasks import pack_montecarlo_chunk
+    from cellworks.pack.tasks import pack_montecarlo_chunk
 
     base = {"config": "baumhofer-4s3p", "packs": 4, "seed": 7}
     chunks = [{**base, "start": s, "count": 2} for s in (0, 2)]
@@ -395,8 +396,8 @@ def test_gcms_folders_on_cluster_match_serial_and_rerun_by_content(tmp_path: Pat
     import functools
 
     from cellworks.batch import folder_sha256
-    from cellworks.batch_tasks import GCMS_COLUMNS, gcms_analyze_folder
     from cellworks.gcms.synth import synthesize_calibration, synthesize_sample
+    from cellworks.gcms.tasks import GCMS_COLUMNS, gcms_analyze_folder
 
     cal = synthesize_calibration(tmp_path / "cal" / "cal.json", seed=0)
     days = []

@@ -1,7 +1,7 @@
 """The ``cellworks`` command: one typer app, one command group per part.
 
-Each part registers itself by providing ``cellworks/<part>/cli.py`` with a module-level
-``app`` (a ``typer.Typer``). A part that is not there yet shows as "not available yet".
+Each part provides the package ``cellworks/<part>/cli/`` whose ``__init__`` builds a module-level
+``app`` (a ``typer.Typer``) from one module per command group; they are mounted here by name.
 Errors from bad input (:class:`cellworks.errors.InputError`, missing files, usage errors) end in
 one line on stderr and exit code 2; Ctrl-C ends with code 130 and writes nothing half-done.
 """
@@ -51,16 +51,8 @@ def _root(
 
 
 def _load_group(name: str) -> typer.Typer:
-    module_name = "cellworks.protocol_cli" if name == "protocol" else f"cellworks.{name}.cli"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (exc.name == module_name or module_name.startswith(exc.name + ".")):
-            from cellworks.clikit import not_available
-
-            sub: typer.Typer = not_available(name)
-            return sub
-        raise
+    """The ``app`` of ``cellworks.<name>.cli`` (every part ships one; a missing one is a packaging bug)."""
+    module = importlib.import_module(f"cellworks.{name}.cli")
     group: typer.Typer = module.app
     return group
 

@@ -1,6 +1,6 @@
 """Helpers every command group uses: JSON on stdout, progress on stderr, one-line errors.
 
-Part CLIs (``cellworks/<part>/cli.py``) define ``app = typer.Typer(...)`` and use these helpers;
+Part CLIs (``cellworks/<part>/cli/``) define ``app = typer.Typer(...)`` and use these helpers;
 they must import heavy libraries (numpy, pandas, scipy, numba, matplotlib) *inside* the command
 functions so that ``cellworks --help`` stays fast.
 """
@@ -91,17 +91,3 @@ def fail(message: str, code: int = 2) -> None:
 
     sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
-
-
-def not_available(group: str) -> Any:
-    """A placeholder command group for a part whose issue has not landed yet."""
-    import typer
-
-    app = typer.Typer(help=f"{group}: not available yet", no_args_is_help=False, invoke_without_command=True)
-
-    @app.callback(invoke_without_command=True)
-    def _placeholder() -> None:
-        sys.stderr.write(f"cellworks {group}: not available yet\n")
-        raise typer.Exit(2)
-
-    return app

@@ -1,6 +1,6 @@
 """``cellworks demo``: every available part on built-in defaults, one self-contained HTML report.
 
-Each part contributes ``cellworks/<part>/demo.py`` with::
+Each part contributes ``cellworks/<part>/report.py`` with::
 
     def build_section(workdir: Path, quick: bool = False) -> cellworks.report.Section
 
@@ -25,13 +25,8 @@ class DemoError(RuntimeError):
     """One or more report sections failed; the report was still written."""
 
 
-def _part_section(part: str, workdir: Path, quick: bool) -> Section | None:
-    try:
-        module = importlib.import_module(f"cellworks.{part}.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"cellworks.{part}", f"cellworks.{part}.demo"):
-            return None  # part not built yet: it adds its own section when it lands
-        raise
+def _part_section(part: str, workdir: Path, quick: bool) -> Section:
+    module = importlib.import_module(f"cellworks.{part}.report")
     section: Section = module.build_section(workdir, quick=quick)
     return section
 
@@ -39,7 +34,7 @@ def _part_section(part: str, workdir: Path, quick: bool) -> Section | None:
 def run_demo(out: str | Path = "demo-report", quick: bool = False) -> Path:
     """Build every section and write ``out/index.html``; returns the path."""
     from cellworks.clikit import stderr_console
-    from cellworks.foundation_demo import build_section as foundation_section
+    from cellworks.protocol.report import build_section as protocol_section
 
     out = Path(out)
     workdir = out / "data"
@@ -60,10 +55,9 @@ def run_demo(out: str | Path = "demo-report", quick: bool = False) -> Path:
                     notes=(traceback.format_exc(limit=3),),
                     anchor=part,
                 )
-        if sec is not None:
-            sections.append(sec)
-            console.print(f"demo: {part} done in {time.perf_counter() - t0:.1f} s")
-    sections.append(foundation_section(workdir, quick=quick))
+        sections.append(sec)
+        console.print(f"demo: {part} done in {time.perf_counter() - t0:.1f} s")
+    sections.append(protocol_section(workdir, quick=quick))
     path = write_report(
         out / "index.html",
         "cellworks demo report",

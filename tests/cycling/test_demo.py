@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cellworks.cycling.demo import build_section
+from cellworks.cycling.report import build_section
 
 
 def test_demo_section_quick(tmp_path: Path) -> None:

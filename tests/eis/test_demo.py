@@ -1,4 +1,4 @@
-from cellworks.eis.demo import build_section
+from cellworks.eis.report import build_section
 
 
 def test_quick_demo_section(tmp_path):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from cellworks.eis.circuits import randles, simulate
 from cellworks.eis.fit import charge_transfer_resistance, fit_circuit
-from cellworks.eis.simulate import randles, simulate
 
 
 @pytest.mark.parametrize("r_ct", [33.3, 29.5])  # document 000: AC-S and carbon-coated AC-S cathodes

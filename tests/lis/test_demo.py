@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cellworks.lis.demo import build_section
+from cellworks.lis.report import build_section
 
 
 def test_demo_section_quick(tmp_path) -> None:

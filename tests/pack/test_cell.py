@@ -10,7 +10,7 @@ import pytest
 from cellworks.errors import FileFormatError, ParameterError
 from cellworks.pack.cell import LG_M50_OCV_V, CellParams, OcvTable, leak_resistance_for_drain
 from cellworks.pack.pack import PackDesign, uniform_arrays
-from cellworks.pack.simulate import SimOptions, simulate
+from cellworks.pack.simulation import SimOptions, simulate
 
 
 def test_lg_m50_table_values() -> None:

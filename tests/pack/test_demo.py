@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cellworks.pack.demo import build_section
+from cellworks.pack.report import build_section
 
 
 def test_quick_section(tmp_path: Path) -> None:

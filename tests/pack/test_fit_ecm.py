@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cellworks.errors import FileFormatError
-from cellworks.pack.fit_ecm import EcmFit, PulseData, fit_ecm, read_pulse_test
+from cellworks.pack.ecm_fitting import EcmFit, PulseData, fit_ecm, read_pulse_test
 
 DATA = Path(__file__).parents[1] / "data" / "pack"
 HPPC = DATA / "samsung_inr21700_multipulse_hppc.xlsx"

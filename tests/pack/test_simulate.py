@@ -13,7 +13,7 @@ from cellworks.pack.balancing import BleedCircuit
 from cellworks.pack.config import EXAMPLES, load_config
 from cellworks.pack.examples import conditioning_example, soft_short_example
 from cellworks.pack.pack import PackDesign, uniform_arrays
-from cellworks.pack.simulate import SimOptions, simulate
+from cellworks.pack.simulation import SimOptions, simulate
 from cellworks.pack.variation import Dist, Variation, draw
 
 

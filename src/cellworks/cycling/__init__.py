@@ -1,17 +1,36 @@
-"""Measured cycling data: instrument files → one table → per-cycle analysis.
+"""Measured cycling data (``cellworks.cycling``): instrument files → one table → per-cycle analysis.
 
-* ``cellworks.cycling.readers`` — every common cycler format into a
-  :class:`cellworks.timeseries.CyclingData` (``read(path)``, ``detect(path)``).
-* :mod:`cellworks.cycling.cycles` — pairing of half-cycles into cycles (an explicit choice:
-  ``discharge-first``, ``charge-first``, ``auto`` or ``instrument``) and the per-cycle summary.
-* :mod:`cellworks.cycling.rate` — rate table (cycles grouped by current per gram).
-* :mod:`cellworks.cycling.plateaus` — Li–S upper/lower discharge-plateau split.
-* :mod:`cellworks.cycling.dqdv` — incremental capacity dQ/dV by voltage binning.
-* :mod:`cellworks.cycling.plots` — figures; :mod:`cellworks.cycling.cli` — ``cellworks cycling``.
+* :func:`read` / :func:`detect` — every common cycler format into a :class:`cellworks.timeseries.CyclingData`.
+* :func:`summarize` — half-cycles paired into cycles (an explicit choice: ``discharge-first``,
+  ``charge-first``, ``auto`` or ``instrument``) and the per-cycle summary.
+* :func:`rate_table`, :func:`split_discharge` / :func:`plateau_table` (Li–S plateaus), :func:`dqdv_curves`.
+* :func:`read_mpr_columns` — the raw columns of a BioLogic .mpr (also used by ``cellworks.eis``).
 
 Nothing heavy is imported here: ``import cellworks.cycling`` stays fast.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from cellworks._lazy import lazy_exports
+
+_EXPORTS = {
+    "read": "cellworks.cycling.readers",
+    "detect": "cellworks.cycling.readers",
+    "read_mpr_columns": "cellworks.cycling.readers.biologic",
+    "summarize": "cellworks.cycling.cycles",
+    "CycleSummary": "cellworks.cycling.cycles",
+    "pair_steps": "cellworks.cycling.cycles",
+    "rate_table": "cellworks.cycling.rate",
+    "split_discharge": "cellworks.cycling.plateaus",
+    "plateau_table": "cellworks.cycling.plateaus",
+    "PlateauParams": "cellworks.cycling.plateaus",
+    "dqdv_curves": "cellworks.cycling.dqdv",
+    "DqdvParams": "cellworks.cycling.dqdv",
+    "plot_capacity": "cellworks.cycling.plots",
+    "plot_profiles": "cellworks.cycling.plots",
+    "plot_rate": "cellworks.cycling.plots",
+    "plot_dqdv": "cellworks.cycling.plots",
+    "synthetic_cycling": "cellworks.cycling.synthetic",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

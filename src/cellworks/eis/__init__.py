@@ -1,35 +1,27 @@
-"""cellworks.eis: impedance spectra — circuit fitting in impedance.py's grammar, Lin-KK, readers.
+"""Impedance spectra (``cellworks.eis``): circuit fitting in impedance.py's grammar, Lin-KK, readers.
 
-Kept light: importing ``cellworks.eis`` loads no NumPy/SciPy. Use the submodules::
+Kept light: importing ``cellworks.eis`` loads no NumPy/SciPy; each name loads its module on first use::
 
-    from cellworks.eis.fit import fit_circuit, CircuitModel, charge_transfer_resistance
-    from cellworks.eis.circuits import parse_circuit, simulate
-    from cellworks.eis.kk import lin_kk
-    from cellworks.eis.readers import read_spectrum
+    from cellworks.eis import read_spectrum, fit_circuit
+    spec = read_spectrum("tests/data/eis/exampleData.csv")
 """
 
 from __future__ import annotations
 
-from typing import Any
+from cellworks._lazy import lazy_exports
 
-__all__ = ["fit_circuit", "CircuitModel", "parse_circuit", "simulate", "lin_kk", "read_spectrum",
-           "charge_transfer_resistance"]
-
-_LAZY = {
+_EXPORTS = {
     "fit_circuit": "cellworks.eis.fit",
     "CircuitModel": "cellworks.eis.fit",
+    "FitResult": "cellworks.eis.fit",
     "charge_transfer_resistance": "cellworks.eis.fit",
     "parse_circuit": "cellworks.eis.circuits",
     "simulate": "cellworks.eis.circuits",
+    "randles": "cellworks.eis.circuits",
     "lin_kk": "cellworks.eis.kk",
     "read_spectrum": "cellworks.eis.readers",
+    "Spectrum": "cellworks.eis.readers",
+    "drop_positive_imag": "cellworks.eis.readers",
 }
-
-
-def __getattr__(name: str) -> Any:
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'cellworks.eis' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(mod), name)
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

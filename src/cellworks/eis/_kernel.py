@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
+
 HALF_PI_J = 0.5j * math.pi
 
 

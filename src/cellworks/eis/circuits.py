@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from cellworks._typing import Array
 from cellworks.eis._program import compile_program
 from cellworks.eis.elements import ElementSpec, element_spec
 from cellworks.errors import ParameterError
 
-Array = Any
 Blocks = list[tuple[int, Array]]  # (first parameter index, dZ block of shape (k, n))
 
 
@@ -299,3 +299,10 @@ def simulate(circuit: str | Circuit, params: Sequence[float] | dict[str, float],
     else:
         vec = [float(v) for v in params]
     return c.impedance(vec, freq_Hz)
+
+
+def randles(R_s_Ohm: float, R_ct_Ohm: float, C_dl_F: float, A_W: float, freq_Hz: Array) -> Array:
+    """Randles cell ``R0-p(R1-W1,C1)``: series resistance, then charge transfer in series with a
+    semi-infinite Warburg (coefficient ``A_W`` in Ohm·s^-1/2), both in parallel with the double layer."""
+    c = parse_circuit("R0-p(R1-W1,C1)")
+    return c.impedance([R_s_Ohm, R_ct_Ohm, A_W, C_dl_F], freq_Hz)

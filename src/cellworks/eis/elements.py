@@ -33,11 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-Array = Any  # numpy.ndarray; kept loose so mypy does not need numpy's stubs everywhere
+from cellworks._typing import Array
+
 ElementFn = Callable[[Sequence[float], Array], tuple[Array, Array]]
 
 _INF = float("inf")

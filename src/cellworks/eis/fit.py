@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from cellworks._typing import Array
 from cellworks.eis.circuits import Circuit, parse_circuit
 from cellworks.errors import InputError, ParameterError
 
-Array = Any
 WEIGHTS = ("none", "modulus", "proportional")
 _TINY = 1e-300
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from cellworks._typing import Array
 from cellworks.eis.fit import check_spectrum
 from cellworks.errors import ParameterError
-
-Array = Any
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from cellworks._typing import Array
 from cellworks.eis.fit import FitResult
 from cellworks.eis.kk import LinKKResult
-
-Array = Any
 
 
 def _smooth_freq(f: Array, per_decade: int = 40) -> Array:

@@ -1,18 +1,36 @@
-"""EI GC–MS: runs, peaks, library identification (part 1) and isotope clusters, isobars,
-quantification (part 2).
+"""EI GC–MS trace-impurity analysis (``cellworks.gcms``): runs, peaks, library identification,
+isotope clusters of natural or enriched elements, isobars, calibrated quantities, detection limits.
 
-Importing this package is light: the submodules (``run``, ``readers``, ``peaks``, ``library``,
-``scores``, ``search``, ...) import numpy/scipy themselves and are loaded on first use.
+Importing this package is light; each name loads its module on first use::
 
-Typical use::
-
-    from cellworks.gcms.readers import read_run
-    from cellworks.gcms.library import load_builtin
-    from cellworks.gcms.peaks import find_peaks_tic
-    run = read_run("sample.cdf")
-    lib = load_builtin()
+    from cellworks.gcms import identify_run, load_builtin, read_run
+    run = read_run("tests/data/gcms/agilent-gcms-gasoline.cdf")
+    report = identify_run(run, load_builtin())
 """
 
 from __future__ import annotations
 
-__all__ = ["run", "readers", "peaks", "library", "scores", "search", "spectrum"]
+from cellworks._lazy import lazy_exports
+
+_EXPORTS = {
+    "read_run": "cellworks.gcms.readers",
+    "Run": "cellworks.gcms.run",
+    "find_peaks_run": "cellworks.gcms.peaks",
+    "deconvolve": "cellworks.gcms.peaks",
+    "retention_index": "cellworks.gcms.peaks",
+    "load_builtin": "cellworks.gcms.library",
+    "load_library": "cellworks.gcms.library",
+    "read_msp": "cellworks.gcms.library",
+    "write_msp": "cellworks.gcms.library",
+    "match_factor": "cellworks.gcms.scores",
+    "reverse_match_factor": "cellworks.gcms.scores",
+    "SearchIndex": "cellworks.gcms.search",
+    "identify_run": "cellworks.gcms.search",
+    "parse_formula": "cellworks.gcms.isotopes",
+    "isotope_pattern": "cellworks.gcms.isotopes",
+    "find_isobars": "cellworks.gcms.isobars",
+    "detection_limit": "cellworks.gcms.quant",
+    "fit_calibration": "cellworks.gcms.quant",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
 from cellworks.errors import InputError
 from cellworks.gcms.library import Library
 from cellworks.gcms.spectrum import to_unit_mass

@@ -1,4 +1,4 @@
-"""Lithium–sulfur cell simulation (``cellworks.lis``).
+"""Lithium–sulfur cells (``cellworks.lis``): simulation, presets, impedance, document twins, design arithmetic.
 
 The zero-dimensional polysulfide model of Marinescu et al. (PCCP 18 (2016) 584) with shuttle,
 precipitation and the shuttle-loss fade of Marinescu et al. (JES 165 (2018) A6107), a lithium-metal
@@ -13,38 +13,24 @@ anode (finite inventory, protective layer, plating efficiency) and a lumped impe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from cellworks._lazy import lazy_exports
 
-if TYPE_CHECKING:
-    from cellworks.lis.params import LiSParameters
-    from cellworks.lis.simulation import SimulationResult
-    from cellworks.protocol import Protocol
-
-
-def simulate(params: LiSParameters | str, protocol: str | Protocol, **options: Any) -> SimulationResult:
-    """Simulate a cell through a protocol; see :func:`cellworks.lis.simulation.simulate`."""
-    from cellworks.lis.simulation import simulate as _simulate
-
-    return _simulate(params, protocol, **options)
-
-
-def simulate_batch(params_list: Any, protocol: str | Protocol, **options: Any) -> list[SimulationResult]:
-    """Many parameter sets through one protocol in parallel; see :func:`cellworks.lis.simulation.simulate_batch`."""
-    from cellworks.lis.simulation import simulate_batch as _batch
-
-    return _batch(params_list, protocol, **options)
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("SimulationResult", "StepRecord"):
-        from cellworks.lis import simulation as _m
-
-        return getattr(_m, name)
-    if name in ("LiSParameters", "get_preset", "list_presets"):
-        from cellworks.lis import params as _p
-
-        return getattr(_p, name)
-    raise AttributeError(f"module 'cellworks.lis' has no attribute {name!r}")
-
-
-__all__ = ["LiSParameters", "SimulationResult", "StepRecord", "get_preset", "list_presets", "simulate", "simulate_batch"]
+_EXPORTS = {
+    "simulate": "cellworks.lis.simulation",
+    "simulate_batch": "cellworks.lis.simulation",
+    "SimulationResult": "cellworks.lis.simulation",
+    "StepRecord": "cellworks.lis.simulation",
+    "LiSParameters": "cellworks.lis.params",
+    "get_preset": "cellworks.lis.params",
+    "list_presets": "cellworks.lis.params",
+    "with_overrides": "cellworks.lis.params",
+    "cell_impedance": "cellworks.lis.impedance",
+    "plot_run": "cellworks.lis.plots",
+    "max_sulfur_loading_fraction": "cellworks.lis.design",
+    "sulfur_content_from_tga": "cellworks.lis.design",
+    "lithium_thickness_um": "cellworks.lis.design",
+    "layer_asr_ohm_cm2": "cellworks.lis.design",
+    "glass_ionic_limit": "cellworks.lis.design",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

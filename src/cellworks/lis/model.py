@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
 from cellworks.lis.params import GAS_CONSTANT_J_PER_MOL_K as R
 

@@ -35,6 +35,7 @@ import math
 import numpy as np
 from numba import njit
 
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
 from cellworks.lis.model import (
     MODE_CURRENT,
     N_DYN,
@@ -54,34 +55,6 @@ from cellworks.lis.model import (
     rhs,
 )
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
-
-
-def _drop_stale_cache() -> None:
-    """numba's on-disk cache of this module does not notice edits to model.py, whose functions
-    it inlines: drop it when model.py changed since the cache was written."""
-    import glob
-    import os
-
-    from cellworks.lis import model as _model
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    cache = os.path.join(here, "__pycache__")
-    try:
-        st = os.stat(_model.__file__)
-        stamp = f"{st.st_mtime_ns}:{st.st_size}"
-        path = os.path.join(cache, "lis_model.stamp")
-        old = open(path).read() if os.path.exists(path) else ""
-        if old != stamp:
-            for f in glob.glob(os.path.join(cache, "solver.*.nb[ic]")):
-                os.remove(f)
-            os.makedirs(cache, exist_ok=True)
-            with open(path, "w") as fh:
-                fh.write(stamp)
-    except OSError:
-        pass  # read-only install: numba then falls back to its own checks
-
-
-_drop_stale_cache()
 
 # --- end reasons
 R_RUNNING, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR, R_TIME, R_SHUTTLE, R_INFEASIBLE, R_FAIL = range(10)

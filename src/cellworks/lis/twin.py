@@ -44,7 +44,7 @@ isolation: at the end of each discharge and each charge), and the film resistanc
 does not change the state's evolution, by locating the step's cut-off on the terminal voltage
 including the film drop and re-running the step to that time (so the state is exact).
 
-Everything here is pure computation; the CLI is :mod:`cellworks.lis.twin_cli`.
+Everything here is pure computation; the CLI is :mod:`cellworks.lis.cli.twins`.
 """
 
 from __future__ import annotations

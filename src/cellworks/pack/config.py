@@ -27,7 +27,7 @@ from cellworks.pack import bms
 from cellworks.pack.balancing import BleedCircuit
 from cellworks.pack.cell import CellParams, OcvTable, preset
 from cellworks.pack.pack import PackDesign
-from cellworks.pack.simulate import SimOptions
+from cellworks.pack.simulation import SimOptions
 from cellworks.pack.variation import SoftShort, Variation, dist_from_mapping
 
 DATA_DIR = Path(__file__).parent / "data"

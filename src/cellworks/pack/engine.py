@@ -26,6 +26,8 @@ import math
 import numba as nb
 import numpy as np
 
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
+
 # step vector
 ST_MODE, ST_SIGN, ST_VALUE, ST_DURATION, ST_VTERM, ST_ITERM, ST_CAPTERM, ST_BASIS_PACK, ST_PHASE, ST_MAXRUN = range(10)
 ST_SIZE = 10

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cellworks.pack import bms
 from cellworks.pack.cell import CellParams, leak_resistance_for_drain
 from cellworks.pack.pack import PackDesign, uniform_arrays
-from cellworks.pack.simulate import PackResult, SimOptions, simulate
+from cellworks.pack.simulation import PackResult, SimOptions, simulate
 from cellworks.pack.sizing import conditioning_report
 
 if TYPE_CHECKING:

@@ -1,0 +1,103 @@
+"""``cellworks eis fit | validate``: equivalent-circuit fits and Lin-KK validation of a spectrum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cellworks.eis.cli.common import load_spectrum, parse_constants, parse_floats
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``fit`` and ``validate`` on the ``cellworks eis`` group."""
+    app.command("fit")(fit)
+    app.command("validate")(validate)
+
+
+def fit(
+    file: Annotated[Path, typer.Argument(help="Spectrum: .csv (f, Re, Im), BioLogic .mpt/.mpr, Gamry .DTA.")],
+    circuit: Annotated[str, typer.Option("--circuit", "-c", help="Circuit, e.g. 'R0-p(R1,C1)-p(R2-Wo1,C2)'.")],
+    initial: Annotated[str | None, typer.Option(help="Initial guess of the free parameters, 'v1,v2,...'.")] = None,
+    constants: Annotated[str | None, typer.Option(help="Fixed parameters, 'R0=0.01,Wo1_1=200'.")] = None,
+    weight: Annotated[str, typer.Option(help="none | modulus | proportional")] = "none",
+    drop_positive_imag: Annotated[bool, typer.Option("--drop-positive-imag", help="Drop points with Im Z > 0.")] = False,
+    starts: Annotated[int, typer.Option(help="Local fits of the multi-start search (1: only from the guess).")] = 64,
+    cycle: Annotated[int | None, typer.Option(help="Which sweep of a file holding several (default: the first).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the multi-start perturbations.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write Nyquist + Bode figure with the fit (PNG).")] = None,
+) -> None:
+    """Fit an equivalent circuit to a spectrum (multi-start least squares, analytic Jacobian)."""
+    import math
+
+    from cellworks.clikit import emit_json
+    from cellworks.eis.fit import WEIGHTS, fit_circuit
+    from cellworks.eis.readers import drop_positive_imag as _drop
+    from cellworks.errors import ParameterError
+
+    if weight not in WEIGHTS:
+        raise ParameterError(f"--weight must be one of {', '.join(WEIGHTS)}", token=weight)
+    if starts < 1:
+        raise ParameterError("--starts must be >= 1", token=str(starts))
+    spec, cycle_info = load_spectrum(file, cycle)
+    f, z = spec.freq_Hz, spec.Z_Ohm
+    if drop_positive_imag:
+        f, z = _drop(f, z)
+    guess = parse_floats(initial, "--initial") if initial else None
+    consts = parse_constants(constants) if constants else None
+    res = fit_circuit(f, z, circuit, guess, consts, weight=weight, n_starts=starts, seed=seed)
+    if plot is not None:
+        from cellworks.eis.plots import save_fit_figure
+
+        save_fit_figure(plot, f, z, res, title=f"{file.name}: {circuit}")
+    if as_json:
+        out = res.as_dict()
+        out["file"] = str(file)
+        out["n_points_dropped"] = int(len(spec) - f.size)
+        out.update(cycle_info)
+        emit_json(out)
+        return
+    typer.echo(f"{file}: {circuit}  ({res.n_points} points, weight {weight}, {res.n_starts} starts)")
+    for n, v, s, u in zip(res.param_names, res.values, res.stderr, res.param_units, strict=True):
+        rel = f"{100 * s / abs(v):.2g} %" if v and math.isfinite(s) else "n/a"
+        typer.echo(f"  {n:>10} = {v:.4e}  ± {s:.2e}  ({rel}) [{u}]")
+    typer.echo(f"  chi2 = {res.chi2:.4e}   rmse = {res.rmse_Ohm:.3e} Ohm")
+    if res.local_chi2 > res.chi2 * (1 + 1e-6):
+        typer.echo(
+            f"  note: the local fit from the initial guess ends at chi2 = {res.local_chi2:.4e}; the multi-start "
+            "search found the lower minimum above (use --starts 1 for the local fit only)."
+        )
+
+
+def validate(
+    file: Annotated[Path, typer.Argument(help="Spectrum file (.csv, .mpt, .mpr, .DTA).")],
+    c: Annotated[float, typer.Option(help="mu threshold of the Lin-KK element count (Schönleber 2014).")] = 0.85,
+    threshold: Annotated[float, typer.Option(help="Largest allowed relative residual for 'valid'.")] = 0.01,
+    cycle: Annotated[int | None, typer.Option(help="Which sweep of a file holding several (default: the first).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write the residual plot (PNG).")] = None,
+) -> None:
+    """Lin-KK test: is the spectrum Kramers-Kronig consistent (linear, stable, causal)?"""
+    from cellworks.clikit import emit_json
+    from cellworks.eis.kk import lin_kk
+
+    spec, cycle_info = load_spectrum(file, cycle)
+    res = lin_kk(spec.freq_Hz, spec.Z_Ohm, c=c, threshold=threshold)
+    if plot is not None:
+        from cellworks.eis.plots import save_kk_figure
+
+        save_kk_figure(plot, spec.freq_Hz, res, title=file.name)
+    if as_json:
+        out = res.as_dict()
+        out["file"] = str(file)
+        out["freq_Hz"] = spec.freq_Hz
+        out.update(cycle_info)
+        emit_json(out)
+        return
+    verdict = "valid" if res.valid else "NOT valid"
+    typer.echo(
+        f"{file}: {verdict} (Lin-KK, M = {res.n_rc} RC elements, mu = {res.mu:.3f}, "
+        f"max |residual| = {100 * res.max_abs_residual:.2f} %, limit {100 * threshold:.2g} %)"
+    )
