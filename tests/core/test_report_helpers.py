@@ -22,7 +22,7 @@ def _crowded_chromatogram() -> tuple[object, object, np.ndarray, np.ndarray, lis
     fig, ax = new_figure(figsize=(8, 3))
     ax.plot(t, y, lw=0.7)
     ax.set_ylim(0, 1.35)
-    names = [f"2-Methyl-compound-{i}" for i in range(40)]
+    names = [f"cmpd {i}" for i in range(40)]
     return fig, ax, rts, heights, names
 
 
@@ -42,7 +42,7 @@ def test_place_labels_never_overlaps_and_reports_what_it_dropped() -> None:
     res = place_labels(ax, rts, heights, names, priority=heights)
     fig.canvas.draw()
     assert text_overlaps(fig) == []
-    assert len(res["placed"]) >= 8 and len(res["placed"]) + len(res["dropped"]) == 40
+    assert len(res["placed"]) >= 15 and len(res["placed"]) + len(res["dropped"]) == 40
     # the tallest peak is labelled first, so it is never the one dropped
     assert names[int(np.argmax(heights))] in res["placed"]
     # placed labels stay inside the axes
