@@ -8,7 +8,8 @@ files ``gcms synth`` wrote just before). The blocks are parsed at collection tim
 parts add to the README are picked up without touching this file.
 
 ``make``/``make demo``/``make test`` lines are skipped (``make test`` is what runs this test, and ``make
-demo`` is the browser test's job); everything else is run. A command whose README line carries a
+demo`` is the browser test's job), and so is activating ``.venv`` (done here through ``PATH``);
+everything else is run. A command whose README line carries a
 duration comment of a minute or more (``# ≈ 2 min``) is marked ``slow``.
 """
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 
 #: lines that are not cellworks examples for this test (they build the environment or run this test)
-_SKIP_PREFIXES = ("make", "git clone", "cd ")
+_SKIP_PREFIXES = ("make", "git clone", "cd ", ". .venv/bin/activate", "source .venv/bin/activate")
 #: `# ≈ 2 min`, `# ~40 s`, `(≈ 3 min)`: the README's rough durations
 _DURATION = re.compile(r"[≈~]\s*(\d+(?:\.\d+)?)\s*(s|min|h)\b")
 #: a command that may legitimately run longer than this is worth a README duration comment
