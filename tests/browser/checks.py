@@ -77,9 +77,13 @@ def overlapping_text(driver: Any) -> list[str]:
 
 
 def headers_without_units(driver: Any) -> list[str]:
-    """Numeric columns whose header states no unit (``quantity / unit``, ``(unit)``, ``%``, or a count)."""
+    """Numeric columns whose header states no unit (``quantity / unit``, ``(unit)``, ``%``, or a count).
+
+    A table with a ``unit`` column (each row a different quantity) states its units per row."""
     out = []
     for table_id, headers, rows in driver.execute_script(_TABLES_JS):
+        if any(h.strip().lower() in ("unit", "units") for h in headers):
+            continue  # rows of different quantities, each row stating its unit
         for j, head in enumerate(headers):
             cells = [r[j] for r in rows if j < len(r) and r[j][0] not in ("", "—")]
             numeric = [c for c in cells if "n" in c[1].split() or _NUMBER.match(c[0])]

@@ -28,7 +28,19 @@ from cellworks.report.figures import (
     place_labels,
     wants_zoom,
 )
-from cellworks.report.format import cell, column, formula, has_unit, header, percent, sig, unit, units_in_text, value_unc
+from cellworks.report.format import (
+    cell,
+    column,
+    formula,
+    has_unit,
+    header,
+    percent,
+    prose,
+    sig,
+    unit,
+    units_in_text,
+    value_unc,
+)
 
 _TEMPLATES = Path(__file__).with_name("templates")
 #: roles of a reproduced number (developer guide): shown as badges wherever a cell says one of them
@@ -96,11 +108,14 @@ class _Counter:
 
 
 def _paragraphs(text: str) -> list[str]:
-    return [units_in_text(" ".join(p.split())) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return [prose(" ".join(p.split())) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) or type(v).__name__.startswith(("float", "int"))
+
+
+_NUMERIC_TEXT = re.compile(r"^[−+-]?\d[\d.,]*(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(\s*±\s*\S+)?\s*\S{0,8}$")
 
 
 def _table_ctx(tab: Table, number: int, anchor: str) -> dict[str, Any]:
@@ -121,11 +136,13 @@ def _table_ctx(tab: Table, number: int, anchor: str) -> dict[str, Any]:
             elif _is_num(v):
                 out.append({"html": t, "cls": "n"})
             else:
-                out.append({"html": formula(str(v)) if is_formula else units_in_text(str(v)), "cls": ""})
+                text = formula(str(v)) if is_formula else prose(str(v))
+                # numbers given as text (a value with its unit) line up like numbers
+                out.append({"html": text, "cls": "n" if _NUMERIC_TEXT.match(text) else ""})
         formatted_cols.append(out)
     # badges need the span; jinja escapes html, so role cells carry their class on the <td>
     body = [[formatted_cols[j][i] for j in range(n_cols)] for i in range(len(rows))]
-    return {"id": f"{anchor}-table-{number}", "number": number, "caption": units_in_text(tab.caption),
+    return {"id": f"{anchor}-table-{number}", "number": number, "caption": prose(tab.caption),
             "headers": [units_in_text(h) for h in tab.headers], "rows": body}
 
 
@@ -134,7 +151,7 @@ def _figure_ctx(fig: Figure, number: int, anchor: str) -> dict[str, Any]:
     mpl = getattr(fig.png, "figure", None) if isinstance(fig.png, RenderedFigure) else None
     svg = figure_svg(mpl, ident) if mpl is not None else ""
     zoom = fig.zoom if fig.zoom is not None else (mpl is not None and wants_zoom(mpl))
-    caption = units_in_text(fig.caption)
+    caption = prose(fig.caption)
     return {"id": ident, "number": number, "caption": caption, "alt": fig.alt or caption, "svg": svg,
             "b64": "" if svg else base64.b64encode(fig.png).decode("ascii"), "zoom": bool(zoom and svg)}
 
@@ -158,7 +175,7 @@ def _section_ctx(sec: Section, index: int, counter: _Counter) -> dict[str, Any]:
     for fig in sec.figures:
         counter.figures += 1
         figures.append(_figure_ctx(fig, counter.figures, anchor))
-    notes = [units_in_text(n) for n in dict.fromkeys(sec.notes) if n.strip()]
+    notes = [prose(n) for n in dict.fromkeys(sec.notes) if n.strip()]
     return {"anchor": anchor, "title": units_in_text(sec.title), "summary": summary, "intro": unique,
             "tables": tables, "figures": figures, "notes": notes, "how_to_run": sec.how_to_run.strip(),
             "details": sec.details.strip(), "failed": sec.title.endswith(": failed")}
@@ -217,6 +234,7 @@ __all__ = [
     "new_figure",
     "percent",
     "place_labels",
+    "prose",
     "render_html",
     "sig",
     "unit",

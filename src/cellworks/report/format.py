@@ -172,6 +172,29 @@ def units_in_text(text: str) -> str:
     return _IN_TEXT.sub(lambda m: m.group(1) + "µ", text)
 
 
+_E_NUMBER = re.compile(r"(?<![\w.])([-+]?\d+(?:\.\d+)?)[eE]([-+]?\d+)(?![\w.])")
+
+
+def numbers_in_text(text: str) -> str:
+    """Computer notation written for a reader: ``8.7e-05`` → ``8.7 × 10⁻⁵`` (digits as given), ``-1.6`` → ``−1.6``.
+
+    >>> numbers_in_text("rate 8.7e-05 A, area 1.48e+05, drift 5.0e-16; R0-p(R1,C1) and 2e5Hz stay")
+    'rate 8.7 × 10⁻⁵ A, area 1.48 × 10⁵, drift 5.0 × 10⁻¹⁶; R0-p(R1,C1) and 2e5Hz stay'
+    """
+    def repl(m: re.Match[str]) -> str:
+        exponent = int(m.group(2))
+        if exponent == 0:
+            return _minus(m.group(1))
+        return _pow10(m.group(1).lstrip("+"), exponent)
+
+    return _E_NUMBER.sub(repl, text)
+
+
+def prose(text: str) -> str:
+    """Text for a reader (captions, cells, paragraphs): e-notation and ``u`` for µ rewritten."""
+    return units_in_text(numbers_in_text(text))
+
+
 _ISOTOPE = re.compile(r"\[(\d+)([A-Z][a-z]?)\]")
 _CHARGE = re.compile(r"\^(\d*)([+-])$")
 
@@ -203,7 +226,8 @@ def header(quantity: str, unit_text: str | None) -> str:
 
 #: headers of numeric columns that are counts or labels and so need no unit
 COUNT_WORDS = frozenset({"#", "n", "no.", "cycle", "cycles", "step", "steps", "index", "count", "points", "rank",
-                         "run", "pack", "packs", "cell", "cells", "seed", "row", "id", "year"})
+                         "run", "pack", "packs", "cell", "cells", "seed", "row", "id", "year", "starts",
+                         "evaluations", "iterations", "samples", "scans", "peaks", "compounds", "repeats"})
 _UNIT_MARK = re.compile(r"(\s/\s*\S)|(\(\s*[^)]*\S\s*\)\s*$)|(\[\s*[^\]]*\S\s*\]\s*$)|(\bin\s+\S+\s*$)|(%)")
 
 
@@ -219,5 +243,5 @@ def has_unit(head: str) -> bool:
     return bool(_UNIT_MARK.search(text))
 
 
-__all__ = ["MINUS", "cell", "column", "formula", "has_unit", "header", "percent", "sig", "unit", "units_in_text",
-           "value_unc"]
+__all__ = ["MINUS", "cell", "column", "formula", "has_unit", "header", "numbers_in_text", "percent", "prose", "sig",
+           "unit", "units_in_text", "value_unc"]
