@@ -31,7 +31,7 @@ if (arguments[0]) for (const w of document.querySelectorAll('.table-wrap')) {
 return out;
 """
 
-_TEXT_BOXES_JS = """
+_TEXT_BOXES_JS = r"""
 const out = [];
 for (const fig of document.querySelectorAll('figure')) {
   const boxes = [];

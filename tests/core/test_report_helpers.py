@@ -8,7 +8,16 @@ import re
 import numpy as np
 import pytest
 
-from cellworks.report import Figure, Section, Table, figure_png, legend_outside, new_figure, place_labels, render_html
+from cellworks.report import (
+    Figure,
+    Section,
+    Table,
+    figure_png,
+    legend_outside,
+    new_figure,
+    place_labels,
+    render_html,
+)
 from cellworks.report.figures import text_overlaps
 from cellworks.report.format import column, has_unit, sig, units_in_text
 

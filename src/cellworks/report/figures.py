@@ -15,7 +15,7 @@ import io
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 #: the report's matplotlib style (applied by new_figure; text sizes chosen for a 1000 px column)
 STYLE: dict[str, Any] = {
@@ -29,7 +29,6 @@ STYLE: dict[str, Any] = {
     "ytick.labelsize": 8.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.grid": False,
     "figure.dpi": 100,
     "svg.fonttype": "none",  # text stays <text>: selectable, and the report test can measure it
 }
@@ -42,7 +41,7 @@ def new_figure(*args: Any, **kwargs: Any) -> Any:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(STYLE)
+    plt.rcParams.update(cast(Any, STYLE))
     return plt.subplots(*args, **kwargs)
 
 
