@@ -25,6 +25,7 @@ _EXPORTS = {
     "match_factor": "cellworks.gcms.scores",
     "reverse_match_factor": "cellworks.gcms.scores",
     "SearchIndex": "cellworks.gcms.search",
+    "identify": "cellworks.gcms.verbs",
     "identify_run": "cellworks.gcms.search",
     "parse_formula": "cellworks.gcms.isotopes",
     "isotope_pattern": "cellworks.gcms.isotopes",
