@@ -64,7 +64,7 @@ def figure_png(fig: Any, dpi: int = 110) -> RenderedFigure:
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
-_POINTS = 1000  # a line with more points than this is a "long" series: its figure gets zoom
+_POINTS = 500  # a line with more points than this is a "long" series: its figure gets zoom
 
 
 def wants_zoom(fig: Any) -> bool:
