@@ -53,7 +53,7 @@ class Figure:
 
     ``png`` is what :func:`figure_png` returns; when it still knows its matplotlib figure the report
     embeds the figure as inline SVG (crisp, text searchable, checked for overlapping labels), else as
-    the PNG. ``zoom`` adds pan/zoom (default: on for figures holding a series longer than 1000 points).
+    the PNG. ``zoom`` adds pan/zoom (default: on for figures holding a series longer than 500 points).
     """
 
     png: bytes
