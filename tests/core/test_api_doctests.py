@@ -25,8 +25,15 @@ API = (
     "cellworks.gcms.identify",
     "cellworks.pack.simulate",
 )
+#: entry points not wired yet, with the reason (strict: the test fails once they work, to remove the mark)
+PENDING = {
+    "cellworks.eis.fit": "the submodule cellworks/eis/fit.py shadows a public name 'fit' (tests/core/"
+    "test_public_api.py); the function and its example are in cellworks/eis/verbs.py, to be exported as "
+    "'fit' once eis/fit.py is renamed (the eis branch is reworking that module)",
+}
 #: modules whose every docstring example runs too
-MODULES = ("cellworks._api", "cellworks.protocol.pybamm", "cellworks.protocol.steps", "cellworks.report.format")
+MODULES = ("cellworks._api", "cellworks.protocol.pybamm", "cellworks.protocol.steps", "cellworks.report.format",
+           "cellworks.gcms.verbs")
 
 
 def _resolve(dotted: str) -> Any:
@@ -49,7 +56,9 @@ def _run(tests: list[doctest.DocTest], monkeypatch: pytest.MonkeyPatch) -> tuple
     return result.failed, "".join(out)
 
 
-@pytest.mark.parametrize("dotted", API)
+@pytest.mark.parametrize("dotted", [
+    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason=PENDING[d])) if d in PENDING else d for d in API
+])
 def test_entry_point_has_a_running_example(dotted: str, monkeypatch: pytest.MonkeyPatch) -> None:
     obj = _resolve(dotted)
     assert callable(obj) and not isinstance(obj, type(doctest)), f"{dotted} is not a function"
