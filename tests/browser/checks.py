@@ -112,3 +112,12 @@ def sections_without_summary(driver: Any, anchors: list[str]) -> list[str]:
     )
     have = {sid: text.strip() for sid, text in got}
     return [a for a in anchors if len(have.get(a, "")) < 40]
+
+
+def legends_on_data(driver: Any) -> list[str]:
+    """Figures whose legend covers data (measured by the report when it drew them)."""
+    got = driver.execute_script(
+        "return Array.from(document.querySelectorAll('figure[data-legend-on-data]'))"
+        ".map(f => [f.id, f.getAttribute('data-legend-on-data')])"
+    )
+    return [f"{fid}: legend on the data of '{axes}'" for fid, axes in got]

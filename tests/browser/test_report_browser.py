@@ -139,6 +139,11 @@ def test_no_overlapping_text_in_figures(page: Any) -> None:
     assert overlaps == [], f"{len(overlaps)} overlapping text boxes:\n" + "\n".join(overlaps[:40])
 
 
+def test_no_legend_on_data(page: Any) -> None:
+    covered = checks.legends_on_data(page)
+    assert covered == [], f"{len(covered)} legends cover data (use legend_outside):\n" + "\n".join(covered)
+
+
 def test_every_numeric_column_has_a_unit(page: Any) -> None:
     missing = checks.headers_without_units(page)
     assert missing == [], f"{len(missing)} numeric columns without a unit:\n" + "\n".join(missing)
@@ -228,7 +233,7 @@ def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:
     worse.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><style>pre{white-space:pre;overflow:hidden}</style></head>"
         "<body style='max-width:600px'><section id='x'><pre>" + "cellworks --long-option " * 20 + "</pre>"
-        "<figure id='f1'><svg width='300' height='100' viewBox='0 0 300 100'>"
+        "<figure id='f1' data-legend-on-data='Nyquist'><svg width='300' height='100' viewBox='0 0 300 100'>"
         "<text x='10' y='50' font-size='14'>voltage</text><text x='20' y='52' font-size='14'>current</text>"
         "<text x='200' y='50' font-size='14'>alone</text></svg><figcaption>c</figcaption></figure>"
         "<table id='t1'><thead><tr><th>cell</th><th>capacity</th><th>voltage / V</th></tr></thead><tbody>"
@@ -243,3 +248,4 @@ def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:
     assert checks.headers_without_units(chromium) == ["t1: column 'capacity' holds numbers but no unit"]
     assert checks.u_for_micro(chromium) == ["x: 'a current of 10 uA'"]
     assert checks.sections_without_summary(chromium, ["x"]) == ["x"]
+    assert checks.legends_on_data(chromium) == ["f1: legend on the data of 'Nyquist'"]

@@ -75,6 +75,20 @@ def test_legend_outside_does_not_cover_the_axes() -> None:
         assert apart, where
 
 
+def test_legends_on_data_is_measured() -> None:
+    from cellworks.report.figures import legends_on_data
+
+    fig, ax = new_figure()
+    x = np.linspace(0, 1, 200)
+    ax.plot(x, np.ones_like(x), label="high line")  # runs along the top, under an upper-left legend
+    ax.plot(x, x, label="diagonal")
+    ax.set_title("covered")
+    ax.legend(loc="upper left")
+    assert legends_on_data(fig) == ["covered"]
+    legend_outside(ax, "right")
+    assert legends_on_data(fig) == []
+
+
 def test_number_formats() -> None:
     assert sig(8.7e-05) == "8.70 × 10⁻⁵"  # never '8.7e-05'
     assert column([0.0, 0.5, 1.0]) == ["0.00", "0.500", "1.000"] or column([0.0, 0.5, 1.0])[1:] == ["0.500", "1.000"]

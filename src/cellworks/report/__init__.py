@@ -24,6 +24,7 @@ from cellworks.report.figures import (
     figure_png,
     figure_svg,
     legend_outside,
+    legends_on_data,
     new_figure,
     place_labels,
     wants_zoom,
@@ -151,9 +152,12 @@ def _figure_ctx(fig: Figure, number: int, anchor: str) -> dict[str, Any]:
     mpl = getattr(fig.png, "figure", None) if isinstance(fig.png, RenderedFigure) else None
     svg = figure_svg(mpl, ident) if mpl is not None else ""
     zoom = fig.zoom if fig.zoom is not None else (mpl is not None and wants_zoom(mpl))
+    # measured here (matplotlib knows where the data are), shown to the browser test as an attribute
+    covered = legends_on_data(mpl) if mpl is not None else []
     caption = prose(fig.caption)
     return {"id": ident, "number": number, "caption": caption, "alt": fig.alt or caption, "svg": svg,
-            "b64": "" if svg else base64.b64encode(fig.png).decode("ascii"), "zoom": bool(zoom and svg)}
+            "b64": "" if svg else base64.b64encode(fig.png).decode("ascii"), "zoom": bool(zoom and svg),
+            "legend_on_data": "; ".join(covered)}
 
 
 def _section_ctx(sec: Section, index: int, counter: _Counter) -> dict[str, Any]:

@@ -152,6 +152,54 @@ def _data_envelope(ax: Any) -> tuple[Any, Any, Any] | None:
     return x0, lo, hi
 
 
+def _scatter_points(ax: Any) -> Any:
+    """Display coordinates of the markers of the axes' scatter collections (n × 2)."""
+    import numpy as np
+
+    pts = [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections
+           if c.get_visible() and len(c.get_offsets()) and hasattr(c, "get_offset_transform")]
+    return np.concatenate(pts) if pts else np.empty((0, 2))
+
+
+def _with_renderer(fig: Any) -> Any:
+    """The figure's renderer; a figure released by ``plt.close`` gets an Agg canvas back first."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def legends_on_data(fig: Any) -> list[str]:
+    """Axes whose legend sits inside the plot area on top of drawn data (lines or markers).
+
+    Data of every axes sharing the plot area counts (a ``twinx`` curve under the other axes' legend).
+    """
+    renderer = _with_renderer(fig)
+    out = []
+    axes = fig.get_axes()
+    for i, ax in enumerate(axes):
+        leg = ax.get_legend()
+        if leg is None or not leg.get_visible():
+            continue
+        box = leg.get_window_extent(renderer)
+        hit = False
+        for other in axes:
+            ob = other.get_window_extent(renderer)
+            if not _overlaps(box, ob, 0.0):
+                continue
+            if _hits_data(box, _data_envelope(other), 0.0):
+                hit = True
+            pts = _scatter_points(other)
+            if len(pts) and bool(((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0)
+                                  & (pts[:, 1] <= box.y1)).any()):
+                hit = True
+        if hit:
+            out.append(ax.get_title() or f"axes {i + 1}")
+    return out
+
+
 def _hits_data(box: Any, env: tuple[Any, Any, Any] | None, pad: float) -> bool:
     if env is None:
         return False
@@ -176,8 +224,7 @@ def place_labels(ax: Any, xs: Sequence[float], ys: Sequence[float], texts: Seque
     [...]}`` (texts), so a caption can say how many were left out.
     """
     fig = ax.figure
-    fig.canvas.draw()  # final limits and layout before measuring
-    renderer = fig.canvas.get_renderer()
+    renderer = _with_renderer(fig)  # final limits and layout before measuring
     order = list(range(len(texts)))
     if priority is not None:
         order.sort(key=lambda i: -float(priority[i]))
@@ -221,12 +268,12 @@ def text_overlaps(fig: Any, pad_px: float = 0.5) -> list[tuple[str, str]]:
     """Pairs of visible, non-empty texts of ``fig`` whose drawn boxes overlap (for tests of plots)."""
     from matplotlib.text import Text
 
-    renderer = fig.canvas.get_renderer()
+    renderer = _with_renderer(fig)
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     # Text's own box: an Annotation's get_window_extent also spans its leader line
     boxes = [(t.get_text(), Text.get_window_extent(t, renderer)) for t in texts]
     return [(a[0], b[0]) for a, b in itertools.combinations(boxes, 2) if _overlaps(a[1], b[1], -pad_px)]
 
 
-__all__ = ["STYLE", "RenderedFigure", "figure_png", "figure_svg", "legend_outside", "new_figure", "place_labels",
-           "text_overlaps", "wants_zoom"]
+__all__ = ["STYLE", "RenderedFigure", "figure_png", "figure_svg", "legend_outside", "legends_on_data", "new_figure",
+           "place_labels", "text_overlaps", "wants_zoom"]
