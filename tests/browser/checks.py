@@ -86,7 +86,8 @@ def headers_without_units(driver: Any) -> list[str]:
             continue  # rows of different quantities, each row stating its unit
         for j, head in enumerate(headers):
             cells = [r[j] for r in rows if j < len(r) and r[j][0] not in ("", "—")]
-            numeric = [c for c in cells if "n" in c[1].split() or _NUMBER.match(c[0])]
+            # a bare number needs the header's unit; "3.37 Ah" carries its own
+            numeric = [c for c in cells if _NUMBER.match(c[0])]
             if cells and len(numeric) >= 0.5 * len(cells) and not has_unit(head):
                 out.append(f"{table_id}: column '{head}' holds numbers but no unit")
     return out
