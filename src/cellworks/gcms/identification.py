@@ -175,25 +175,25 @@ def assign(rows: list[dict[str, Any]], allow_repeats: bool = False) -> None:
     """Give each component at most one acceptable candidate (``row["best"]``), best score first; a
     compound goes to one component only unless ``allow_repeats``. Then pairs of assignments are
     swapped while that raises the summed score (spectrally near-identical isomers, e.g. the xylenes,
-    are then placed by their retention indices), and :func:`enforce_elution_order` withdraws
-    identifications that contradict the library indices' order."""
-    pairs = [(h["score"], float(row["area"]), ci, hi) for ci, row in enumerate(rows)
-             for hi, h in enumerate(row["candidates"]) if h["acceptable"]]
-    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
-    taken: set[str] = set()
+    are then placed by their retention indices), and :func:`elution_order_violation` withdraws
+    identifications that contradict the library indices' order (:func:`elution_order_violation`;
+    the withdrawn pair is forbidden and the assignment repeated)."""
+    forbidden: set[tuple[int, str]] = set()
     for row in rows:
-        row["best"] = None
-        row["withdrawn"] = None
-    for _, _, ci, hi in pairs:
-        row = rows[ci]
-        h = row["candidates"][hi]
-        if row["best"] is not None or (not allow_repeats and h["name"] in taken):
-            continue
-        row["best"] = h
-        taken.add(h["name"])
-    if not allow_repeats:
-        _swap_improve(rows)
-    enforce_elution_order(rows)
+        row["withdrawn"] = []
+    while True:
+        _greedy(rows, allow_repeats, forbidden)
+        if not allow_repeats:
+            _swap_improve(rows, forbidden)
+        bad = elution_order_violation(rows)
+        if bad is None:
+            break
+        weak, other = bad
+        h = weak["best"]
+        h["reasons"] = [*h["reasons"], f"elution order: library RI {h['library_ri']:.0f} contradicts "
+                        f"{other['best']['name']} (RI {other['best']['library_ri']:.0f}) at {other['rt_min']:.3f} min"]
+        weak["withdrawn"].append(h["name"])
+        forbidden.add((rows.index(weak), h["name"]))
     owner = {row["best"]["name"]: ci for ci, row in enumerate(rows) if row["best"] is not None}
     for ci, row in enumerate(rows):
         for h in row["candidates"]:
@@ -202,11 +202,29 @@ def assign(rows: list[dict[str, Any]], allow_repeats: bool = False) -> None:
                 h["reasons"] = [*h["reasons"], f"assigned to the component at {rows[o]['rt_min']:.3f} min"]
 
 
-def _acceptable(row: Mapping[str, Any], name: str) -> dict[str, Any] | None:
-    return next((h for h in row["candidates"] if h["name"] == name and h["acceptable"]), None)
+def _greedy(rows: list[dict[str, Any]], allow_repeats: bool, forbidden: set[tuple[int, str]]) -> None:
+    pairs = [(h["score"], float(row["area"]), ci, hi) for ci, row in enumerate(rows)
+             for hi, h in enumerate(row["candidates"]) if h["acceptable"] and (ci, h["name"]) not in forbidden]
+    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
+    taken: set[str] = set()
+    for row in rows:
+        row["best"] = None
+    for _, _, ci, hi in pairs:
+        row = rows[ci]
+        h = row["candidates"][hi]
+        if row["best"] is not None or (not allow_repeats and h["name"] in taken):
+            continue
+        row["best"] = h
+        taken.add(h["name"])
 
 
-def _swap_improve(rows: list[dict[str, Any]], max_rounds: int = 20) -> None:
+def _acceptable(rows: list[dict[str, Any]], i: int, name: str, forbidden: set[tuple[int, str]]) -> dict[str, Any] | None:
+    if (i, name) in forbidden:
+        return None
+    return next((h for h in rows[i]["candidates"] if h["name"] == name and h["acceptable"]), None)
+
+
+def _swap_improve(rows: list[dict[str, Any]], forbidden: set[tuple[int, str]], max_rounds: int = 20) -> None:
     """Exchange the compounds of two components when both exchanged pairs are acceptable and the
     summed score rises (a 2-opt step on the greedy assignment's objective)."""
     for _ in range(max_rounds):
@@ -215,7 +233,7 @@ def _swap_improve(rows: list[dict[str, Any]], max_rounds: int = 20) -> None:
         for a_pos, i in enumerate(ids):
             for j in ids[a_pos + 1:]:
                 bi, bj = rows[i]["best"], rows[j]["best"]
-                hi, hj = _acceptable(rows[i], bj["name"]), _acceptable(rows[j], bi["name"])
+                hi, hj = _acceptable(rows, i, bj["name"], forbidden), _acceptable(rows, j, bi["name"], forbidden)
                 if hi is not None and hj is not None and hi["score"] + hj["score"] > bi["score"] + bj["score"] + 1e-9:
                     rows[i]["best"], rows[j]["best"] = hi, hj
                     improved = True
@@ -226,33 +244,21 @@ def _swap_improve(rows: list[dict[str, Any]], max_rounds: int = 20) -> None:
 _RANK = {"MF+RI": 2, "MF only": 1, "tentative": 0}
 
 
-def enforce_elution_order(rows: list[dict[str, Any]]) -> None:
+def elution_order_violation(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """On one column compounds elute in the order of their retention indices: two identifications
     A before B whose library indices say B before A even at the ends of their uncertainties
-    (RI_A − u_A > RI_B + u_B) cannot both hold; the weaker one (lower confidence, then lower score)
-    is withdrawn and its component reported unknown with the reason."""
-    while True:
-        ident = sorted((r for r in rows if r["best"] is not None and r["best"]["library_ri"] is not None),
-                       key=lambda r: float(r["rt_s"]))
-        worst: tuple[dict[str, Any], dict[str, Any]] | None = None
-        for a_pos, ra in enumerate(ident):
-            for rb in ident[a_pos + 1:]:
-                ha, hb = ra["best"], rb["best"]
-                if float(ha["library_ri"]) - ha["ri_uncertainty"] > float(hb["library_ri"]) + hb["ri_uncertainty"]:
-                    weak = min((ra, rb), key=lambda r: (_RANK.get(confidence(r) or "", -1), r["best"]["score"]))
-                    other = rb if weak is ra else ra
-                    worst = (weak, other)
-                    break
-            if worst:
-                break
-        if worst is None:
-            return
-        weak, other = worst
-        h = weak["best"]
-        h["reasons"] = [*h["reasons"], f"elution order: library RI {h['library_ri']:.0f} contradicts "
-                        f"{other['best']['name']} (RI {other['best']['library_ri']:.0f}) at {other['rt_min']:.3f} min"]
-        weak["withdrawn"] = h["name"]
-        weak["best"] = None
+    (RI_A − u_A > RI_B + u_B) cannot both hold. Returns ``(weaker, other)`` of the first such pair
+    (weaker: lower confidence, then lower score), or None; :func:`assign` withdraws the weaker and
+    assigns again without it."""
+    ident = sorted((r for r in rows if r["best"] is not None and r["best"]["library_ri"] is not None),
+                   key=lambda r: float(r["rt_s"]))
+    for a_pos, ra in enumerate(ident):
+        for rb in ident[a_pos + 1:]:
+            ha, hb = ra["best"], rb["best"]
+            if float(ha["library_ri"]) - ha["ri_uncertainty"] > float(hb["library_ri"]) + hb["ri_uncertainty"]:
+                weak = min((ra, rb), key=lambda r: (_RANK.get(confidence(r) or "", -1), r["best"]["score"]))
+                return weak, (rb if weak is ra else ra)
+    return None
 
 
 def confidence(row: Mapping[str, Any]) -> str | None:

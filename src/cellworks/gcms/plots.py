@@ -22,17 +22,33 @@ def _overlaps(a: Any, b: Any, pad: float = 1.0) -> bool:
 def _place_numbers(fig: Any, ax: Any, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
                    trace: tuple[Any, Any] | None = None) -> None:
     """Number labels above the apexes, clear of the trace under them (``trace`` = (t, y)); a label
-    that would overlap one already placed is lifted in steps of its own height and joined to its
-    apex by a leader line. No two labels overlap; the y range grows to hold the highest one."""
+    that would overlap one already placed is lifted in steps of half its height and joined to its
+    apex by a leader line. If the labels need more room the y range grows and the placement is
+    redone at the final scale, so no two labels overlap in the saved figure."""
+    for _ in range(8):
+        artists, top = _place_once(fig, ax, xs, ys, texts, trace)
+        lo, hi = ax.get_ylim()
+        if top <= hi:
+            return
+        for a in artists:
+            a.remove()
+        ax.set_ylim(lo, lo + 1.03 * (top - lo))
+    _place_once(fig, ax, xs, ys, texts, trace)
+
+
+def _place_once(fig: Any, ax: Any, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
+                trace: tuple[Any, Any] | None) -> tuple[list[Any], float]:
     renderer = fig.canvas.get_renderer()
     inv = ax.transData.inverted()
     placed: list[Any] = []
+    artists: list[Any] = []
     order = sorted(range(len(xs)), key=lambda i: (xs[i], -ys[i]))
     top_px = 0.0
     for i in order:
         x_px, y_px = ax.transData.transform((xs[i], ys[i]))
         txt = ax.text(xs[i], ys[i], texts[i], fontsize=7, ha="center", va="bottom", color="tab:blue",
                       gid=LABEL_GID, zorder=5)
+        artists.append(txt)
         bb = txt.get_window_extent(renderer)
         base_px = y_px
         if trace is not None:
@@ -54,11 +70,8 @@ def _place_numbers(fig: Any, ax: Any, xs: Sequence[float], ys: Sequence[float], 
         top_px = max(top_px, bb.y1)
         if lift > 8.0:
             y_lab = inv.transform((x_px, y_px + lift))[1]
-            ax.plot([xs[i], xs[i]], [ys[i], y_lab], lw=0.4, color="tab:blue", alpha=0.5, zorder=4)
-    y_top = inv.transform((0.0, top_px + 6.0))[1]
-    lo, hi = ax.get_ylim()
-    if y_top > hi:
-        ax.set_ylim(lo, y_top)
+            artists.extend(ax.plot([xs[i], xs[i]], [ys[i], y_lab], lw=0.4, color="tab:blue", alpha=0.5, zorder=4))
+    return artists, float(inv.transform((0.0, top_px + 6.0))[1])
 
 
 def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = "",
