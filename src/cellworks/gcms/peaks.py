@@ -45,7 +45,7 @@ from cellworks.gcms.retention import retention_index
 from cellworks.gcms.run import Run
 
 __all__ = ["Component", "Peak", "PeakParams", "apex_spectrum", "baseline", "deconvolve", "find_peaks_run",
-           "find_peaks_trace", "noise_sigma", "retention_index", "saturated_region", "smooth"]
+           "find_peaks_trace", "noise_sigma", "retention_index", "saturated_region", "scan_spectrum", "smooth"]
 
 SATURATION_FLAT_TOL = 0.05  # relative spread of the plateau points
 SATURATION_MIN_POINTS = 4
@@ -426,18 +426,25 @@ def _merge_saturated_components(t: FloatArray, tic: FloatArray, comps: list[Comp
     return sorted(out, key=lambda c: c.apex_scan)
 
 
-def apex_spectrum(run: Run, peak: Peak, subtract_background: bool = True) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    """Unit-mass spectrum at a peak's apex minus the mean of the spectra at its start and end."""
-    masses, _ = run.unit_mass_matrix()
-    from cellworks.gcms.spectrum import dense, to_unit_mass
-
-    def spec(i: int) -> FloatArray:
-        m, y = to_unit_mass(*run.scan(i))
-        return dense(m, y, int(masses.max()) if masses.size else 0)
-
-    v = spec(peak.apex_scan)
-    if subtract_background:
-        v = v - 0.5 * (spec(peak.start_scan) + spec(peak.end_scan))
+def scan_spectrum(run: Run, scan: int, half_width_scans: int = 0,
+                  background: tuple[list[int], list[int]] | None = None) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Unit-mass spectrum at ``scan`` (mean of the scans within ±``half_width_scans``), minus the
+    mean of the background scans ``(before, after)`` (each side averaged, then the sides averaged;
+    scans outside the run ignored); negative values clipped. Returns the non-zero ``(m/z, I)``."""
+    masses, mat = run.unit_mass_matrix()
+    n = mat.shape[0]
+    a, b = max(scan - half_width_scans, 0), min(scan + half_width_scans + 1, n)
+    v = mat[a:b].mean(axis=0)
+    if background is not None:
+        parts = [mat[idx].mean(axis=0) for idx in ([i for i in side if 0 <= i < n] for side in background) if idx]
+        if parts:
+            v = v - np.mean(parts, axis=0)
     v = np.clip(v, 0, None)
     nz = np.flatnonzero(v > 0)
-    return nz.astype(np.int64), v[nz]
+    return masses[nz].astype(np.int64), v[nz]
+
+
+def apex_spectrum(run: Run, peak: Peak, subtract_background: bool = True) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Unit-mass spectrum at a peak's apex minus the mean of the spectra at its start and end."""
+    bg = ([peak.start_scan], [peak.end_scan]) if subtract_background else None
+    return scan_spectrum(run, peak.apex_scan, 0, bg)

@@ -10,7 +10,6 @@ import numpy.typing as npt
 
 from cellworks.gcms.run import Run
 
-
 LABEL_GID = "peak-label"
 LEGEND_GID = "legend-entry"
 

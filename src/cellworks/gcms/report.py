@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cellworks.gcms.quant import CS2_RATIO_DOCUMENT
 from cellworks.report import Figure, Section, Table, figure_png
 
 
@@ -172,7 +173,7 @@ def _isotope_table(res: Mapping[str, Any]) -> Table:
             if row["key"] in ("CS2", "benzene", "2-C3H7Cl") and r.get("isotopes"):
                 rows.append((row["label"], s, r["isotopes"]))
     return Table(("impurity", "sample", "isotope evidence"), tuple(rows),
-                 "Departures from natural isotopic composition (document: ¹²C³²S³⁴S : ¹²C³²S₂ = 5.9 : 1; no m/z 79 "
+                 f"Departures from natural isotopic composition (document: ¹²C³²S³⁴S : ¹²C³²S₂ = {CS2_RATIO_DOCUMENT:g} : 1; no m/z 79 "
                  "for benzene; no ³⁷Cl partners m/z 65 and 80 for 2-chloropropane).")
 
 
@@ -284,8 +285,9 @@ def analysis_section(res: Mapping[str, Any], runs: Sequence[str | Path]) -> Sect
 
 def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[Table], list[str]]:
     """Synthesise calibration and sample runs, analyse them and return (figures, tables, notes)."""
-    from cellworks.gcms.analyze import analyze
+    from cellworks.gcms.pipeline import analyze
     from cellworks.gcms.synth import synthesize_calibration, synthesize_sample
+    from cellworks.gcms.table1 import compare_with_table1
 
     wd = Path(workdir) / "gcms-part2"
     cal = synthesize_calibration(wd / "cal" / "calibration.json", seed=11)
@@ -293,7 +295,7 @@ def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[
     runs: list[Path] = []
     for i, s in enumerate(samples):
         runs += synthesize_sample(s, wd / "runs" / f"{s}.cdf", seed=101 + i)
-    res = analyze(runs, cal)
+    res = compare_with_table1(analyze(runs, cal).as_dict())
     sec = analysis_section(res, runs)
     figures = list(sec.figures)
     tables = list(sec.tables)
@@ -306,21 +308,21 @@ def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[
                      f"the detection limit, {v['limit_rows_dl_within_3x_of_C_min']} with DL within 3× of C_min.")
     for r in res["isotope_ratios"]:
         notes.append(f"CS₂ in the {r['sample']} sample: ¹²C³²S³⁴S : ¹²C³²S₂ = {r['ratio_12C32S34S_to_12C32S2']:.2f} "
-                     f"± {r['sd']:.2f} (document: 5.9 : 1).")
+                     f"± {r['sd']:.2f} (document: {CS2_RATIO_DOCUMENT:g} : 1).")
     if not quick:
         p1 = synthesize_sample("concentrate", wd / "trueness" / "p.cdf", seed=301, columns=("ptmsp",),
                                modes=("sim",), replicates=3)
         p2 = synthesize_sample("concentrate", wd / "trueness" / "p2.cdf", seed=302, columns=("ptmsp",),
                                modes=("sim",), pressure_factor=2.0, replicates=3)
         scan = [p for p in runs if "concentrate" in p.name and "scan" in p.name]
-        tr = analyze([*scan, *p1, *p2], cal)["trueness"]
+        tr = analyze([*scan, *p1, *p2], cal).trueness
         tables.append(_trueness_table(tr, "Trueness by sample-size variation: concentrate at p and 2p, "
                                           "3 injections each (document 002: no significant difference)."))
         p2e = synthesize_sample("concentrate", wd / "trueness" / "p2e.cdf", seed=303, columns=("ptmsp",),
                                 modes=("sim",), pressure_factor=2.0, replicates=3)
         p1e = synthesize_sample("concentrate", wd / "trueness" / "pe.cdf", seed=304, columns=("ptmsp",),
                                 modes=("sim",), replicates=3, constant_error=0.3)
-        tre = analyze([*scan, *p1e, *p2e], cal)["trueness"]
+        tre = analyze([*scan, *p1e, *p2e], cal).trueness
         tables.append(_trueness_table(tre, "The same check with a constant error injected into the p runs (a "
                                            "fixed amount of each impurity, 30 % of its amount at p, added "
                                            "independently of the sample size): the check flags it."))

@@ -8,7 +8,7 @@ Within a scan the m/z are ascending. Times are seconds from injection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -59,6 +59,7 @@ class Run:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     stored_tic: FloatArray | None = None
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -68,7 +69,7 @@ class Run:
     def from_scans(
         cls,
         scan_times_s: npt.ArrayLike,
-        scans: list[tuple[npt.ArrayLike, npt.ArrayLike]],
+        scans: Sequence[tuple[npt.ArrayLike, npt.ArrayLike]],
         metadata: Mapping[str, Any] | None = None,
         source: str = "",
     ) -> Run:
@@ -131,7 +132,12 @@ class Run:
 
     def unit_mass_matrix(self, mz_min: int | None = None, mz_max: int | None = None) -> tuple[IntArray, FloatArray]:
         """Dense nominal-mass matrix ``(masses, M)`` with ``M[scan, k]`` the summed intensity at
-        nominal mass ``masses[k]`` (bins of :func:`nominal_mass`)."""
+        nominal mass ``masses[k]`` (bins of :func:`nominal_mass`). Kept with the run (built once per
+        range); do not modify the returned arrays."""
+        key = ("unit_mass_matrix", mz_min, mz_max)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
         nm = nominal_mass(self.mz)
         lo = int(nm.min()) if mz_min is None and nm.size else int(mz_min or 0)
         hi = int(nm.max()) if mz_max is None and nm.size else int(mz_max or 0)
@@ -139,6 +145,9 @@ class Run:
         keep = (nm >= lo) & (nm <= hi)
         mat = np.zeros((self.n_scans, masses.size))
         np.add.at(mat, (self._scan_ids()[keep], nm[keep] - lo), self.intensity[keep])
+        masses.flags.writeable = False
+        mat.flags.writeable = False
+        self._cache[key] = (masses, mat)
         return masses, mat
 
     # -- SIM ----------------------------------------------------------------------------
