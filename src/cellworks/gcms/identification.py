@@ -279,7 +279,7 @@ def _component_row(c: Component, hits: list[dict[str, Any]], ri: float | None) -
             "spectrum": {"mz": c.mz.tolist(), "intensity": c.intensity.tolist()}, "candidates": hits}
 
 
-def identify_run(run: Run, library: Library | None = None, params: IdentifyParams | None = None, *,
+def identify_run(run: Run, library: Library | Sequence[Any] | None = None, params: IdentifyParams | None = None, *,
                  ladder_s: Mapping[int, float] | None = None, peak_params: PeakParams | None = None,
                  t_range_s: tuple[float, float] | None = None) -> dict[str, Any]:
     """Identify every component of ``run`` (module docstring); a JSON-ready report.
@@ -287,11 +287,20 @@ def identify_run(run: Run, library: Library | None = None, params: IdentifyParam
     Each component has ``status`` (``identified``/``unknown``), ``name`` (``"unknown"`` when no
     acceptable candidate remains), ``confidence``, ``ri``, the assigned hit ``best`` and its
     ``candidates`` (each with MF, RMF, ΔRI, window, score, and why it was not taken).
+    ``library`` may be a :class:`~cellworks.gcms.library.Library` or a list of matchms
+    ``Spectrum`` objects; :func:`cellworks.gcms.matchms_io.components_to_matchms` turns the report's
+    components back into matchms spectra.
     """
     from cellworks.gcms.library import library_sources, load_builtin
     from cellworks.gcms.peaks import deconvolve
 
+    from cellworks.gcms.library import Library as Lib
+
     p = params or IdentifyParams()
+    if library is not None and not isinstance(library, Lib):
+        from cellworks.gcms.matchms_io import library_from_matchms
+
+        library = library_from_matchms(library)  # matchms Spectrum objects
     full = library if library is not None else load_builtin()
     lib, _ = select_library(full, p.exclude_estimates)
     comps = deconvolve(run, peak_params, t_range_s=t_range_s)
@@ -329,3 +338,16 @@ def identify_run(run: Run, library: Library | None = None, params: IdentifyParam
         "summary": {"components": len(rows), "identified": n_id, "unknown": len(rows) - n_id, **by_conf},
         "components": rows,
     }
+
+
+def identify(run: Run | str | Any, library: Library | Sequence[Any] | None = None,
+             params: IdentifyParams | None = None, **kwargs: Any) -> dict[str, Any]:
+    """:func:`identify_run` on a run or a run file path (any format :func:`cellworks.gcms.read_run`
+    reads), e.g. ``identify("tests/data/gcms/agilent-gcms-gasoline.cdf")["summary"]``."""
+    from cellworks.gcms.run import Run as RunType
+
+    if not isinstance(run, RunType):
+        from cellworks.gcms.readers import read_run
+
+        run = read_run(run)
+    return identify_run(run, library, params, **kwargs)

@@ -115,6 +115,18 @@ class SearchIndex:
         keep = idx >= 0
         return idx[keep], sc[keep]
 
+    def cosine(self, mz: npt.ArrayLike, intensity: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Weighted cosine (W = I^½·m^½, the F_D part of the MF before squaring; matchms'
+        ``CosineGreedy(mz_power=0.5, intensity_power=0.5)`` on unit masses) of the query against
+        every library row, through the inverted index."""
+        qm, qy = to_unit_mass(mz, intensity) if np.asarray(mz).dtype.kind == "f" else (
+            np.asarray(mz, dtype=np.int64), np.asarray(intensity, dtype=np.float64))
+        return _kernels()._cosine_all(self.norm2, self.inv_ptr, self.inv_row, self.inv_w, qm, qy)  # type: ignore[no-any-return]
+
+    def cosine_matrix(self, queries: list[tuple[npt.ArrayLike, npt.ArrayLike]]) -> npt.NDArray[np.float64]:
+        """:meth:`cosine` of many queries: shape ``(n_library, n_queries)`` (matchms' layout)."""
+        return np.column_stack([self.cosine(m, y) for m, y in queries]) if queries else np.zeros((self.n_spectra, 0))
+
     def hits(self, mz: npt.ArrayLike, intensity: npt.ArrayLike, k: int = 10) -> list[Hit]:
         from cellworks.gcms.scores import to_score
 

@@ -187,3 +187,29 @@ def _score_all(indptr, mz, s, w, norm2, q_mz, q_int, max_m):  # type: ignore[no-
         out[r] = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
                            norm2[r], wu, su, a, norm_u2)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _cosine_all(norm2, inv_ptr, inv_row, inv_w, q_mz, q_int):  # type: ignore[no-untyped-def]
+    # weighted cosine (W = sqrt(I)·sqrt(m)) of the query against every row through the inverted lists
+    max_m = inv_ptr.shape[0] - 2
+    n_rows = norm2.shape[0]
+    acc = np.zeros(n_rows)
+    nu2 = 0.0
+    for j in range(q_mz.shape[0]):
+        m = q_mz[j]
+        if q_int[j] <= 0.0:
+            continue
+        w = np.sqrt(q_int[j]) * np.sqrt(m * 1.0)
+        nu2 += w * w
+        if m > max_m:
+            continue
+        for p in range(inv_ptr[m], inv_ptr[m + 1]):
+            acc[inv_row[p]] += inv_w[p] * w
+    out = np.zeros(n_rows)
+    if nu2 <= 0.0:
+        return out
+    for r in range(n_rows):
+        if norm2[r] > 0.0 and acc[r] != 0.0:
+            out[r] = acc[r] / np.sqrt(norm2[r] * nu2)
+    return out

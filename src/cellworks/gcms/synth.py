@@ -426,8 +426,13 @@ def _attrs(sample: str, column: str, mode: str, pressure_kpa: float, title: str)
 
 
 def output_paths(out: str | Path, columns: Sequence[str], modes: Sequence[str], replicates: int) -> list[tuple[str, str, int, Path]]:
-    """File names: ``<stem>-<column>-<mode>[-r<k>].cdf`` beside ``out``."""
+    """Files written for ``out``: exactly ``out`` when one run is asked for (one column, one mode,
+    one replicate); otherwise ``<stem>-<column>-<mode>[-r<k>].cdf`` beside ``out`` (``runs/x.cdf``
+    → ``runs/x-plot-scan.cdf``, ``runs/x-plot-sim.cdf``, ``runs/x-ptmsp-scan.cdf``,
+    ``runs/x-ptmsp-sim.cdf``)."""
     o = Path(out)
+    if len(columns) == 1 and len(modes) == 1 and replicates == 1:
+        return [(columns[0], modes[0], 1, o if o.suffix else o.with_suffix(".cdf"))]
     stem = o.stem if o.suffix.lower() in (".cdf", ".nc") else o.name
     res = []
     for c in columns:

@@ -15,8 +15,12 @@ def register(app: typer.Typer) -> None:
 
 
 def synth(
-    out: Annotated[Path, typer.Option(help="Output: run files are <stem>-<column>-<mode>[-r<k>].cdf beside it; "
-                                           "for --sample calibration, the JSON manifest.")],
+    out: Annotated[Path, typer.Option(help="Output file. One run (one --column, one --mode, one replicate) is written "
+                                           "to exactly this path; several runs are written beside it as "
+                                           "<stem>-<column>-<mode>[-r<k>].cdf (runs/x.cdf -> runs/x-plot-scan.cdf, "
+                                           "runs/x-plot-sim.cdf, runs/x-ptmsp-scan.cdf, runs/x-ptmsp-sim.cdf); for "
+                                           "--sample calibration: the JSON manifest, runs beside it as "
+                                           "<stem>-L<level>-<column>-<mode>.cdf. The files written are printed.")],
     sample: Annotated[str, typer.Option(help="initial | rectified | concentrate | calibration")] = "initial",
     seed: Annotated[int, typer.Option(help="Random seed of the noise.")] = 0,
     column: Annotated[str, typer.Option(help="plot | ptmsp | both")] = "both",
