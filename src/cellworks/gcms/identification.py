@@ -291,10 +291,9 @@ def identify_run(run: Run, library: Library | Sequence[Any] | None = None, param
     ``Spectrum`` objects; :func:`cellworks.gcms.matchms_io.components_to_matchms` turns the report's
     components back into matchms spectra.
     """
+    from cellworks.gcms.library import Library as Lib
     from cellworks.gcms.library import library_sources, load_builtin
     from cellworks.gcms.peaks import deconvolve
-
-    from cellworks.gcms.library import Library as Lib
 
     p = params or IdentifyParams()
     if library is not None and not isinstance(library, Lib):
