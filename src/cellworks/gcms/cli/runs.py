@@ -150,7 +150,8 @@ def identify(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     plot: Annotated[Path | None, typer.Option(help="TIC of the whole run, identified peaks numbered (PNG).")] = None,
     plot_range: Annotated[str | None, typer.Option("--range", help="Zoom the plot: 'start:end' minutes.")] = None,
-    mirror: Annotated[Path | None, typer.Option(help="Mirror plot of the largest identified component (PNG).")] = None,
+    mirror: Annotated[Path | None, typer.Option(
+        help="Mirror plot of the largest identified, unsaturated component (PNG).")] = None,
 ) -> None:
     """Identify a run's components: one library compound per component and per run, NIST identity
     and reverse match factors, retention indices; components without an acceptable hit are 'unknown'.
@@ -190,7 +191,8 @@ def identify(
         if plot is not None:
             save(tic_figure(run, _plot_labels(ident), t_range_min=zoom), str(plot))
         if mirror is not None and ident:
-            c = max(ident, key=lambda c: float(c["area"]))
+            # the largest identified peak that is not saturated (a clipped peak's ion ratios are distorted)
+            c = max(ident, key=lambda c: (not c["saturated"], float(c["area"])))
             spec = lib[int(c["best"]["library_index"])] if not exclude_estimates else lib.find(c["best"]["name"])
             save(mirror_figure(c["spectrum"]["mz"], c["spectrum"]["intensity"], spec.mz, spec.intensity,
                                f'unknown {c["rt_min"]:.2f} min', clean(spec.name),
