@@ -32,8 +32,7 @@ PENDING = {
     "'fit' once eis/fit.py is renamed (the eis branch is reworking that module)",
 }
 #: modules whose every docstring example runs too
-MODULES = ("cellworks._api", "cellworks.protocol.pybamm", "cellworks.protocol.steps", "cellworks.report.format",
-           "cellworks.gcms.verbs")
+MODULES = ("cellworks._api", "cellworks.protocol.pybamm", "cellworks.protocol.steps", "cellworks.report.format")
 
 
 def _resolve(dotted: str) -> Any:
