@@ -116,7 +116,10 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) or type(v).__name__.startswith(("float", "int"))
 
 
-_NUMERIC_TEXT = re.compile(r"^[−+-]?\d[\d.,]*(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(\s*±\s*\S+)?\s*\S{0,8}$")
+#: "3.37", "3.37 Ah", "8.7 × 10⁻⁵ A", "0.0165 ± 0.0004 Ω" (a unit after a space, never "2-C3H7Cl")
+_NUMERIC_TEXT = re.compile(
+    r"^[−+-]?\d[\d.,]*(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(\s*±\s*[\d.,]+(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?)?(\s+[^\s\d][^\s]{0,9})?$"
+)
 
 
 def _table_ctx(tab: Table, number: int, anchor: str) -> dict[str, Any]:
