@@ -143,6 +143,12 @@ def _table_ctx(tab: Table, number: int, anchor: str) -> dict[str, Any]:
                 text = formula(str(v)) if is_formula else prose(str(v))
                 # numbers given as text (a value with its unit) line up like numbers
                 out.append({"html": text, "cls": "n" if _NUMERIC_TEXT.match(text) else ""})
+        # one alignment per column: right (numbers) only when every filled cell is a number
+        filled = [c for c in out if c["html"] not in ("", "—") and not c["cls"].startswith(("role", "yes", "no"))]
+        numeric = bool(filled) and all(c["cls"] == "n" for c in filled)
+        for c in out:
+            if c["cls"] in ("n", ""):
+                c["cls"] = "n" if numeric else ""
         formatted_cols.append(out)
     # badges need the span; jinja escapes html, so role cells carry their class on the <td>
     body = [[formatted_cols[j][i] for j in range(n_cols)] for i in range(len(rows))]
