@@ -29,6 +29,7 @@ TEXTS = [
     "Hold at 4.2 V until 50 mA) * 3",
     "Discharge at 2 W for 1 hour, Discharge at 4 Ohm until 3 V, Hold at 3 V until C/50",
     "Charge at 1e-05 A for 90 seconds, Discharge at C/3 for 2 hours or until 2.5 V",
+    "Hold at 3.0 V until 20 uA, Discharge at 0.5 mA for 1.5 hours",
 ]
 
 
@@ -41,9 +42,12 @@ def test_round_trip_through_pybamm_strings(text: str) -> None:
     assert len(back.cycles) == len(prot.cycles)
     for a, b in zip(prot.steps, back.steps, strict=True):
         assert (a.kind, a.control, a.duration_s) == (b.kind, b.control, b.duration_s)
-        # numbers are written with repr(): they read back exactly
-        assert a.value == b.value
-        assert [(t.limit, t.value) for t in a.terminations] == [(t.limit, t.value) for t in b.terminations]
+        # numbers are written to 15 significant digits: typed decimals read back exactly, float noise
+        # (20 uA = 1.9999999999999998e-05 A) within 1e-15
+        assert math.isclose(a.value, b.value, rel_tol=1e-15)
+        assert [t.limit for t in a.terminations] == [t.limit for t in b.terminations]
+        assert all(math.isclose(x.value, y.value, rel_tol=1e-15) for x, y in zip(a.terminations, b.terminations,
+                                                                                  strict=True))
     # the protocol text of the result parses to the same cycles again
     assert parse_protocol(back.text).to_pybamm_conditions() == conditions
 

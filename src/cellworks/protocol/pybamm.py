@@ -32,9 +32,9 @@ _PERIOD = re.compile(r"\s*\(\s*[\d.eE+-]+\s*[A-Za-z]+\s+period\s*\)\s*$")
 
 
 def _num(x: float) -> str:
-    """The shortest text that reads back as exactly ``x`` (``repr``), without a trailing ``.0``."""
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
+    """``x`` to 15 significant digits: a decimal typed by a user reads back exactly, and float noise
+    (``20 uA`` is 1.9999999999999998e-05 A) disappears."""
+    return f"{float(x):.15g}"
 
 
 def _duration_text(seconds: float) -> str:
