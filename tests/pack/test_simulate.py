@@ -66,13 +66,22 @@ def test_charge_never_exceeds_vmax_and_discharge_stops_at_cutoff() -> None:
     assert res.steps[1].reason == ["current", "current"]
 
 
+def _obs(v: np.ndarray) -> bms.Observation:
+    n = len(v)
+    return bms.Observation(v, np.zeros(n, bool), "charge", 0.0, 0.0, np.full(n, 25.0), np.full(n, 0.5),
+                           np.zeros(n, int))
+
+
 def test_threshold_balancer_python_twin_matches_rule() -> None:
     c = bms.ThresholdBalancer(threshold_V=0.010, select=bms.Select.ABOVE_MIN)
     v = np.array([3.700, 3.705, 3.712, 3.725])
-    assert c.decide(v, np.zeros(4, bool), "charge", 0.0).tolist() == [False, False, True, True]
+    assert c.decide(_obs(v)).tolist() == [False, False, True, True]
     h = bms.ThresholdBalancer(threshold_V=0.010)
-    assert h.decide(v, np.zeros(4, bool), "charge", 0.0).tolist() == [False, False, False, True]
-    assert not h.decide(v[:2], np.zeros(2, bool), "charge", 0.0).any()
+    assert h.decide(_obs(v)).tolist() == [False, False, False, True]
+    assert not h.decide(_obs(v[:2])).any()
+    # two monitor chips of two groups: the highest of each chip above min + threshold
+    m = bms.ThresholdBalancer(threshold_V=0.010, monitor_group_size=2)
+    assert m.decide(_obs(np.array([3.700, 3.715, 3.712, 3.725]))).tolist() == [False, True, False, True]
 
 
 def test_when_policies() -> None:
@@ -159,8 +168,8 @@ def test_temperature_limit_reduces_charge_current() -> None:
 class _BleedAll(bms.Controller):
     when: bms.When = bms.When.ALWAYS
 
-    def decide(self, v_measured_V, bleeding, phase, time_s):  # type: ignore[no-untyped-def]
-        return np.ones(len(v_measured_V), bool)
+    def decide(self, obs):  # type: ignore[no-untyped-def]
+        return np.ones(len(obs.v_measured_V), bool)
 
 
 def test_user_policy_runs_in_python_path() -> None:
@@ -208,7 +217,7 @@ def test_shipped_config_uses_baumhofer_capacities(shipped) -> None:  # type: ign
     vals = set(baumhofer_capacities_Ah())
     assert arr.capacity_Ah.shape == (1, 4, 3)
     assert all(float(x) in vals for x in arr.capacity_Ah.ravel())
-    assert np.isfinite(arr.leak_Ohm).sum() == 1 and 40000.0 in arr.leak_Ohm
+    assert np.isfinite(arr.short_Ohm).sum() == 1 and 40000.0 in arr.short_Ohm
 
 
 def test_shipped_config_limits_and_capacity(shipped) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from cellworks._lazy import lazy_exports
 _EXPORTS = {
     "simulate": "cellworks.pack.simulation",
     "SimOptions": "cellworks.pack.simulation",
-    "PackResult": "cellworks.pack.simulation",
+    "PackResult": "cellworks.pack.result",
     "PackDesign": "cellworks.pack.pack",
     "CellParams": "cellworks.pack.cell",
     "PackConfig": "cellworks.pack.config",

@@ -107,10 +107,10 @@ class BleedCell(bms.Controller):
     group: int = 0
     when: bms.When = bms.When.ALWAYS
 
-    def decide(self, v_measured_V: np.ndarray, bleeding: np.ndarray, phase: str, time_s: float) -> np.ndarray:
+    def decide(self, obs: bms.Observation) -> np.ndarray:
         import numpy as np
 
-        on = np.zeros(len(v_measured_V), bool)
+        on = np.zeros(len(obs.v_measured_V), bool)
         on[self.group] = True
         return on
 
