@@ -106,7 +106,7 @@ def cellworks_run(p: dict[str, Any]) -> dict[str, float]:
 
 
 def soft_short_scenario() -> dict[str, Any]:
-    from cellworks.pack.config import EXAMPLES, load_config
+    from cellworks.pack.readers.scenario import EXAMPLES, load_config
     from cellworks.pack.simulation import simulate
     from cellworks.pack.variation import draw
 

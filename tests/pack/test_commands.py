@@ -52,8 +52,14 @@ def test_example_soft_short(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_fit_ecm_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    code, d, _ = run(capsys, "fit-ecm", str(HPPC), "--json")
-    assert code == 0 and d["rms_error_mV"] <= 10.0
+    code, d, _ = run(capsys, "fit-ecm", str(HPPC), "--capacity-Ah", "3", "--json")
+    assert code == 0 and d["fitted"]["rms_error_mV"] <= 2.0
+    assert "LG M50" in d["input"]["ocv_source"] and d["input"]["capacity_Ah"] == 3.0
+    assert d["peer_documented"]["total_resistance_mOhm"] == 30.55
+    code, _, err = run(capsys, "fit-ecm", str(HPPC), "--capacity-Ah", "3", "--ocv", "fit")
+    assert code == 2 and "0.604 %" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "fit-ecm", str(HPPC))  # no silent 5 Ah default any more
+    assert code == 2 and "capacity-Ah" in err
 
 
 def test_montecarlo_small(capsys: pytest.CaptureFixture[str]) -> None:

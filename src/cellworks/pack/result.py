@@ -65,7 +65,7 @@ class PackResult:
     bleed_time_s: np.ndarray  # Σ over groups of the time each bleed was on (P,)
     max_resistor_power_W: np.ndarray
     max_pack_bleed_power_W: np.ndarray
-    time_to_balance_s: np.ndarray  # NaN: balancing never needed or never reached
+    time_to_balance_s: np.ndarray  # first seen unbalanced → first measured within the threshold (NaN: never)
     cell_v_min_V: np.ndarray  # lowest group voltage seen (P,)
     cell_v_max_V: np.ndarray
     max_temperature_C: np.ndarray
@@ -82,6 +82,7 @@ class PackResult:
     soc: np.ndarray
     bleeding: np.ndarray
     temperature_C: np.ndarray
+    board_temperature_C: np.ndarray  # (P, M)
     step_charge: np.ndarray  # (P, M, 4): charge Ah, discharge Ah, charge Wh, discharge Wh since the step began
     step_number: np.ndarray  # (P, M) 1-based index into ``steps``
     n_records: np.ndarray

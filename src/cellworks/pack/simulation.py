@@ -203,7 +203,7 @@ def simulate(
     M = opts.max_records if opts.record else 0
     rec = Records(np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M, S)),
                   np.zeros((P, M, S, N)), np.zeros((P, M, S)), np.zeros((P, M, S, N)), np.zeros((P, M, 4)),
-                  np.zeros((P, M)))
+                  np.zeros((P, M)), np.zeros((P, M)))
     res = StepOutput(np.zeros((P, L.O_SIZE)), np.zeros((P, S)), np.zeros((P, S)), np.zeros(P),
                      np.zeros((P, L.EV_SIZE), np.int64), np.full((P, L.EV_SIZE), np.nan))
     dtopt = np.array([opts.dt_s, opts.dt_min_s, opts.rest_dt_max_s, 1.0 if opts.adaptive else 0.0,
@@ -267,13 +267,14 @@ def simulate(
         cycle_charge_Ah=cyc_q[0], cycle_discharge_Ah=cyc_q[1], cycle_charge_Wh=cyc_q[2], cycle_discharge_Wh=cyc_q[3],
         cycle_bleed_Wh=cyc_q[4], bleed_energy_Wh=tot[0] / 3600.0, bleed_fet_energy_Wh=tot[1] / 3600.0,
         bleed_charge_Ah=tot[2], bleed_time_s=tot[5], max_resistor_power_W=tot[3], max_pack_bleed_power_W=tot[4],
-        time_to_balance_s=st.aux[:, L.A_TBAL].copy(), cell_v_min_V=seen[0], cell_v_max_V=seen[1],
+        time_to_balance_s=st.aux[:, L.A_TBAL] - st.aux[:, L.A_T_UNBAL], cell_v_min_V=seen[0], cell_v_max_V=seen[1],
         max_temperature_C=seen[2],
         max_board_temperature_C=seen[3] if design.thermal.has_board and model.th[L.TH_ON] > 0 else np.full(P, np.nan),
         final_soc=st.z.copy(), final_temperature_C=st.T_C.copy(), final_time_s=st.clock_s.copy(),
         events=_events(res, clamp_note, P),
         time_s=rec.t_s, current_A=rec.current_A, voltage_V=rec.voltage_V, group_voltage_V=rec.group_V,
-        soc=rec.soc, bleeding=rec.bleed, temperature_C=rec.T_C, step_charge=rec.step_q, step_number=rec.step_no,
+        soc=rec.soc, bleeding=rec.bleed, temperature_C=rec.T_C, board_temperature_C=rec.board_C,
+        step_charge=rec.step_q, step_number=rec.step_no,
         n_records=nrec, records_truncated=nrec >= M if M > 0 else np.zeros(P, bool),
     )
 

@@ -35,7 +35,7 @@ def print_result(obj: dict[str, Any], as_json: bool) -> None:
 
 
 def load_scenario(config: Path) -> Any:
-    from cellworks.pack.config import EXAMPLES, load_config
+    from cellworks.pack.readers.scenario import EXAMPLES, load_config
 
     if not config.exists() and config.name in EXAMPLES:
         return load_config(EXAMPLES[config.name])

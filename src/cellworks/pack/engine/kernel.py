@@ -51,6 +51,7 @@ from cellworks.pack.engine.layout import (
     A_PULSE_T,
     A_RR,
     A_STEP_NO,
+    A_T_UNBAL,
     A_TBAL,
     A_UNBAL,
     CS_M0,
@@ -175,7 +176,7 @@ def _string_current(mode: int, sign: float, value: float, basis_pack: bool, E, I
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
-def _record(rec, p, clock, current, V, bleed, zp, Tp, aux, out) -> None:  # type: ignore[no-untyped-def]
+def _record(rec, p, clock, current, V, bleed, zp, Tp, board_C, aux, out) -> None:  # type: ignore[no-untyped-def]
     n = int(aux[p, A_NREC])
     if n >= rec.t_s.shape[1]:
         return
@@ -200,6 +201,7 @@ def _record(rec, p, clock, current, V, bleed, zp, Tp, aux, out) -> None:  # type
     rec.step_q[p, n, 2] = out[p, O_ECH]
     rec.step_q[p, n, 3] = out[p, O_EDIS]
     rec.step_no[p, n] = aux[p, A_STEP_NO]
+    rec.board_C[p, n] = board_C[p]
     aux[p, A_NREC] = n + 1
 
 
@@ -472,6 +474,8 @@ def run_step(cells, model, st, step, res, rec):  # type: ignore[no-untyped-def] 
                         changed = True
                     bleed[s] = new[s]
                 if vhi - vlo > thr:
+                    if aux[p, A_UNBAL] < 0.5:
+                        aux[p, A_T_UNBAL] = clock  # first seen unbalanced: time to balance counts from here
                     aux[p, A_UNBAL] = 1.0
                 elif aux[p, A_UNBAL] > 0.5 and aux[p, A_TBAL] != aux[p, A_TBAL]:
                     aux[p, A_TBAL] = clock
@@ -537,7 +541,7 @@ def run_step(cells, model, st, step, res, rec):  # type: ignore[no-untyped-def] 
                 dt = min(dt, aux[p, A_EXT_LEFT])
             # ---- record (decimated; the first instant of a step always)
             if record and clock >= aux[p, A_NEXT_REC]:
-                _record(rec, p, clock, current, V, bleed, zp, Tp, aux, out)
+                _record(rec, p, clock, current, V, bleed, zp, Tp, board_C, aux, out)
                 aux[p, A_NEXT_REC] = clock + opt[OPT_REC_EVERY]
             # ---- statistics
             if current < 0.0:
@@ -603,7 +607,7 @@ def run_step(cells, model, st, step, res, rec):  # type: ignore[no-untyped-def] 
                 bleed_paths(bleed, E, Il, G, Gl, hw, Ib, Gt, Ic)
                 for s in range(S):
                     V[s] = (E[s] - i_last - Ic[s]) / Gt[s]
-                _record(rec, p, clock_s[p], i_last, V, bleed, zp, Tp, aux, out)
+                _record(rec, p, clock_s[p], i_last, V, bleed, zp, Tp, board_C, aux, out)
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")

@@ -42,7 +42,7 @@ O_SIZE = 17
 
 # --- per-pack controller and bookkeeping state (persists across steps)
 (A_PULSE_T, A_PULSE_REST, A_EXT_LEFT, A_NEXT, A_RR, A_NEXT_MEAS, A_TBAL, A_UNBAL, A_PREV_V, A_PREV_DT, A_NEXT_REC,
- A_NREC, A_OFF_AT, A_PENDING, A_DONE, A_SIGN, A_LAST_I, A_STEP_NO) = range(18)
+ A_NREC, A_OFF_AT, A_PENDING, A_DONE, A_T_UNBAL, A_LAST_I, A_STEP_NO) = range(18)
 A_SIZE = 18
 
 # --- events (counts and first time per pack)

@@ -86,3 +86,4 @@ class Records(NamedTuple):
     T_C: Array  # (P,M,S,N)
     step_q: Array  # (P,M,4) charge Ah, discharge Ah, charge Wh, discharge Wh since the step began
     step_no: Array  # (P,M) protocol step number (1-based)
+    board_C: Array  # (P,M) BMS board temperature

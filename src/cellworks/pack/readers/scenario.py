@@ -42,7 +42,7 @@ DAY_S = 86400.0
 #: a pack bigger than this in series or in parallel is refused (memory grows with S × N per record)
 MAX_CELLS_PER_DIMENSION = 2000
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parents[1] / "data"
 EXAMPLES = {"baumhofer-4s3p": DATA_DIR / "baumhofer_4s3p_softshort.toml"}
 
 
@@ -129,8 +129,15 @@ def _build(raw: dict[str, Any], p: Path) -> PackConfig:
         raise ParameterError(f"unknown policy {policy!r} (threshold, none)", file=p, field="bms.policy")
     vt = dict(raw.get("variation", {}))
     seed = int(vt.pop("seed", 0))
-    soc0 = float(vt.pop("soc0", 0.5))
+    soc0_spec = vt.pop("soc0", 0.5)
     dists = {k: dist_from_mapping(k, v) for k, v in vt.items()}
+    if isinstance(soc0_spec, dict):  # drawn per cell (clipped to 0…1); the nominal is the middle
+        dists["soc0"] = dist_from_mapping("soc0", soc0_spec)
+        soc0 = 0.5
+    elif isinstance(soc0_spec, (int, float)) and not isinstance(soc0_spec, bool):
+        soc0 = float(soc0_spec)
+    else:
+        raise ParameterError("soc0 is a number or a distribution table", file=p, field="variation.soc0")
     shorts = tuple(SoftShort(int(s.get("group", 0)), int(s.get("cell", 0)), float(s.get("resistance_Ohm", 4e4)),
                              float(s.get("onset_days", 0.0)) * DAY_S)
                    for s in raw.get("soft_short", []))
