@@ -261,3 +261,40 @@ def test_measurement_error_leaves_real_spread() -> None:
     v1 = np.ptp(ocv(r1.final_soc[0, :, 0]))
     assert v0 <= 0.002 + 0.0025
     assert v1 > 0.008
+
+
+class _Twin(bms.ThresholdBalancer):
+    """The threshold rule through the Python-policy path (its decide is the Python twin)."""
+
+    def decide(self, obs):  # type: ignore[no-untyped-def]
+        return super().decide(obs)
+
+
+def test_python_policy_matches_compiled_with_rest_extension() -> None:
+    # before: a Python policy lost the over-voltage rest extension; now timing and extension are the
+    # base controller's, so the Python path reproduces the compiled one exactly
+    d, a = _two_cell(0.10)
+    kw = {"threshold_V": 0.005, "when": bms.When.CHARGE, "conditioning_cycles": 0,
+          "extend_rest_on_overvoltage": True, "extend_rest_s": 1800.0, "max_extensions": 50}
+    r_c = simulate(d, a, "Charge at 2 A until 4.2 V", bms.ThresholdBalancer(**kw), SimOptions(dt_s=5.0))
+    r_p = simulate(d, a, "Charge at 2 A until 4.2 V", _Twin(**kw), SimOptions(dt_s=5.0))
+    assert not bms.is_compiled(_Twin(**kw))
+    assert np.array_equal(r_c.final_soc, r_p.final_soc)
+    assert r_c.final_time_s[0] == r_p.final_time_s[0]
+    assert r_c.final_time_s[0] > 3600.0  # the rests were extended (a 2 A charge of 0.1 × 2 Ah alone: 6 min)
+
+
+def test_measuring_only_in_rests_balances_a_plain_charge() -> None:
+    # the note's advice: measure in the rests between charge pulses. Asked for on a plain CC charge
+    # without pulse timing, the charger is pulsed (300 s on, 30 s off) so that the BMS can measure
+    d, a = _two_cell(0.06)
+    rest_only = bms.ThresholdBalancer(threshold_V=0.005, when=bms.When.CHARGE, conditioning_cycles=0,
+                                      measure_in_rest_only=True)
+    res = simulate(d, a, "Charge at 0.5 A until 4.2 V", rest_only, SimOptions(dt_s=5.0, record_every_s=5.0))
+    assert res.bleed_charge_Ah[0] > 0.01  # it did bleed
+    n = int(res.n_records[0])
+    i = res.current_A[0, :n]
+    assert (i == 0).sum() > 10  # the rests of the pulsed charge
+    b = res.bleeding[0, :n].any(axis=1)
+    changes = np.flatnonzero(np.diff(b.astype(int)) != 0) + 1
+    assert all(i[k - 1] == 0 or i[k] == 0 for k in changes)  # decisions only in rests

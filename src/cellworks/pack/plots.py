@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from cellworks.pack.estimation import SocEstimate
     from cellworks.pack.readers.bms_log import BmsLog
-    from cellworks.pack.replay import ReplayResult
+    from cellworks.pack.log_replay import ReplayResult
     from cellworks.pack.result import PackResult
 
 DAY_S = 86400.0
@@ -176,10 +176,9 @@ def run_figure(runs: dict[str, PackResult], title: str = "", pack: int = 0) -> A
 def montecarlo_figure(stats: dict[str, dict[str, np.ndarray]], title: str = "") -> Any:
     """Histograms of usable capacity (with and without balancing), time to balance and bleed energy."""
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     from cellworks.report import new_figure
-
-    from matplotlib.ticker import MaxNLocator
 
     fig, axes = new_figure(1, 3, figsize=(15, 4.4))
     ax = axes[0]

@@ -20,8 +20,8 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     import numpy as np
 
     from cellworks.pack import bms
-    from cellworks.pack.readers.scenario import EXAMPLES, load_config
     from cellworks.pack.examples import conditioning_example, soft_short_example
+    from cellworks.pack.readers.scenario import EXAMPLES, load_config
     from cellworks.pack.simulation import simulate
     from cellworks.pack.sizing import balancing_current_report, discharge_resistance_Ohm
     from cellworks.pack.variation import draw

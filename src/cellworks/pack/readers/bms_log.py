@@ -149,7 +149,7 @@ class BmsLog:
             out["temperature_C"] = {"min": float(np.nanmin(t)), "max": float(np.nanmax(t)),
                                     "missing_rows": int((~np.isfinite(t)).sum())}
         if self.balance is not None:
-            from cellworks.pack.replay import episodes
+            from cellworks.pack.log_replay import episodes
 
             out["balance"] = {"rows_with_any_bleed": int(self.balance[self.valid].any(axis=1).sum()),
                               "episodes": len(episodes(self.balance, self.valid))}
