@@ -23,6 +23,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parents[1] / "data" / "pack"
 BQ_NAME = "bq8s_balancing_synthetic.log"
 BITS_NAME = "bms8s_bitfield_synthetic.csv"
+OCV_NAME = "bq8s_synthetic_ocv.csv"
 HEADER = ("Tcnt,Time,V1,V2,V3,V4,V5,V6,V7,V8,V1os,chg,disch,Ref-,Ref+,Iavg,Iinst,Vtot,V1_BG,Temp,SOH,Cylcnt,SOC,"
           "BalB,BalT,Addr,Tic,dTic")
 OCV_SOC = (0.0, 0.1, 0.5, 0.9, 1.0)
@@ -32,13 +33,15 @@ BLEED_A, PATH_OHM = 0.1, 0.5
 
 
 def simulate_log(seconds: int = 3600) -> dict[str, np.ndarray]:
-    """Per-second rows: time, voltages as measured, current (> 0 charge), temperature, flags (BalB, BalT)."""
+    """Per-second rows: time, voltages as measured, current (> 0 charge), temperature, flags (BalB, BalT),
+    and the true SOC of every cell at the row (not written to the files)."""
     q_As = np.array([13.0, 13.4, 12.6, 13.1, 13.0, 12.7, 13.3, 12.9]) * 3600.0
     r_cell = np.array([0.025, 0.024, 0.026, 0.0255, 0.025, 0.0245, 0.0262, 0.0257])
     soc = np.array([0.600, 0.603, 0.607, 0.6055, 0.600, 0.606, 0.604, 0.605])
     t = np.arange(seconds, dtype=float)
     cur = np.where(t < 1200, 6.0, np.where(t < 1500, 0.0, np.where(t < 3000, -12.0, 0.0)))
     v_out = np.zeros((seconds, 8))
+    soc_out = np.zeros((seconds, 8))
     flags = np.zeros((seconds, 2), int)
     temp = 25.0 + 0.003 * t
     bal = [0, 0]
@@ -68,10 +71,11 @@ def simulate_log(seconds: int = 3600) -> dict[str, np.ndarray]:
                 if f:
                     v_row[f - 1] -= BLEED_A * (PATH_OHM + r_cell[f - 1])
         v_out[k] = np.round(v_row, 3)
+        soc_out[k] = soc
         flags[k] = bal
         i_cell = cur[k] - BLEED_A * np.isin(np.arange(1, 9), bal)
         soc = soc + i_cell / q_As
-    return {"t": t, "v": v_out, "i": cur, "temp": temp, "flags": flags}
+    return {"t": t, "v": v_out, "i": cur, "temp": temp, "flags": flags, "soc": soc_out}
 
 
 def bq_text(d: dict[str, np.ndarray]) -> str:
@@ -117,10 +121,16 @@ def bits_text(d: dict[str, np.ndarray]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ocv_text() -> str:
+    """The generator's OCV curve, for estimating SOC on the logs with the right model."""
+    return "soc,voltage_V\n" + "".join(f"{z},{v}\n" for z, v in zip(OCV_SOC, OCV_V, strict=True))
+
+
 def main() -> None:
     d = simulate_log()
     (HERE / BQ_NAME).write_text(bq_text(d))
     (HERE / BITS_NAME).write_text(bits_text(d))
+    (HERE / OCV_NAME).write_text(ocv_text())
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import pytest
 
 from cellworks.errors import FileFormatError, ParameterError
 from cellworks.pack import bms
-from cellworks.pack.readers.bms_log import LogMap, read_bms_log
 from cellworks.pack.log_replay import episodes, replay
+from cellworks.pack.readers.bms_log import LogMap, read_bms_log
 
 DATA = Path(__file__).parents[1] / "data" / "pack"
 BQ = DATA / "bq8s_balancing_synthetic.log"

@@ -10,9 +10,9 @@ import pytest
 from cellworks.errors import ParameterError, ProtocolError
 from cellworks.pack import bms
 from cellworks.pack.balancing import BleedCircuit
-from cellworks.pack.readers.scenario import EXAMPLES, load_config
 from cellworks.pack.examples import conditioning_example, soft_short_example
 from cellworks.pack.pack import PackDesign, uniform_arrays
+from cellworks.pack.readers.scenario import EXAMPLES, load_config
 from cellworks.pack.simulation import SimOptions, simulate
 from cellworks.pack.variation import Dist, Variation, draw
 

@@ -166,13 +166,13 @@ def fit_ecm(data: PulseData, capacity_Ah: float, n_rc: int = 2, ocv: OcvTable | 
                 f"the test moves {span * capacity_Ah * 1e3:.3g} mAh = {span * 100:.3g} % of {capacity_Ah:g} Ah; "
                 f"fitting a {n_ocv}-point OCV needs ≥ {need * 100:.0f} % (a curve it does not span would absorb the "
                 "polarisation): give an OCV curve (lg_m50 or a CSV file)", field="ocv")
-        table = None
+        table: OcvTable | None = None
         ocv_source = f"fitted on {n_ocv} nodes over the {span * 100:.3g} % of SOC the test spans"
         soc0 = 1.0 - float(q_Ah.max() / capacity_Ah)  # SOC scale only: the nodes are placed on it
     else:
-        table = OcvTable.lg_m50() if ocv == "lg_m50" else ocv
-        if isinstance(table, str):
+        if isinstance(ocv, str) and ocv != "lg_m50":
             raise ParameterError(f"unknown OCV source {ocv!r} (lg_m50, fit, or a CSV file)", field="ocv")
+        table = OcvTable.lg_m50() if isinstance(ocv, str) else ocv
         soc0 = float(np.clip(table.soc_at(v[0]), 0.0, 1.0))
         ocv_source = (f"{table.source}; SOC {soc0:.4f} read off this curve at the first voltage {v[0]:.5g} V "
                       f"(the test spans {span * 100:.3g} % of SOC)")

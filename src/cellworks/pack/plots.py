@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cellworks.pack.estimation import SocEstimate
-    from cellworks.pack.readers.bms_log import BmsLog
     from cellworks.pack.log_replay import ReplayResult
+    from cellworks.pack.readers.bms_log import BmsLog
     from cellworks.pack.result import PackResult
 
 DAY_S = 86400.0
@@ -158,9 +158,8 @@ def run_figure(runs: dict[str, PackResult], title: str = "", pack: int = 0) -> A
         xs = np.arange(2) + (j - (len(first_last) - 1) / 2) * width
         bars = a.bar(xs, [q0, q1], width=width * 0.95, label=label)
         a.bar_label(bars, fmt="%.3f", fontsize=7)
-    lo = min(min(v) for v in first_last.values())
     hi = max(max(v) for v in first_last.values())
-    a.set_ylim(lo - 0.15 * (hi - lo + 1e-3), hi + 0.15 * (hi - lo + 1e-3))
+    a.set_ylim(0.0, hi * 1.12)  # bars from zero: a cropped axis would exaggerate sub-percent differences
     a.set_xticks([0, 1], ["first cycle", f"last cycle ({bal.cycle_discharge_Ah.shape[1]})"])
     a.set_ylabel("discharge capacity / Ah")
     a.set_title("pack capacity delivered in the first and the last cycle", fontsize=9)
@@ -247,23 +246,42 @@ def replay_figure(log: BmsLog, rep: ReplayResult, title: str = "") -> Any:
 
 
 def estimate_figure(est: SocEstimate, title: str = "", truth: np.ndarray | None = None) -> Any:
-    """SOC of every cell with its ±3σ band (and the true SOC of a simulated run)."""
+    """SOC of every cell with its ±3σ band (and the true SOC of a simulated run); below, every cell's
+    difference from the pack mean, where the cell-to-cell spread a BMS balances on shows."""
+    import numpy as np
+
     from cellworks.report import new_figure
 
-    fig, ax = new_figure(figsize=(10, 4.5))
+    fig, axes = new_figure(2, 1, figsize=(10, 7), sharex=True)
     t, tlabel = _time_axis(est.time_s)
+    mean = est.soc.mean(axis=1)
+    settled = slice(len(t) // 10, None)  # the band of a cold start is wide: scale the lower panel after it
+    dev_lo, dev_hi = 0.0, 0.0
     for c in range(est.soc.shape[1]):
-        line = ax.plot(t, est.soc[:, c] * 100, lw=0.9, label=f"cell {c + 1}")[0]
-        ax.fill_between(t, (est.soc[:, c] - est.bound3[:, c]) * 100, (est.soc[:, c] + est.bound3[:, c]) * 100,
-                        color=line.get_color(), alpha=0.15, lw=0)
+        z, b = est.soc[:, c], est.bound3[:, c]
+        line = axes[0].plot(t, z * 100, lw=0.9, label=f"cell {c + 1}")[0]
+        col = line.get_color()
+        axes[0].fill_between(t, np.clip(z - b, 0, 1) * 100, np.clip(z + b, 0, 1) * 100, color=col, alpha=0.12, lw=0)
+        d = (z - mean) * 100
+        axes[1].plot(t, d, lw=0.9, color=col)
+        axes[1].fill_between(t, d - b * 100, d + b * 100, color=col, alpha=0.12, lw=0)
+        dev_lo = min(dev_lo, float(np.min((d - b * 100)[settled])))
+        dev_hi = max(dev_hi, float(np.max((d + b * 100)[settled])))
         if truth is not None:
-            ax.plot(t, truth[:, c] * 100, ":", color=line.get_color(), lw=0.9)
-    ax.set_xlabel(tlabel)
-    ax.set_ylabel("SOC / %")
-    ax.set_title(f"{est.tuning.kind.upper()} estimate with ±3σ band" + (" (dotted: true)" if truth is not None else ""),
-                 fontsize=9)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            axes[0].plot(t, truth[:, c] * 100, ":", color=col, lw=0.9)
+            axes[1].plot(t, (truth[:, c] - truth.mean(axis=1)) * 100, ":", color=col, lw=0.9)
+    axes[0].set_ylim(-2, 102)
+    axes[0].set_ylabel("SOC / %")
+    axes[0].set_title(f"{est.tuning.kind.upper()} estimate with ±3σ band (clipped to 0–100 %)"
+                      + (" (dotted: true)" if truth is not None else ""), fontsize=9)
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    pad = 0.1 * (dev_hi - dev_lo + 1e-3)
+    axes[1].set_ylim(dev_lo - pad, dev_hi + pad)
+    axes[1].set_ylabel("SOC − pack mean / %")
+    axes[1].set_xlabel(tlabel)
+    axes[1].set_title("cell-to-cell differences with ±3σ (axis scaled after the first tenth of the run)", fontsize=9)
+    for a in axes:
+        a.grid(True, alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

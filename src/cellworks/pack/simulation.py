@@ -240,7 +240,7 @@ def simulate(
                 if len(due) == 0:
                     break
                 for p in due:
-                    st.pending[p] = _python_decision(ctrl, design, res, st, r0_group, p, phase)
+                    st.pending[p] = _python_decision(ctrl, design, res, st, r0_group, int(p), phase)
                     st.aux[p, L.A_PENDING] = 1.0
             reasons = [L.REASONS[int(r)] for r in out[:, L.O_REASON]]
             steps.append(StepRecord(ci + 1, len(steps) + 1, phase, step.text, start, out[:, L.O_ELAPSED].copy(),

@@ -30,6 +30,10 @@ def estimate_cmd(
     soc0: Annotated[float | None, typer.Option(help="Initial SOC of every cell (default: from the first voltage).")] = None,
     bleed_ohm: Annotated[float | None, typer.Option("--bleed-ohm", help="Bleed path resistance: logged flags add "
                                                                         "V/R to a cell's discharge.")] = None,
+    bleed_A: Annotated[float | None, typer.Option("--bleed-A", help="Or a constant bleed current (current-sink "
+                                                                    "bleeding).")] = None,
+    sense_ohm: Annotated[float, typer.Option("--sense-ohm", help="Resistance shared by bleed and sense path: a "
+                                                                 "bled cell reads low by I_bleed × this.")] = 0.0,
     csv: Annotated[Path | None, typer.Option(help="Write time, SOC and 3σ of every cell (CSV).")] = None,
     plot: Annotated[Path | None, typer.Option(help="SOC per cell with its ±3σ band (PNG).")] = None,
     as_json: JsonOpt = False,
@@ -57,16 +61,22 @@ def estimate_cmd(
         params = params.with_(ocv=OcvTable.from_csv(Path(ocv)))
     if not np.isfinite(log.current_A).all():
         raise ParameterError("the log has no current column (give --map current=…)", file=str(file), field="current")
-    if bleed_ohm is not None and not bleed_ohm > 0:
-        raise ParameterError(f"must be positive, got {bleed_ohm!r}", field="--bleed-ohm")
+    for name, val in (("--bleed-ohm", bleed_ohm), ("--bleed-A", bleed_A)):
+        if val is not None and not (val > 0 and np.isfinite(val)):
+            raise ParameterError(f"must be positive, got {val!r}", field=name)
+    if not (sense_ohm >= 0 and np.isfinite(sense_ohm)):
+        raise ParameterError(f"must be ≥ 0, got {sense_ohm!r}", field="--sense-ohm")
     ok = log.valid
     bleed = None
-    if bleed_ohm is not None and log.balance is not None:
-        bleed = (log.balance * log.cell_V / bleed_ohm)[ok]
+    volts = log.cell_V[ok]
+    if log.balance is not None and (bleed_ohm is not None or bleed_A is not None):
+        flags = log.balance[ok]
+        bleed = flags * (bleed_A if bleed_A is not None else volts / bleed_ohm)
+        volts = volts + bleed * sense_ohm  # what the cell itself shows, without the shared path's drop
     with progress("pack estimate", total=int(ok.sum())) as adv:
         tuning = FilterTuning(kind=kind, sigma_voltage_V=sigma_v_mV / 1e3, sigma_current_A=sigma_i_A,
                               sigma_soc0=sigma_soc0)
-        est = estimate_soc(log.time_s[ok], log.current_A[ok], log.cell_V[ok], params, soc0=soc0, tuning=tuning,
+        est = estimate_soc(log.time_s[ok], log.current_A[ok], volts, params, soc0=soc0, tuning=tuning,
                            temperature_C=log.temperature_C[ok], bleed_current_A=bleed,
                            on_progress=lambda k, n: adv(1000))
     out: dict[str, Any] = {"file": str(file), "n_rows": log.n_rows, "rows_used": int(ok.sum()),

@@ -63,8 +63,8 @@ def log_replay(
 
     from cellworks.pack import bms
     from cellworks.pack.balancing import BleedCircuit
-    from cellworks.pack.pack import PackDesign
     from cellworks.pack.log_replay import replay
+    from cellworks.pack.pack import PackDesign
 
     log = _read(file, mapping)
     design = PackDesign(n_series=log.n_cells, n_parallel=1, bleed=BleedCircuit(on_chip=on_chip))
