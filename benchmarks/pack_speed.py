@@ -151,7 +151,7 @@ def ours_16p2s(repeats: int = 3) -> dict[str, Any]:
     steps = float(res.final_time_s[0]) / 10.0
     t, _ = median_time(lambda: simulate(design, arr, text, None, opts), repeats=repeats)
     return {"wall_s": t, "time_steps": steps, "cells": 32, "cell_steps_per_s": 32 * steps / t,
-            "charge_Ah": float(res.cycle_charge_Ah[0, 0]), "discharge_Ah": float(res.cycle_discharge_Ah[0, 0]),
+            "charge_Ah": float(res.cycle_charge_Ah[0].sum()), "discharge_Ah": float(res.cycle_discharge_Ah[0].sum()),
             "model": "ECM (Plett ESC), compiled"}
 
 

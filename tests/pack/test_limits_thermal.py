@@ -184,3 +184,18 @@ def test_trace_summary_equals_simulator_counts() -> None:
     assert np.allclose(q_dis, res.cycle_discharge_Ah[0], rtol=0, atol=1e-9)
     # cycles after the first (which starts half full): coulombic efficiency below 100 % (η = 0.999)
     assert np.all(q_dis[1:] / q_ch[1:] < 1.0)
+
+
+def test_a_step_needing_too_many_time_steps_is_refused() -> None:
+    # hostile input: a rest of 10⁶ hours while bleeding (10 s steps) must not hang the run
+    d = PackDesign(n_series=2, n_parallel=1)
+    with pytest.raises(ParameterError, match="time steps"):
+        simulate(d, uniform_arrays(d, 1, 0.5), "Rest for 1000000 hours", BleedCell(group=0),
+                 SimOptions(max_steps_per_step=10_000))
+
+
+def test_trace_fits_its_memory_budget() -> None:
+    d = PackDesign(n_series=3, n_parallel=2)
+    res = simulate(d, uniform_arrays(d, 1, 0.5), "Charge at 1 A for 1 hour",
+                   options=SimOptions(record_every_s=1.0, max_trace_bytes=8 * (6 + 6 + 12 + 4) * 100))
+    assert res.time_s.shape[1] == 100 and bool(res.records_truncated[0])

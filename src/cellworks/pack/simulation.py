@@ -44,6 +44,10 @@ class SimOptions:
     dz_max: float = 2e-3  # largest SOC change per step in long rests
     record: bool = True
     seed: int = 0  # measurement-error draw
+    #: a protocol step needing more time steps than this is refused (a hostile or mistyped duration)
+    max_steps_per_step: int = 50_000_000
+    #: the trace is cut to fit this many bytes (records_truncated says so)
+    max_trace_bytes: float = 1e9
 
     def __post_init__(self) -> None:
         for name in ("dt_s", "dt_min_s", "rest_dt_max_s", "record_every_s", "dz_max"):
@@ -52,6 +56,8 @@ class SimOptions:
                 raise ParameterError(f"must be a positive number, got {v!r}", field=f"simulation.{name}")
         if self.max_records < 0:
             raise ParameterError("must be ≥ 0", field="simulation.max_records")
+        if self.max_steps_per_step < 1 or not self.max_trace_bytes > 0:
+            raise ParameterError("must be positive", field="simulation.max_steps_per_step")
 
 
 def step_vector(step: Step, design: PackDesign, max_run_s: float = math.inf) -> tuple[np.ndarray, str]:
@@ -200,14 +206,15 @@ def simulate(
     st.aux[:, L.A_OFF_AT] = np.inf
     rng = np.random.default_rng(opts.seed)
     offsets = rng.uniform(-ctrl.accuracy_V, ctrl.accuracy_V, (P, S)) if ctrl.accuracy_V > 0 else np.zeros((P, S))
-    M = opts.max_records if opts.record else 0
+    bytes_per_record = 8 * P * (6 + 2 * S + 2 * S * N + 4)
+    M = min(opts.max_records, int(opts.max_trace_bytes // bytes_per_record)) if opts.record else 0
     rec = Records(np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M, S)),
                   np.zeros((P, M, S, N)), np.zeros((P, M, S)), np.zeros((P, M, S, N)), np.zeros((P, M, 4)),
                   np.zeros((P, M)), np.zeros((P, M)))
     res = StepOutput(np.zeros((P, L.O_SIZE)), np.zeros((P, S)), np.zeros((P, S)), np.zeros(P),
                      np.zeros((P, L.EV_SIZE), np.int64), np.full((P, L.EV_SIZE), np.nan))
     dtopt = np.array([opts.dt_s, opts.dt_min_s, opts.rest_dt_max_s, 1.0 if opts.adaptive else 0.0,
-                      opts.record_every_s, opts.dz_max])
+                      opts.record_every_s, opts.dz_max, float(opts.max_steps_per_step)])
     out = res.out
     n_cycles = len(proto.cycles)
     cyc_q = np.zeros((5, P, n_cycles))
@@ -242,6 +249,10 @@ def simulate(
                 for p in due:
                     st.pending[p] = _python_decision(ctrl, design, res, st, r0_group, int(p), phase)
                     st.aux[p, L.A_PENDING] = 1.0
+            if np.any(out[:, L.O_REASON] == L.R_STEP_LIMIT):
+                raise ParameterError(f"step {len(steps) + 1} ({step.text!r}) needs more than {opts.max_steps_per_step} "
+                                     "time steps: shorten it or raise simulation.max_steps_per_step",
+                                     field="protocol")
             reasons = [L.REASONS[int(r)] for r in out[:, L.O_REASON]]
             steps.append(StepRecord(ci + 1, len(steps) + 1, phase, step.text, start, out[:, L.O_ELAPSED].copy(),
                                     out[:, L.O_QCH].copy(), out[:, L.O_QDIS].copy(), out[:, L.O_ECH].copy(),
@@ -275,7 +286,7 @@ def simulate(
         time_s=rec.t_s, current_A=rec.current_A, voltage_V=rec.voltage_V, group_voltage_V=rec.group_V,
         soc=rec.soc, bleeding=rec.bleed, temperature_C=rec.T_C, board_temperature_C=rec.board_C,
         step_charge=rec.step_q, step_number=rec.step_no,
-        n_records=nrec, records_truncated=nrec >= M if M > 0 else np.zeros(P, bool),
+        n_records=nrec, records_truncated=(nrec >= M) if opts.record else np.zeros(P, bool),
     )
 
 

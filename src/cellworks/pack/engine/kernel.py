@@ -88,6 +88,7 @@ from cellworks.pack.engine.layout import (
     O_VMAX,
     O_VMIN,
     OPT_DT_MIN,
+    OPT_MAX_STEPS,
     OPT_REC_EVERY,
     POL_COMPILED,
     POL_ENABLED,
@@ -113,6 +114,7 @@ from cellworks.pack.engine.layout import (
     R_DURATION,
     R_OVERVOLTAGE,
     R_PAUSED,
+    R_STEP_LIMIT,
     R_UNREACHABLE,
     R_VOLTAGE,
     ST_BASIS_PACK,
@@ -201,6 +203,7 @@ def run_step(cells, model, st, step, res, rec):  # type: ignore[no-untyped-def] 
     hold_s = pol[POL_HOLD_S]
     meas_bleeding = pol[POL_MEAS_BLEEDING] > 0.5
     dtmin = opt[OPT_DT_MIN]
+    max_steps = opt[OPT_MAX_STEPS]
     record = rec.t_s.shape[1] > 0
     pulsed = pulse_on > 0 and ((mode == MODE_CURRENT and sign < 0) or mode == MODE_HOLD)
     E = np.empty(S)
@@ -256,6 +259,9 @@ def run_step(cells, model, st, step, res, rec):  # type: ignore[no-untyped-def] 
                 break
             if run >= maxrun - 1e-9:
                 reason = R_PAUSED
+                break
+            if out[p, O_NSTEPS] >= max_steps:  # a hostile protocol (Rest for 10⁹ hours while bleeding)
+                reason = R_STEP_LIMIT
                 break
             if clock >= next_onset - 1e-9:
                 next_onset = leaks(leak_Sp, leak_Ap, short_Sp, short_onp, clock, Gl, Il)

@@ -25,8 +25,8 @@ TH_ON, TH_GCC, TH_BOARD_ON, TH_CB, TH_GBA, TH_GBC, TH_FCELL = range(7)
 TH_SIZE = 7
 
 # --- simulation options
-OPT_DT, OPT_DT_MIN, OPT_DT_REST_MAX, OPT_ADAPTIVE, OPT_REC_EVERY, OPT_DZ_MAX = range(6)
-OPT_SIZE = 6
+OPT_DT, OPT_DT_MIN, OPT_DT_REST_MAX, OPT_ADAPTIVE, OPT_REC_EVERY, OPT_DZ_MAX, OPT_MAX_STEPS = range(7)
+OPT_SIZE = 7
 
 # --- BMS policy vector (built by cellworks.pack.bms.policy_vector)
 (POL_ENABLED, POL_SELECT, POL_THRESHOLD, POL_PERIOD, POL_REST_ONLY, POL_PULSE_ON, POL_PULSE_REST,
@@ -52,6 +52,7 @@ EVENT_NAMES = ("bleed_current_clamped_to_rating", "on_chip_one_at_a_time", "blee
                "resistor_above_rating", "charge_current_derated_hot")
 
 # --- why a step ended
-R_PAUSED, R_DURATION, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_CUTOFF, R_OVERVOLTAGE, R_UNREACHABLE, R_DECIDE = range(9)
+(R_PAUSED, R_DURATION, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_CUTOFF, R_OVERVOLTAGE, R_UNREACHABLE, R_DECIDE,
+ R_STEP_LIMIT) = range(10)
 REASONS = ("paused", "duration", "voltage", "current", "capacity", "cell cut-off", "cell over-voltage",
-           "power unreachable", "decision due")
+           "power unreachable", "decision due", "time-step limit")
