@@ -47,14 +47,17 @@ class BleedCircuit:
 
     @classmethod
     def on_chip_fet(cls, resistor_Ohm: float = 420.0) -> BleedCircuit:
+        """Bleeding through the monitor chip's own FETs: ≤ 10 mA, one cell at a time (note 003)."""
         return cls(resistor_Ohm=resistor_Ohm, fet_on_Ohm=5.0, max_current_A=ON_CHIP_MAX_CURRENT_A, on_chip=True,
                    resistor_rating_W=0.25, source="application note 003: on-chip FETs < 10 mA, one cell at a time")
 
     @property
     def total_Ohm(self) -> float:
+        """Resistor plus FET on-resistance."""
         return self.resistor_Ohm + self.fet_on_Ohm
 
     def current_A(self, cell_voltage_V: float) -> float:
+        """Bleed current at ``cell_voltage_V`` (limited to ``max_current_A``)."""
         return min(cell_voltage_V / self.total_Ohm, self.max_current_A)
 
     def check(self, cell_voltage_V: float) -> None:

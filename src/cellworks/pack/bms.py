@@ -46,12 +46,14 @@ REST_ONLY_PULSE_REST_S = 30.0
 
 
 class Select(enum.StrEnum):
+    """Which groups the threshold rule bleeds."""
     HIGHEST = "highest"  # bleed the highest group (per monitor chip when there are several)
     ABOVE_MIN = "above_min"  # bleed every group more than threshold above the lowest
     ONE_AT_A_TIME = "one_at_a_time"  # round-robin among those above threshold (on-chip FETs)
 
 
 class When(enum.StrEnum):
+    """In which phases and cycles bleeding is allowed."""
     NEVER = "never"
     CONDITIONING = "conditioning"  # only in the conditioning cycles
     CHARGE = "charge"  # conditioning cycles, then during charge (and CV hold) only
@@ -160,9 +162,12 @@ class Controller:
 
 @dataclass(frozen=True)
 class NoBalancing(Controller):
+    """A BMS that never bleeds (the reference run)."""
+
     when: When = When.NEVER
 
     def decide(self, obs: Observation) -> np.ndarray:
+        """No bleed, ever."""
         import numpy as np
 
         return np.zeros(len(obs.v_measured_V), bool)
@@ -181,6 +186,7 @@ class ThresholdBalancer(Controller):
         object.__setattr__(self, "select", Select(self.select))
 
     def decide(self, obs: Observation) -> np.ndarray:
+        """The compiled rule, called from Python (the kernel's own function: one implementation)."""
         import numpy as np
 
         from cellworks.pack.engine.control import select_bleeds

@@ -211,6 +211,7 @@ class CellParams:
             raise ParameterError("RC resistances must be ≥ 0 and time constants > 0", field="rc_tau_s")
 
     def with_(self, **changes: Any) -> CellParams:
+        """A copy with some fields changed."""
         return replace(self, **changes)
 
 
@@ -234,6 +235,7 @@ PRESETS = {"note_18650": note_18650, "lg_m50": lg_m50}
 
 
 def preset(name: str) -> CellParams:
+    """A shipped cell by name (``note_18650``, ``lg_m50``)."""
     try:
         return PRESETS[name]()
     except KeyError:

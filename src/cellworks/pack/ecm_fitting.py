@@ -64,9 +64,11 @@ class EcmFit:
 
     @property
     def total_resistance_Ohm(self) -> float:
+        """R0 plus the RC resistances (the DC resistance after all transients)."""
         return self.r0_Ohm + sum(self.rc_R_Ohm)
 
     def to_dict(self) -> dict[str, Any]:
+        """Fitted values, the inputs they rest on, the OCV table and a peer's documented fit."""
         out: dict[str, Any] = {
             "fitted": {
                 "r0_mOhm": self.r0_Ohm * 1e3,

@@ -72,9 +72,11 @@ class SocEstimate:
 
     @property
     def bound3(self) -> np.ndarray:
+        """The ±3σ half-width of every SOC estimate."""
         return 3.0 * self.sigma  # type: ignore[no-any-return]
 
     def summary(self) -> dict[str, Any]:
+        """The last estimate and band of every cell, the range seen and the tuning."""
         cells = []
         for c in range(self.soc.shape[1]):
             cells.append({"cell": c + 1, "soc": float(self.soc[-1, c]), "bound_3sigma": float(self.bound3[-1, c]),
@@ -111,6 +113,7 @@ class _Model:
         self.n = n_cells
 
     def ocv_at(self, z: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """OCV(z, T) on the model's grid, end slopes continued outside 0…1."""
         import numpy as np
 
         g = np.linspace(0.0, 1.0, len(self.grid))
@@ -123,6 +126,7 @@ class _Model:
         return v + (T - self.t_ref) * np.interp(zc, g, self.dudt)  # type: ignore[no-any-return]
 
     def docv_dz(self, z: np.ndarray) -> np.ndarray:
+        """dOCV/dz by a central difference (the EKF's output Jacobian)."""
         import numpy as np
 
         dz = 1e-3

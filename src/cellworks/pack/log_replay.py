@@ -71,6 +71,7 @@ class ReplayResult:
     decisions: int
 
     def to_dict(self, max_episodes: int = 200) -> dict[str, Any]:
+        """Agreement figures and the first ``max_episodes`` episodes."""
         return {"agreement_rows": self.agreement_rows, "agreement_episodes": self.agreement_episodes,
                 "rows_compared": int(self.valid.sum()), "logged_episodes": len(self.episodes),
                 "policy_episodes": self.policy_episodes, "decisions": self.decisions,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PackDesign:
+    """Topology, cell, bleed hardware and thermal network of a pack."""
     n_series: int = 3
     n_parallel: int = 3
     cell: CellParams = field(default_factory=CellParams)
@@ -37,6 +38,7 @@ class PackDesign:
 
     @property
     def nominal_capacity_Ah(self) -> float:
+        """n_parallel × the cell's capacity (the basis of C-rates)."""
         return self.n_parallel * self.cell.capacity_Ah
 
 
@@ -59,10 +61,12 @@ class PackArrays:
 
     @property
     def shape(self) -> tuple[int, int, int]:
+        """(packs, series groups, parallel cells)."""
         p, s, n = self.capacity_Ah.shape
         return int(p), int(s), int(n)
 
     def copy(self) -> PackArrays:
+        """A deep copy."""
         return PackArrays(*(getattr(self, f).copy() for f in self.__dataclass_fields__))
 
     def packs(self, start: int, stop: int) -> PackArrays:
@@ -98,6 +102,7 @@ def uniform_arrays(design: PackDesign, n_packs: int = 1, soc0: float = 0.5) -> P
 
 
 def check_arrays(arr: PackArrays) -> None:
+    """Refuse impossible per-cell parameters (non-positive capacity, resistance, …)."""
     import numpy as np
 
     for name in ("capacity_Ah", "r0_Ohm", "leak_Ohm", "short_Ohm"):

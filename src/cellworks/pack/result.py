@@ -44,6 +44,7 @@ class Event:
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready values."""
         return {"event": self.event, "pack": self.pack, "steps": self.steps,
                 "first_time_s": None if math.isnan(self.first_time_s) else self.first_time_s, "detail": self.detail}
 
@@ -90,6 +91,7 @@ class PackResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def usable_capacity_Ah(self, cycle: int = -1) -> np.ndarray:
+        """Discharge capacity of a cycle (default the last) per pack."""
         return self.cycle_discharge_Ah[:, cycle]
 
     def soc_spread(self) -> np.ndarray:
@@ -98,9 +100,11 @@ class PackResult:
         return flat.max(axis=1) - flat.min(axis=1)  # type: ignore[no-any-return]
 
     def events_of(self, pack: int) -> list[dict[str, Any]]:
+        """The events of one pack as dictionaries."""
         return [e.to_dict() for e in self.events if e.pack == pack]
 
     def summary(self, pack: int = 0) -> dict[str, Any]:
+        """Per-cycle capacities, bleed figures, limits, temperatures and events of one pack."""
         return {
             "cycles": int(self.cycle_discharge_Ah.shape[1]),
             "discharge_capacity_Ah_per_cycle": self.cycle_discharge_Ah[pack].round(6).tolist(),

@@ -84,6 +84,7 @@ def bleed_fraction_of_discharge(resistor_Ohm: float, fet_on_Ohm: float, load_Ohm
 
 def balancing_current_report(capacity_Ah: float, parallel: int, imbalance: float, hours: float,
                              cell_voltage_V: float = 4.0) -> dict[str, Any]:
+    """The note's balancing-current arithmetic (20 % × 2000 mAh × 3 / 1 h = 1200 mA) as a report."""
     i = balancing_current_A(capacity_Ah, parallel, imbalance, hours)
     r = bleed_resistor_Ohm(cell_voltage_V, i)
     return {

@@ -46,6 +46,7 @@ class ThermalNetwork:
 
     @property
     def has_board(self) -> bool:
+        """Whether the network has a BMS-board node."""
         return math.isfinite(self.board_to_ambient_K_per_W)
 
     def vector(self, cell_thermal_on: bool) -> list[float]:

@@ -32,6 +32,7 @@ DATA_DIR = Path(__file__).parent / "data"
 
 @dataclass(frozen=True)
 class Dist:
+    """A named distribution of one parameter (or data to sample from)."""
     kind: str
     a: float = 0.0
     b: float = 0.0
@@ -49,6 +50,7 @@ class Dist:
             raise ParameterError("uniform high < low", field="b")
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...], nominal: float) -> np.ndarray:
+        """Draw values of ``shape`` (``nominal``: the parameter's value, for relative kinds)."""
         import numpy as np
 
         if self.kind == "fixed":
@@ -98,6 +100,7 @@ class RandomSoftShort:
 
 @dataclass(frozen=True)
 class Variation:
+    """Cell-to-cell variation: distributions per parameter, soft shorts and the seed."""
     dists: dict[str, Dist] = field(default_factory=dict)
     soft_shorts: tuple[SoftShort, ...] = ()
     seed: int = 0

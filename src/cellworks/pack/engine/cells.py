@@ -64,6 +64,7 @@ def grid_pos(n: int, z: float) -> tuple[int, float]:
 
 @nb.njit(cache=True, error_model="numpy")
 def arrhenius(cs: np.ndarray, T_C: float) -> float:
+    """Resistance factor exp(E_a/R·(1/T − 1/T_ref)) at ``T_C`` (1 without an activation energy)."""
     ear = cs[CS_EAR]
     if ear > 0.0:
         return math.exp(ear * (1.0 / (T_C + ZERO_C_K) - 1.0 / cs[CS_TREF_K]))
@@ -153,6 +154,7 @@ def bleed_paths(bleed, E, Il, G, Gl, hw, Ib, Gt, Ic) -> None:  # type: ignore[no
 
 @nb.njit(cache=True, error_model="numpy")
 def bleed_current(Ib_s: float, V_s: float, hw) -> float:  # type: ignore[no-untyped-def]
+    """A group's bleed current: the sink current when limited, else V·G_b."""
     return Ib_s if Ib_s > 0.0 else V_s * hw[HW_GB]
 
 

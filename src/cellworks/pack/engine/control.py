@@ -27,6 +27,7 @@ from cellworks.pack.engine.layout import (
 
 @nb.njit(cache=True)
 def chip_size(pol: np.ndarray, S: int) -> int:
+    """Series groups per monitor chip (the whole pack when not given)."""
     g = int(pol[POL_GROUP_SIZE])
     return S if g <= 0 or g > S else g
 

@@ -71,6 +71,7 @@ def string_current(mode: int, sign: float, value: float, basis_pack: bool, E, Ic
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
 def record_point(rec, p, clock, current, V, bleed, zp, Tp, board_C, aux, out) -> None:  # type: ignore[no-untyped-def]
+    """Append one trace record of pack ``p`` (nothing when the trace is full)."""
     n = int(aux[p, A_NREC])
     if n >= rec.t_s.shape[1]:
         return
@@ -102,6 +103,7 @@ def record_point(rec, p, clock, current, V, bleed, zp, Tp, board_C, aux, out) ->
 @nb.njit(cache=True, inline="always", error_model="numpy")
 def time_step(opt, pol, cs, ocv, aux, p, clock, current, mode, basis_pack, vterm, anybleed, pulsed, V, ecell,  # type: ignore[no-untyped-def]
                fcell, r0p, qp, zp, vextreme) -> float:
+    """The next time step: large in quiet rests, landing on measurements, hold ends and cut-offs."""
     dt0 = opt[OPT_DT]
     dtmin = opt[OPT_DT_MIN]
     adaptive = opt[OPT_ADAPTIVE] > 0.5

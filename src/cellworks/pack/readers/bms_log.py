@@ -104,10 +104,12 @@ class BmsLog:
 
     @property
     def n_rows(self) -> int:
+        """Rows after dropping repeated time stamps."""
         return int(self.cell_V.shape[0])
 
     @property
     def n_cells(self) -> int:
+        """Cell-voltage columns."""
         return int(self.cell_V.shape[1])
 
     def summary(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ _ALIASES = {
 
 @dataclass(frozen=True)
 class PulseData:
+    """A pulse test: time, current (> 0 discharge) and voltage."""
     time_s: np.ndarray
     current_A: np.ndarray  # > 0 discharge
     voltage_V: np.ndarray

@@ -48,6 +48,7 @@ EXAMPLES = {"baumhofer-4s3p": DATA_DIR / "baumhofer_4s3p_softshort.toml"}
 
 @dataclass(frozen=True)
 class PackConfig:
+    """A scenario: pack design, variation, BMS controller, protocol and options."""
     name: str
     design: PackDesign
     variation: Variation
@@ -82,6 +83,7 @@ def _known(cls: Any, table: dict[str, Any], section: str, path: Path, skip: tupl
 
 
 def load_config(path: str | Path) -> PackConfig:
+    """Read a scenario TOML (or a shipped one by name); errors name file and field."""
     p = Path(path)
     if p.name in EXAMPLES and not p.exists():
         p = EXAMPLES[p.name]
