@@ -87,7 +87,7 @@ def problem_row(name: str, what: str) -> dict[str, Any]:
     """The row that stands for a benchmark with no usable rows."""
     return {
         "benchmark": name,
-        "work": f"({what})",
+        "work": "(no result)",
         "peer": "—",
         "peer_s": None,
         "cellworks_s": None,
