@@ -22,8 +22,9 @@ Work timed (built once, warm, medians of interleaved repeats — peer and cellwo
       (``res.data.table["voltage_V"]``).
   (b) a 100-point sweep: k_p ∈ 10…1000 s⁻¹ × i_H0 ∈ 2…50 A m⁻² (10 × 10, log-spaced) at 1.7 A. PyBaMM:
       one ``solver.solve(model, t_eval, inputs=[100 dicts])`` on a model whose k_p, i_H0 and current
-      are ``pybamm.InputParameter`` (no rebuild), with ``num_threads = num_solvers = 2``; cellworks:
-      ``simulate_batch([100 LiSParameters], protocol, rtol=1e-6)`` (threads on all cores = 2 here), then
+      are ``pybamm.InputParameter`` (no rebuild; the current stays 1.7 A, as cellworks' batch runs one
+      protocol), with ``num_threads = num_solvers = 2`` (= the cores); cellworks:
+      ``simulate_batch([100 LiSParameters], protocol, rtol=1e-6, workers=2)`` (threads), then
       each voltage array on both sides. Inputs and parameter objects are built outside the timing.
 Clocks: solve only in CPU time (``time.process_time``; one thread each side, so it equals the wall time
 of an unloaded machine, and a shared machine's scheduler slices do not land in it), the sweep in wall
@@ -77,7 +78,7 @@ T_END_S = 9000.0  # beyond the cut-off (7134 s): the event ends both runs
 K_P_PER_S = np.geomspace(10.0, 1000.0, 10)
 I_H0_A_PER_M2 = np.geomspace(2.0, 50.0, 10)
 SOLO_REPEAT_FACTOR = 5  # solve-only repeats = 5 × --repeats
-SWEEP_THREADS = 2  # cellworks' simulate_batch uses min(n, os.cpu_count()) threads: 2 on this machine
+SWEEP_THREADS = os.cpu_count() or 1  # threads on each side of the sweep (2 on this machine)
 #: same-result tolerances. Voltage: 0.1 mV = RT/(4F)·ln(1.016) (RT/4F = 6.4 mV is the slope of E_H, E_L per e-fold
 #: of a mass ratio): a 1.6 % difference in a species ratio, which a different model would show;
 #: capacity: 1e-4 relative (0.7 s of a 7134 s discharge; both runs locate the same event at rtol 1e-6).
@@ -389,7 +390,7 @@ def run(repeats: int) -> dict[str, Any]:
         return fn
 
     def cw_sweep() -> Any:
-        rs = simulate_batch(sweep_params, PROTOCOL, rtol=RTOL)
+        rs = simulate_batch(sweep_params, PROTOCOL, rtol=RTOL, workers=SWEEP_THREADS)
         for r in rs:
             np.asarray(r.voltage_V)
         last["sweep cw"] = rs
@@ -458,7 +459,7 @@ def run(repeats: int) -> dict[str, Any]:
         cb = checks_b[c]
         rows.append(
             {
-                "work": "Li–S 100-point sweep (k_p × i_H0), wall time, 2 threads each",
+                "work": f"Li–S 100-point sweep (k_p × i_H0), wall time, {SWEEP_THREADS} threads each",
                 "peer": f"PyBaMM {pybamm.__version__} IDAKLU inputs, {c}",
                 "peer_s": med_b[c],
                 "cellworks_s": med_b["cellworks"],
@@ -495,7 +496,8 @@ def run(repeats: int) -> dict[str, Any]:
             "cycling table + state columns)",
             "sweep_pybamm": "one solver.solve(model, t_eval, inputs=[100 dicts]) on the InputParameter model "
             f"(num_threads = num_solvers = {SWEEP_THREADS}), then each solution's voltage",
-            "sweep_cellworks": "simulate_batch([100 LiSParameters], protocol, rtol=1e-6) (threads, table not "
+            "sweep_cellworks": f"simulate_batch([100 LiSParameters], protocol, rtol=1e-6, workers={SWEEP_THREADS}) "
+            "(threads, table not "
             "built), then each result's voltage_V",
             "not_timed": "PyBaMM model build + discretisation + solver set-up (first solve, incl. C compilation for "
             "compile=True); cellworks' first call (numba cache load); building inputs/parameter objects",
