@@ -11,7 +11,8 @@ The rows of all benchmarks are printed as one table (work, peer, peer time, cell
 same-result check) and written to ``bench-results/table.json``, each benchmark's whole JSON beside it
 (``bench-results/<name>.json``). A benchmark that fails, times out, prints no JSON or no rows, or a row
 that lacks a field, becomes a row saying so: nothing is dropped. Exit status 1 when any such row or any
-row with ``same_result`` false is in the table.
+timed row (one with a ratio) with ``same_result`` false is in the table; a context-only row (``ratio``
+null) whose result differs is shown as "no (context)" and does not fail the run.
 
     python benchmarks/_table.py [--only NAME ...] [--timeout S] [--out bench-results]
     python benchmarks/_table.py --from bench-results      # re-print saved results without running
@@ -157,6 +158,20 @@ def fmt_ratio(r: float | None) -> str:
     return f"{r:.3g}×"
 
 
+def is_context(r: dict[str, Any]) -> bool:
+    """A context-only row: no ratio, so a different result is information, not a failure (e.g. a peer
+    that ranks by another score)."""
+    return not r["problem"] and r["ratio"] is None
+
+
+def same_cell(r: dict[str, Any]) -> str:
+    if r["problem"]:
+        return "—"
+    if r["same_result"]:
+        return "yes"
+    return "no (context)" if is_context(r) else "NO"
+
+
 def render(rows: list[dict[str, Any]]) -> str:
     """One Markdown-style table of all rows."""
     cells = [
@@ -167,7 +182,7 @@ def render(rows: list[dict[str, Any]]) -> str:
             fmt_time(r["peer_s"]),
             fmt_time(r["cellworks_s"]),
             fmt_ratio(r["ratio"]),
-            "—" if r["problem"] else ("yes" if r["same_result"] else "NO"),
+            same_cell(r),
             str(r["check"]),
         ]
         for r in rows
@@ -264,11 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     if table["skipped_helpers"]:
         print(f"(helper modules, not benchmarks: {', '.join(table['skipped_helpers'])})")
     problems = sum(r["problem"] for r in table["rows"])
-    differ = sum((not r["problem"]) and not r["same_result"] for r in table["rows"])
+    differ = sum((not r["problem"]) and not is_context(r) and not r["same_result"] for r in table["rows"])
     if args.from_dir is None:
         print(f"written: {args.out / 'table.json'}")
     if problems or differ:
-        print(f"{problems} row(s) without a result, {differ} row(s) whose results differ", file=sys.stderr)
+        print(
+            f"{problems} row(s) without a result, {differ} timed row(s) whose results differ", file=sys.stderr
+        )
         return 1
     return 0
 

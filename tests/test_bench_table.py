@@ -117,6 +117,19 @@ def test_all_good_exits_zero_and_reprints_from_saved(
     assert first.splitlines()[:4] == again.splitlines()[:4]
 
 
+def test_a_context_row_that_differs_is_shown_but_does_not_fail(table_mod, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "b"
+    d.mkdir()
+    row = dict(GOOD_ROWS[1], same_result=False, check="context only: another score")
+    _write(
+        d,
+        "ctx.py",
+        f"import json\nif __name__ == '__main__':\n    print(json.dumps({{'rows': [{row!r}]}}))\n",
+    )
+    assert table_mod.main(["--dir", str(d), "--out", str(tmp_path / "r")]) == 0
+    assert "no (context)" in capsys.readouterr().out
+
+
 def test_a_row_whose_result_differs_fails_the_run(table_mod, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     d = tmp_path / "b"
     d.mkdir()
