@@ -1,0 +1,191 @@
+"""cellworks.eis.fit_drt vs pyDRTtools (ciuccislab, MIT) on the same spectra: accuracy and time.
+
+Both tools solve the same problem with the same settings: Gaussian RBFs (FWHM coefficient 0.5),
+combined real and imaginary data, first-derivative penalty, no series inductance (inductive points
+dropped from real spectra before either tool sees them), λ by generalised cross-validation. They
+differ in the collocation grid (pyDRTtools: one centre per measured frequency at τ = 1/f; cellworks:
+a uniform grid of ≥ 10 per decade from 1/ω_max/√10 to √10/ω_min) and the solver (cvxopt QP vs NNLS).
+
+Spectra, with the role of each number:
+* ``round_trip``: R∞ + two RC elements (τ = 1 ms and 1 s, 20 Ω and 30 Ω) with 1 % complex noise
+  (seed fixed) — error = largest relative error of the two peaks' τ and R (one peak finder for both);
+* ``held_out`` against closed forms the methods never see: a ZARC (50 Ω, τ₀ = 0.1 s, φ = 0.8) and a
+  Havriliak–Negami relaxation (40 Ω, τ₀ = 1 ms, α = 0.7, β = 0.8), 0.1 % noise — error = relative L2
+  distance of γ to the analytic DRT over the measured τ band, and of ∫γ to R;
+* real spectra (impedance.py's exampleData.csv, spectrum 20 of the LG MJ1 SOC series up to 100 kHz,
+  the Autolab example): no truth — reported is the L2 distance between the two tools' γ, relative to
+  pyDRTtools' (and both R∞).
+
+Timed: one full DRT (λ selection included) per tool, median of repeats after a warm-up run.
+
+Run: ``python benchmarks/eis_drt.py [--json] [--repeats N]`` (pyDRTtools, cvxopt, PyQt5 and
+scikit-learn are installed into ``.venv-bench-drt``; its package ``__init__`` starts the Qt GUI, so
+the benchmark imports ``pyDRTtools.runs`` without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import json
+import math
+import sys
+import types
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import ensure, median_time  # noqa: E402
+
+ensure("drt", ["pyDRTtools==0.2", "cvxopt", "PyQt5", "scikit-learn"], ["pyDRTtools", "cvxopt", "sklearn"])
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT.parent.parent / "shared" / "fixtures" / "eis"
+PEER = "pyDRTtools 0.2 (simple_run, GCV)"
+
+
+def _peer_runs() -> object:
+    spec = importlib.util.find_spec("pyDRTtools")
+    assert spec is not None and spec.submodule_search_locations is not None
+    pkg = types.ModuleType("pyDRTtools")
+    pkg.__path__ = list(spec.submodule_search_locations)
+    sys.modules["pyDRTtools"] = pkg  # skip the package __init__, which imports the Qt GUI
+    with contextlib.redirect_stdout(io.StringIO()):  # one of its modules prints sys.path at import
+        from pyDRTtools import runs
+
+    return runs
+
+
+def _spectra() -> list[dict[str, object]]:
+    from cellworks.eis.drt_models import hn_drt, hn_impedance, rc_impedance, zarc_drt, zarc_impedance
+    from cellworks.eis.readers import drop_positive_imag, read_spectrum, select_cycle
+
+    rng = np.random.default_rng(2026)
+    f = np.logspace(5, -2, 71)
+
+    def noisy(z: np.ndarray, rel: float) -> np.ndarray:
+        return z + rel * np.abs(z) * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
+
+    out: list[dict[str, object]] = [
+        {"name": "R0 + RC(1 ms) + RC(1 s), 1 % noise", "role": "round_trip", "f": f,
+         "z": noisy(10 + rc_impedance(f, 20, 1e-3) + rc_impedance(f, 30, 1.0), 0.01),
+         "peaks": [(1e-3, 20.0), (1.0, 30.0)]},
+        {"name": "ZARC (50 Ω, 0.1 s, φ 0.8), 0.1 % noise", "role": "held_out", "f": f,
+         "z": noisy(10 + zarc_impedance(f, 50, 0.1, 0.8), 0.001), "R": 50.0,
+         "gamma": lambda t: zarc_drt(t, 50, 0.1, 0.8)},
+        {"name": "Havriliak–Negami (40 Ω, 1 ms, α 0.7, β 0.8), 0.1 % noise", "role": "held_out", "f": f,
+         "z": noisy(5 + hn_impedance(f, 40, 1e-3, 0.7, 0.8), 0.001), "R": 40.0,
+         "gamma": lambda t: hn_drt(t, 40, 1e-3, 0.7, 0.8)},
+    ]
+    real = [("impedance.py exampleData.csv", ROOT / "tests" / "data" / "eis" / "exampleData.csv", None, None),
+            ("LG MJ1 anode, spectrum 20, f ≤ 100 kHz", FIX / "18650_LG_3500_MJ1_EIS_anode_discharge.parquet", 20, 1e5),
+            ("Autolab example (exampleDataAutolab.txt)", FIX / "exampleDataAutolab.txt", None, None)]
+    for name, path, cyc, fmax in real:
+        if not path.exists():
+            continue
+        s = read_spectrum(path)
+        if cyc is not None:
+            s = select_cycle(s, cyc)
+        ff, zz = drop_positive_imag(s.freq_Hz, s.Z_Ohm)
+        if fmax is not None:
+            keep = ff <= fmax
+            ff, zz = ff[keep], zz[keep]
+        out.append({"name": name, "role": "peer agreement", "f": ff, "z": zz})
+    return out
+
+
+def _l2(t: np.ndarray, g: np.ndarray, ref: np.ndarray) -> float:
+    x = np.log(t)
+    return float(math.sqrt(np.trapezoid((g - ref) ** 2, x) / np.trapezoid(ref**2, x)))
+
+
+def _peak_error(peaks: list[tuple[float, float]], truth: list[tuple[float, float]]) -> tuple[int, float]:
+    if len(peaks) != len(truth):
+        return len(peaks), math.inf
+    errs = [max(abs(t / t0 - 1), abs(r / r0 - 1)) for (t, r), (t0, r0) in zip(sorted(peaks), sorted(truth),
+                                                                                strict=True)]
+    return len(peaks), max(errs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+
+    from cellworks.eis.drt import find_peaks, fit_drt
+
+    runs = _peer_runs()
+
+    def peer(f: np.ndarray, z: np.ndarray) -> object:
+        entry = runs.EIS_object(f, z.real, z.imag)  # type: ignore[attr-defined]
+        with contextlib.redirect_stdout(io.StringIO()):  # pyDRTtools and cvxopt print every iteration
+            return runs.simple_run(entry, rbf_type="Gaussian", data_used="Combined Re-Im Data",  # type: ignore[attr-defined]
+                                   induct_used=0, der_used="1st order", cv_type="GCV", reg_param=1e-3,
+                                   shape_control="FWHM Coefficient", coeff=0.5)
+
+    rows: list[dict[str, object]] = []
+    cases: list[dict[str, object]] = []
+    for sp in _spectra():
+        f, z = np.asarray(sp["f"]), np.asarray(sp["z"])
+        ours = fit_drt(f, z)
+        theirs = peer(f, z)
+        t_cw, _ = median_time(lambda f=f, z=z: fit_drt(f, z), repeats=args.repeats)
+        t_peer, _ = median_time(lambda f=f, z=z: peer(f, z), repeats=args.repeats)
+        tau_p = np.asarray(theirs.out_tau_vec, dtype=float)  # type: ignore[attr-defined]
+        gam_p = np.asarray(theirs.gamma, dtype=float)  # type: ignore[attr-defined]
+        band = (1 / (2 * np.pi * f.max()), 1 / (2 * np.pi * f.min()))
+        grid = np.logspace(math.log10(band[0]), math.log10(band[1]), 400)
+        g_cw = np.interp(np.log(grid), np.log(ours.tau_s), ours.gamma_Ohm)
+        g_pr = np.interp(np.log(grid), np.log(tau_p), gam_p)
+        peaks_pr = find_peaks(np.log(tau_p), gam_p)
+        case: dict[str, object] = {
+            "spectrum": sp["name"], "role": sp["role"], "n_points": int(f.size),
+            "cellworks": {"lambda": ours.lambda_value, "R_inf_Ohm": ours.R_inf_Ohm, "R_pol_Ohm": ours.R_pol_Ohm,
+                          "peaks": [(p.tau_s, p.R_Ohm) for p in ours.peaks], "s": t_cw},
+            "pyDRTtools": {"lambda": float(np.ravel(theirs.lambda_value)[0]),  # type: ignore[attr-defined]
+                           "R_inf_Ohm": float(np.ravel(theirs.R)[0]),  # type: ignore[attr-defined]
+                           "R_pol_Ohm": float(np.trapezoid(gam_p, np.log(tau_p))),
+                           "peaks": [(p.tau_s, p.R_Ohm) for p in peaks_pr], "s": t_peer},
+        }
+        if "peaks" in sp:
+            truth = list(sp["peaks"])  # type: ignore[call-overload]
+            n_cw, e_cw = _peak_error(list(case["cellworks"]["peaks"]), truth)  # type: ignore[index]
+            n_pr, e_pr = _peak_error(list(case["pyDRTtools"]["peaks"]), truth)  # type: ignore[index]
+            case.update(cellworks_error=e_cw, pyDRTtools_error=e_pr, n_peaks=[n_cw, n_pr])
+            same = n_cw == n_pr == len(truth) and e_cw <= 0.1 and e_pr <= 0.1
+            check = (f"peaks vs truth (τ, R): cellworks {n_cw} peaks, max rel. error {e_cw:.3g}; pyDRTtools {n_pr} "
+                     f"peaks, {e_pr:.3g}; same = both find the 2 peaks within 10 %")
+        elif "gamma" in sp:
+            truth_g = sp["gamma"](grid)  # type: ignore[operator]
+            e_cw, e_pr = _l2(grid, g_cw, truth_g), _l2(grid, g_pr, truth_g)
+            r_cw = abs(ours.R_pol_Ohm / float(sp["R"]) - 1)  # type: ignore[arg-type]
+            r_pr = abs(float(case["pyDRTtools"]["R_pol_Ohm"]) / float(sp["R"]) - 1)  # type: ignore[index, arg-type]
+            case.update(cellworks_error=e_cw, pyDRTtools_error=e_pr, cellworks_R_error=r_cw, pyDRTtools_R_error=r_pr)
+            same = e_cw <= max(1.5 * e_pr, 0.05)
+            check = (f"relative L2 error of γ vs the closed form over the measured band: cellworks {e_cw:.3g}, "
+                     f"pyDRTtools {e_pr:.3g} (∫γ vs R: {r_cw:.2g}, {r_pr:.2g}); same = cellworks ≤ 1.5× pyDRTtools")
+        else:
+            d = _l2(grid, g_cw, g_pr)
+            case.update(gamma_distance=d)
+            same = d <= 0.25
+            check = (f"relative L2 distance of cellworks' γ to pyDRTtools' over the measured band: {d:.3g} "
+                     f"(same ≤ 0.25); R∞ {ours.R_inf_Ohm:.4g} vs {case['pyDRTtools']['R_inf_Ohm']:.4g} Ω")  # type: ignore[index]
+        cases.append(case)
+        rows.append({"work": f"DRT of {sp['name']} ({f.size} points)", "peer": PEER, "peer_s": t_peer,
+                     "cellworks_s": t_cw, "ratio": t_peer / t_cw, "same_result": bool(same), "check": check})
+    out = {"benchmark": "eis_drt", "repeats": args.repeats, "rows": rows, "cases": cases}
+    if args.json:
+        print(json.dumps(out, indent=2, default=float))
+    else:
+        for r in rows:
+            print(f"{r['work']}: pyDRTtools {1e3 * float(r['peer_s']):.0f} ms, cellworks "  # type: ignore[arg-type]
+                  f"{1e3 * float(r['cellworks_s']):.1f} ms -> {float(r['ratio']):.1f}x; {r['check']}")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
