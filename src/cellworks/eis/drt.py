@@ -66,7 +66,7 @@ class DRTResult:
     L_H: float | None  # None when not part of the model
     C_F: float | None
     lambda_value: float
-    lambda_method: str  # "gcv", "lcurve" or "fixed"
+    lambda_method: str  # "gcv", "lcurve", "fixed" or "gcv (the L-curve has no corner)"
     basis: str
     weight: str
     derivative_order: int
@@ -98,7 +98,7 @@ class DRTResult:
             "fwhm_coefficient": self.fwhm_coefficient,
             "lambda": self.lambda_value,
             "lambda_method": {"gcv": "generalised cross-validation", "lcurve": "L-curve corner",
-                              "fixed": "given"}[self.lambda_method],
+                              "fixed": "given"}.get(self.lambda_method, self.lambda_method),
             "R_inf_Ohm": self.R_inf_Ohm,
             "L_H": self.L_H,
             "C_F": self.C_F,
@@ -201,18 +201,25 @@ def _gcv(sys_: _System, lam: float) -> float:
     return float(n * rss / max(n - tr, 1e-12) ** 2)
 
 
-def choose_lambda(sys_: _System, method: str) -> float:
-    """λ by GCV (minimum over a log grid, refined) or by the L-curve corner (largest curvature)."""
+def _gcv_lambda(sys_: _System, grid: Array) -> float:
     from scipy.optimize import minimize_scalar
 
-    grid = np.logspace(math.log10(LAMBDA_RANGE[0]), math.log10(LAMBDA_RANGE[1]), 97)
+    scores = np.array([_gcv(sys_, lam) for lam in grid])
+    i = int(np.argmin(scores))
+    lo, hi = math.log(grid[max(i - 1, 0)]), math.log(grid[min(i + 1, grid.size - 1)])
+    res = minimize_scalar(lambda t: _gcv(sys_, math.exp(t)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+    return float(math.exp(res.x)) if res.fun <= scores[i] else float(grid[i])
+
+
+def choose_lambda(sys_: _System, method: str) -> tuple[float, str]:
+    """``(λ, method used)``: by GCV (minimum over a log grid, refined) or by the L-curve corner.
+
+    The corner is the point of largest positive curvature at least a decade inside the searched range;
+    a curve without one (an exact, noise-free spectrum has no corner) falls back to GCV, and says so.
+    """
+    grid = np.logspace(math.log10(LAMBDA_RANGE[0]), math.log10(LAMBDA_RANGE[1]), 97)  # 8 per decade
     if method == "gcv":
-        scores = np.array([_gcv(sys_, lam) for lam in grid])
-        i = int(np.argmin(scores))
-        lo, hi = math.log(grid[max(i - 1, 0)]), math.log(grid[min(i + 1, grid.size - 1)])
-        res = minimize_scalar(lambda t: _gcv(sys_, math.exp(t)), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-3})
-        return float(math.exp(res.x)) if res.fun <= scores[i] else float(grid[i])
+        return _gcv_lambda(sys_, grid), "gcv"
     rho, eta = [], []
     for lam in grid:
         x, _, _, rss = _ridge(sys_, lam)
@@ -222,8 +229,11 @@ def choose_lambda(sys_: _System, method: str) -> float:
     r1, e1 = np.gradient(rho, t), np.gradient(eta, t)
     r2, e2 = np.gradient(r1, t), np.gradient(e1, t)
     curv = (r1 * e2 - r2 * e1) / np.maximum((r1 * r1 + e1 * e1) ** 1.5, 1e-300)
-    inner = slice(2, grid.size - 2)  # the ends of a finite grid have no reliable curvature
-    return float(grid[inner][int(np.argmax(curv[inner]))])
+    inner = slice(8, grid.size - 8)
+    k = int(np.argmax(curv[inner]))
+    if curv[inner][k] <= 0:
+        return _gcv_lambda(sys_, grid), "gcv (the L-curve has no corner)"
+    return float(grid[inner][k]), "lcurve"
 
 
 def find_peaks(ln_tau: Array, gamma: Array, min_prominence: float = 0.05) -> tuple[DRTPeak, ...]:
@@ -342,7 +352,10 @@ def fit_drt(
     pen = np.zeros((a.shape[1], a.shape[1]))
     pen[n_series:, n_series:] = penalty_matrix(ln_tau, basis, eps, derivative_order)
     sys_ = _System(a / scale, b, pen / np.outer(scale, scale), scale, n_series)
-    lam_value = fixed_lam if fixed_lam is not None else choose_lambda(sys_, lambda_method)
+    if fixed_lam is not None:
+        lam_value, method_used = fixed_lam, "fixed"
+    else:
+        lam_value, method_used = choose_lambda(sys_, lambda_method)
     root = _sqrt_psd(sys_.p)
     a_aug = np.vstack([sys_.a, math.sqrt(lam_value) * root])
     b_aug = np.concatenate([b, np.zeros(root.shape[0])])
@@ -367,7 +380,7 @@ def fit_drt(
         band_lo, band_hi, note = _credible_band(sys_, lam_value, xs, b, scale, phi_fine, n_series, band_samples)
     return DRTResult(
         tau_s=np.exp(fine), gamma_Ohm=gamma, R_inf_Ohm=float(x[0]), L_H=L_H, C_F=C_F, lambda_value=float(lam_value),
-        lambda_method="fixed" if fixed_lam is not None else lambda_method, basis=basis, weight=weight,
+        lambda_method=method_used, basis=basis, weight=weight,
         derivative_order=derivative_order, fwhm_coefficient=fwhm_coefficient, centres_tau_s=np.exp(ln_tau),
         coefficients=coef, freq_Hz=f, Z=z, Z_fit=z_fit, R_pol_Ohm=float(np.trapezoid(gamma, fine)),
         peaks=find_peaks(fine, gamma, min_prominence), band_lower_Ohm=band_lo, band_upper_Ohm=band_hi, band_note=note,

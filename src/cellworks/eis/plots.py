@@ -120,7 +120,7 @@ def drt_figure(res: Any, title: str = "", truth: tuple[str, Array, Array] | None
 
     fig, (ax_g, ax_n, ax_r) = new_figure(1, 3, figsize=(14, 4.8), gridspec_kw={"width_ratios": [1.3, 1.2, 1]})
     ax_g.semilogx(res.tau_s, res.gamma_Ohm, "-", color="C0", label=f"DRT (λ = {res.lambda_value:.2g}, "
-                  f"{ {'gcv': 'GCV', 'lcurve': 'L-curve', 'fixed': 'given'}[res.lambda_method]})")
+                  f"{ {'gcv': 'GCV', 'lcurve': 'L-curve', 'fixed': 'given'}.get(res.lambda_method, res.lambda_method)})")
     if res.band_lower_Ohm is not None:
         ax_g.fill_between(res.tau_s, res.band_lower_Ohm, res.band_upper_Ohm, color="C0", alpha=0.2,
                           label="95 % credible band")

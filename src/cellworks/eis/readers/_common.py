@@ -107,8 +107,8 @@ def truncated_last_value(rows: list[tuple[int, list[str]]], column: int, path: P
     """Is the final value of the table a cut-off number? Raises unless ``allow_truncated`` (then True).
 
     A file cut in the middle of ``-3.712e-03`` may end in ``-3.7`` or ``-3.712e-0``: a valid number
-    that is shorter than the column's usual precision *and* at least a decade away from the value
-    before it. Both must hold: data legitimately change by a decade (Im Z near zero) or use a short
+    that is shorter than the column's usual precision (fewer significant digits, or fewer characters
+    than the column's median token) *and* at least a decade away from the value before it. Both must hold: data legitimately change by a decade (Im Z near zero) or use a short
     token (``0.1`` Hz), but a cut token does both at once.
     """
     if len(rows) < 3:
@@ -119,17 +119,21 @@ def truncated_last_value(rows: list[tuple[int, list[str]]], column: int, path: P
     last, prev = col[-1].strip(), col[-2].strip()
     usual = sorted(significant_digits(t) for t in col[-51:-1])
     median = usual[len(usual) // 2]
+    lengths = sorted(len(t.strip().lstrip("+-")) for t in col[-51:-1])
+    median_len = lengths[len(lengths) // 2]
     try:
         v_last, v_prev = (float(t.replace(",", ".") if "," in t and "." not in t else t) for t in (last, prev))
     except ValueError:
         return False
     if v_last == 0 or v_prev == 0 or not (math.isfinite(v_last) and math.isfinite(v_prev)):
         return False
-    if significant_digits(last) < median and abs(math.log10(abs(v_last) / abs(v_prev))) >= 1.0:
+    shorter = significant_digits(last) < median or len(last.lstrip("+-")) < median_len  # cut in mantissa or exponent
+    if shorter and abs(math.log10(abs(v_last) / abs(v_prev))) >= 1.0:
         if allow_truncated:
             return True
         raise FileFormatError(
-            f"final value {last!r} looks cut off (shorter than the column's usual {median} digits and "
+            f"final value {last!r} looks cut off (shorter than the column's usual {median} digits / "
+            f"{median_len} characters and "
             f"{abs(math.log10(abs(v_last) / abs(v_prev))):.1f} decades from the value before, {prev!r}); "
             "--allow-truncated drops this row", file=path, record=f"line {rows[-1][0]}", field=name)
     return False
