@@ -196,7 +196,7 @@ def series_figure(result: Any, params: Sequence[str] | None = None, title: str =
             if np.any(m):
                 ax.plot(idx[m], np.full(int(m.sum()), y), marker, color="0.35", ms=5, transform=ax.get_xaxis_transform(),
                         label=f"at its {s_name} bound (no value)")
-        ax.set_xlabel(f"spectrum ({result.label_name} order)" if result.label_name != "cycle" else "cycle")
+        ax.set_xlabel("cycle" if result.label_name == "cycle" else "spectrum (file order)")
         unit = _pretty_unit(unit_of.get(name, ""))
         ax.set_ylabel(f"{name} / {unit}" if unit else name)
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
@@ -224,7 +224,7 @@ def series_figure(result: Any, params: Sequence[str] | None = None, title: str =
                    frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return fig
 
 
