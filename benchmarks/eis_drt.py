@@ -18,14 +18,18 @@ Spectra, with the role of each number:
 
 Two rows per spectrum: (a) each tool as a user runs it — cellworks' default λ (L-curve corner) against
 pyDRTtools' default (GCV, its optimiser started at λ = 1e-3) — with the error against the truth where
-there is one; (b) both at the same fixed λ = 1e-3, the same regularised problem, where the two γ must agree
-(relative L2 distance ≤ 0.1: the collocation grids differ). Timed: one full DRT (λ selection included)
+there is one; (b) the same regularised problem — λ = 1e-3 and pyDRTtools' centres τ = 1/f given to cellworks too —
+where the two γ must agree (relative L2 distance ≤ 0.1; the solvers, NNLS and cvxopt's QP, differ). Timed: one full DRT (λ selection included)
 per tool, median of repeats after a warm-up run.
 
 ``lambda_study`` (cellworks and pyDRTtools, no timing): ZARC, Havriliak–Negami and two-RC spectra, 12 noise
 draws each at 0.1 % and 1 %: mean and worst relative L2 error of γ (two-RC: share of draws with both
 peaks found within 10 % in τ and 5 % in R) for cellworks' L-curve and GCV and for pyDRTtools' GCV — the
 evidence for cellworks' default.
+
+``peer_finding``: pyDRTtools 0.2 derives the RBF shape ε from the mean step of ln(1/f), so frequencies in
+ascending order give ε < 0 and a negative-definite first-derivative penalty (the regularisation pushes
+the wrong way); every pyDRTtools call here gets descending frequencies, and the finding is measured.
 
 Run: ``python benchmarks/eis_drt.py [--json] [--repeats N]`` (pyDRTtools, cvxopt, PyQt5 and
 scikit-learn are installed into ``.venv-bench-drt``; its package ``__init__`` starts the Qt GUI, so
@@ -52,7 +56,7 @@ ensure("drt", ["pyDRTtools==0.2", "cvxopt", "PyQt5", "scikit-learn"], ["pyDRTtoo
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FIX = ROOT.parent.parent / "shared" / "fixtures" / "eis"
+DATA = ROOT / "tests" / "data" / "eis"
 PEER = "pyDRTtools 0.2 (simple_run, GCV)"
 
 
@@ -89,12 +93,10 @@ def _spectra() -> list[dict[str, object]]:
          "z": noisy(5 + hn_impedance(f, 40, 1e-3, 0.7, 0.8), 0.001), "R": 40.0,
          "gamma": lambda t: hn_drt(t, 40, 1e-3, 0.7, 0.8)},
     ]
-    real = [("impedance.py exampleData.csv", ROOT / "tests" / "data" / "eis" / "exampleData.csv", None, None),
-            ("LG MJ1 anode, spectrum 20, f ≤ 100 kHz", FIX / "18650_LG_3500_MJ1_EIS_anode_discharge.parquet", 20, 1e5),
-            ("Autolab example (exampleDataAutolab.txt)", FIX / "exampleDataAutolab.txt", None, None)]
+    real = [("impedance.py exampleData.csv", DATA / "exampleData.csv", None, None),
+            ("LG MJ1 anode, spectrum 20, f ≤ 100 kHz", DATA / "18650_LG_3500_MJ1_EIS_anode_discharge.parquet", 20, 1e5),
+            ("Autolab example (exampleDataAutolab.txt)", DATA / "exampleDataAutolab.txt", None, None)]
     for name, path, cyc, fmax in real:
-        if not path.exists():
-            continue
         s = read_spectrum(path)
         if cyc is not None:
             s = select_cycle(s, cyc)
@@ -117,6 +119,22 @@ def _peak_error(peaks: list[tuple[float, float]], truth: list[tuple[float, float
     errs = [max(abs(t / t0 - 1), abs(r / r0 - 1)) for (t, r), (t0, r0) in zip(sorted(peaks), sorted(truth),
                                                                                 strict=True)]
     return len(peaks), max(errs)
+
+
+def _order_finding(peer: object) -> dict[str, object]:
+    """pyDRTtools 0.2 takes the RBF shape ε from the mean step of ln(1/f): with frequencies in ascending
+    order ε < 0, and its first-derivative penalty matrix comes out negative definite (an anti-penalty).
+    The benchmark therefore always passes descending frequencies; this records the effect on one file."""
+    from cellworks.eis.readers import drop_positive_imag, read_spectrum
+
+    s = read_spectrum(DATA / "exampleData.csv")  # ascending in the file
+    f, z = drop_positive_imag(s.freq_Hz, s.Z_Ohm)
+    asc = peer(f, z, custom=True, keep_order=True)  # type: ignore[operator]
+    desc = peer(f, z, custom=True)  # type: ignore[operator]
+    return {"file": "exampleData.csv (frequencies ascending)",
+            "epsilon_ascending": float(asc.epsilon), "epsilon_descending": float(desc.epsilon),  # type: ignore[attr-defined]
+            "penalty_min_eigenvalue_ascending": float(np.linalg.eigvalsh(asc.M).min()),  # type: ignore[attr-defined]
+            "penalty_min_eigenvalue_descending": float(np.linalg.eigvalsh(desc.M).min())}  # type: ignore[attr-defined]
 
 
 def _lambda_study(peer: object) -> list[dict[str, object]]:
@@ -173,7 +191,10 @@ def main() -> int:
 
     runs = _peer_runs()
 
-    def peer(f: np.ndarray, z: np.ndarray, custom: bool = False) -> object:
+    def peer(f: np.ndarray, z: np.ndarray, custom: bool = False, keep_order: bool = False) -> object:
+        if not keep_order:  # descending frequencies: see peer_finding below
+            o = np.argsort(-f)
+            f, z = f[o], z[o]
         entry = runs.EIS_object(f, z.real, z.imag)  # type: ignore[attr-defined]
         with contextlib.redirect_stdout(io.StringIO()):  # pyDRTtools and cvxopt print every iteration
             return runs.simple_run(entry, rbf_type="Gaussian", data_used="Combined Re-Im Data",  # type: ignore[attr-defined]
@@ -231,20 +252,23 @@ def main() -> int:
         rows.append({"work": f"DRT of {sp['name']} ({f.size} points), each tool's default λ choice", "peer": PEER,
                      "peer_s": t_peer, "cellworks_s": t_cw, "ratio": t_peer / t_cw, "same_result": bool(same),
                      "check": check})
-        fixed_cw = fit_drt(f, z, lam=1e-3)
+        # the same regularised problem: same λ and pyDRTtools' collocation (one centre at τ = 1/f per frequency)
+        fixed_cw = fit_drt(f, z, lam=1e-3, centres_tau_s=1 / f)
         fixed_pr = peer(f, z, custom=True)
-        t_cw_f, _ = median_time(lambda f=f, z=z: fit_drt(f, z, lam=1e-3), repeats=args.repeats)
+        t_cw_f, _ = median_time(lambda f=f, z=z: fit_drt(f, z, lam=1e-3, centres_tau_s=1 / f), repeats=args.repeats)
         t_pr_f, _ = median_time(lambda f=f, z=z: peer(f, z, custom=True), repeats=args.repeats)
         g_cw_f = np.interp(np.log(grid), np.log(fixed_cw.tau_s), fixed_cw.gamma_Ohm)
         g_pr_f = np.interp(np.log(grid), np.log(np.asarray(fixed_pr.out_tau_vec)),  # type: ignore[attr-defined]
                            np.asarray(fixed_pr.gamma))  # type: ignore[attr-defined]
         d_f = _l2(grid, g_cw_f, g_pr_f)
         case["fixed_lambda_distance"] = d_f
-        rows.append({"work": f"DRT of {sp['name']} ({f.size} points), same fixed λ = 1e-3", "peer": PEER.replace(
+        rows.append({"work": f"DRT of {sp['name']} ({f.size} points), same λ = 1e-3 and centres τ = 1/f",
+                     "peer": PEER.replace(
             "GCV", "custom λ"), "peer_s": t_pr_f, "cellworks_s": t_cw_f, "ratio": t_pr_f / t_cw_f,
             "same_result": bool(d_f <= 0.1),
             "check": f"relative L2 distance between the two γ over the measured band: {d_f:.3g} (same ≤ 0.1)"})
-    out = {"benchmark": "eis_drt", "repeats": args.repeats, "rows": rows, "cases": cases}
+    out = {"benchmark": "eis_drt", "repeats": args.repeats, "rows": rows, "cases": cases,
+           "peer_finding": _order_finding(peer)}
     if not args.no_study:
         out["lambda_study"] = _lambda_study(peer)
     if args.json:

@@ -214,8 +214,9 @@ def _gcv_lambda(sys_: _System, grid: Array) -> float:
 def choose_lambda(sys_: _System, method: str) -> tuple[float, str]:
     """``(λ, method used)``: by GCV (minimum over a log grid, refined) or by the L-curve corner.
 
-    The corner is the point of largest positive curvature at least a decade inside the searched range;
-    a curve without one (an exact, noise-free spectrum has no corner) falls back to GCV, and says so.
+    The corner is the point of largest positive curvature at least a decade inside the searched range
+    whose residual norm is at most twice the smallest; a curve without one (an exact, noise-free
+    spectrum has no corner) falls back to GCV, and says so.
     """
     grid = np.logspace(math.log10(LAMBDA_RANGE[0]), math.log10(LAMBDA_RANGE[1]), 97)  # 8 per decade
     if method == "gcv":
@@ -229,11 +230,17 @@ def choose_lambda(sys_: _System, method: str) -> tuple[float, str]:
     r1, e1 = np.gradient(rho, t), np.gradient(eta, t)
     r2, e2 = np.gradient(r1, t), np.gradient(e1, t)
     curv = (r1 * e2 - r2 * e1) / np.maximum((r1 * r1 + e1 * e1) ** 1.5, 1e-300)
-    inner = slice(8, grid.size - 8)
-    k = int(np.argmax(curv[inner]))
-    if curv[inner][k] <= 0:
+    # candidates: a decade inside the range, and with a residual norm at most twice the smallest (a DRT
+    # that fits the data twice as badly as the least-regularised one is over-smoothed; a spectrum can
+    # have such a second, sharper corner where the DRT collapses into one broad peak)
+    ok = np.zeros(grid.size, dtype=bool)
+    ok[8 : grid.size - 8] = True
+    ok &= np.asarray(rho) <= min(rho) + math.log(2.0)
+    cand = np.where(ok, curv, -np.inf)
+    k = int(np.argmax(cand))
+    if not cand[k] > 0:
         return _gcv_lambda(sys_, grid), "gcv (the L-curve has no corner)"
-    return float(grid[inner][k]), "lcurve"
+    return float(grid[k]), "lcurve"
 
 
 def find_peaks(ln_tau: Array, gamma: Array, min_prominence: float = 0.05) -> tuple[DRTPeak, ...]:
@@ -286,6 +293,7 @@ def fit_drt(
     bands: bool = False,
     min_prominence: float = 0.05,
     band_samples: int = 1000,
+    centres_tau_s: Array | None = None,
 ) -> DRTResult:
     """The DRT of a spectrum (method in the module docstring).
 
@@ -293,6 +301,8 @@ def fit_drt(
     ``inductance`` / ``capacitance`` add a series L / C. ``bands`` adds the 95 % credible band of γ:
     ``band_samples`` draws of the Gaussian posterior of the Tikhonov problem (prior precision λP/σ²,
     σ² from the residuals) truncated to x ≥ 0, by exact HMC (:mod:`cellworks.eis.truncnorm`).
+    ``centres_tau_s`` replaces the default grid of RBF centres (e.g. pyDRTtools' τ = 1/f, to compare
+    like with like); the basis width then follows their mean log spacing.
 
     >>> import numpy as np
     >>> f = np.logspace(5, -2, 71)
@@ -328,10 +338,19 @@ def fit_drt(
     w = 2 * np.pi * f
     decades = math.log10(w.max() / w.min())
     ppd = points_per_decade or min(20.0, max(10.0, (f.size - 1) / max(decades, 1e-9)))
-    lo, hi = -math.log10(w.max()) - 0.5, -math.log10(w.min()) + 0.5
-    n_c = int(round((hi - lo) * ppd)) + 1
-    ln_tau = np.linspace(lo, hi, n_c) * math.log(10.0)
-    spacing = float(ln_tau[1] - ln_tau[0])
+    if centres_tau_s is None:
+        lo, hi = -math.log10(w.max()) - 0.5, -math.log10(w.min()) + 0.5
+        n_c = int(round((hi - lo) * ppd)) + 1
+        ln_tau = np.linspace(lo, hi, n_c) * math.log(10.0)
+    else:
+        ln_tau = np.log(np.unique(np.asarray(centres_tau_s, dtype=float)))
+        n_c = ln_tau.size
+        if n_c < 3 or not np.all(np.isfinite(ln_tau)):
+            raise ParameterError("centres_tau_s needs at least 3 finite positive time constants", field="centres_tau_s")
+        steps = np.diff(ln_tau)
+        if basis == "piecewise" and np.ptp(steps) > 1e-6 * steps.mean():
+            raise ParameterError("the piecewise basis needs log-uniform centres", field="centres_tau_s")
+    spacing = float(np.mean(np.diff(ln_tau)))
     eps = _basis_width(basis, spacing, fwhm_coefficient)
     a_re, a_im = drt_kernel(w, ln_tau, basis, eps)
     cols_re = [np.ones(f.size)]
@@ -362,7 +381,10 @@ def fit_drt(
     xs, _ = nnls(a_aug, b_aug, maxiter=50 * a_aug.shape[1])
     x = xs / scale
     coef = x[n_series:]
-    fine = np.linspace(ln_tau[0], ln_tau[-1], 10 * (n_c - 1) + 1)
+    # γ is reported half a decade beyond the outermost centres, where the edge basis functions still reach
+    pad = 0.5 * math.log(10.0) if basis == "gaussian" else spacing
+    n_fine = int(round((ln_tau[-1] - ln_tau[0] + 2 * pad) / spacing * 10)) + 1
+    fine = np.linspace(ln_tau[0] - pad, ln_tau[-1] + pad, n_fine)
     phi_fine = _basis_on(fine, ln_tau, basis, eps)
     gamma = phi_fine @ coef
     z_fit_stack = design @ x
