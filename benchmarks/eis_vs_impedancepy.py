@@ -106,7 +106,7 @@ def main() -> int:
                      "peer": "impedance.py 1.7.1 CustomCircuit.fit", "peer_s": c["impedancepy_s"],
                      "cellworks_s": c["cellworks_s"], "ratio": c["speedup"], "same_result": bool(same),
                      "check": f"parameters within 3 % (largest {100 * c['max_rel_diff']:.2g} %, "
-                              f"{c['max_rel_diff_param']}: flat Warburg valley) and chi2 not above impedance.py's "
+                              f"{c['max_rel_diff_param']}) and chi2 not above impedance.py's "
                               f"({c['cellworks_chi2']:.6g} vs {c['impedancepy_chi2']:.6g})"})
         rows.append({"work": f"same, plus the 64-start search beside it ({w} weighting)", "peer": "none",
                      "peer_s": None, "cellworks_s": c["cellworks_multistart_s"], "ratio": None,

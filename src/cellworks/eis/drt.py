@@ -17,11 +17,10 @@ penalty of the ridge problem; Hansen, SIAM Rev. 34 (1992) 561) by default, or by
 cross-validation** (GCV; Golub, Heath & Wahba, Technometrics 21 (1979) 215), the criterion of
 pyDRTtools' ``simple_run``; a number can be given instead. The L-curve is the default because it
 never failed badly on synthetic spectra with known DRTs (ZARC, Havriliak–Negami, two RC; 12 noise
-draws each at 0.1 % and 1 %: worst relative L2 error 0.20 against GCV's 0.90 — GCV now and then
-picks a λ a thousand times too small and the DRT rings). Peaks
-are the local maxima of γ whose prominence exceeds 5 % of the largest (smaller side lobes are
-ringing of the regularised solution at 1 % noise); each peak's resistance
-is the integral of γ between the minima that separate it from its neighbours.
+draws each at 0.1 % and 1 %, ``benchmarks/eis_drt.py``: worst relative L2 error 0.20 against
+GCV's 0.65 — GCV now and then picks a λ a thousand times too small and the DRT rings). Peaks are
+the local maxima of γ whose prominence exceeds 5 % of the largest (smaller side lobes are ringing of
+the regularised solution at 1 % noise); each peak's resistance is the integral of γ between the minima that separate it from its neighbours.
 """
 
 from __future__ import annotations
