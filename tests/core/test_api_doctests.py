@@ -26,11 +26,7 @@ API = (
     "cellworks.pack.simulate",
 )
 #: entry points not wired yet, with the reason (strict: the test fails once they work, to remove the mark)
-PENDING = {
-    "cellworks.eis.fit": "the submodule cellworks/eis/fit.py shadows a public name 'fit' (tests/core/"
-    "test_public_api.py); the function and its example are in cellworks/eis/verbs.py, to be exported as "
-    "'fit' once eis/fit.py is renamed (the eis branch is reworking that module)",
-}
+PENDING: dict[str, str] = {}
 #: modules whose every docstring example runs too
 MODULES = ("cellworks._api", "cellworks.protocol.pybamm", "cellworks.protocol.steps", "cellworks.report.format")
 
