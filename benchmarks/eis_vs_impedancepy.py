@@ -42,7 +42,7 @@ def main() -> int:
     from impedance.models.circuits import CustomCircuit
 
     from cellworks.eis.circuits import parse_circuit
-    from cellworks.eis.fit import fit_circuit
+    from cellworks.eis.fitting import fit_circuit
     from cellworks.eis.readers import drop_positive_imag, read_spectrum
 
     warnings.filterwarnings("ignore")

@@ -193,6 +193,6 @@ def test_mpr_with_several_sweeps_fits_the_chosen_cycle(capsys):
 def test_cli_states_the_same_note_factor_as_the_fit():
     # the CLI keeps its own copy (its --help is built without importing NumPy); they must agree
     from cellworks.eis.cli.fit import GLOBAL_NOTE_FACTOR as cli_factor
-    from cellworks.eis.fit import GLOBAL_NOTE_FACTOR
+    from cellworks.eis.fitting import GLOBAL_NOTE_FACTOR
 
     assert cli_factor == GLOBAL_NOTE_FACTOR

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cellworks.eis.circuits import parse_circuit
-from cellworks.eis.fit import GLOBAL_NOTE_FACTOR, fit_circuit
+from cellworks.eis.fitting import GLOBAL_NOTE_FACTOR, fit_circuit
 from cellworks.eis.model import CircuitModel, CustomCircuit, charge_transfer_resistance
 from cellworks.eis.relabel import interchangeable_groups, match_labelling
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cellworks.eis.circuits import randles, simulate
-from cellworks.eis.fit import fit_circuit
+from cellworks.eis.fitting import fit_circuit
 from cellworks.eis.model import charge_transfer_resistance
 
 

@@ -14,8 +14,9 @@ from cellworks._lazy import lazy_exports
 
 _EXPORTS = {
     # circuits and fitting (impedance.py's meaning of an initial guess)
-    "fit_circuit": "cellworks.eis.fit",
-    "FitResult": "cellworks.eis.fit",
+    "fit": "cellworks.eis.fitting",
+    "fit_circuit": "cellworks.eis.fitting",
+    "FitResult": "cellworks.eis.fitting",
     "CircuitModel": "cellworks.eis.model",
     "CustomCircuit": "cellworks.eis.model",
     "charge_transfer_resistance": "cellworks.eis.model",

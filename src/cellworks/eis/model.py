@@ -15,7 +15,7 @@ import numpy as np
 
 from cellworks._typing import Array
 from cellworks.eis.circuits import parse_circuit
-from cellworks.eis.fit import FitResult, fit_circuit
+from cellworks.eis.fitting import FitResult, fit_circuit
 from cellworks.errors import ParameterError
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cellworks._typing import Array
-from cellworks.eis.fit import FitResult
+from cellworks.eis.fitting import FitResult
 from cellworks.eis.kk import LinKKResult
 
 ZRE = "Z′ / Ω"

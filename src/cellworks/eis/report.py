@@ -35,7 +35,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
 
     from cellworks.eis.drt import fit_drt
     from cellworks.eis.drt_models import rc_impedance
-    from cellworks.eis.fit import fit_circuit
+    from cellworks.eis.fitting import fit_circuit
     from cellworks.eis.kk import lin_kk
     from cellworks.eis.plots import drt_figure, fit_figure, kk_figure, series_figure
     from cellworks.eis.readers import drop_positive_imag, read_spectrum

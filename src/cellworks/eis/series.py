@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from cellworks.eis.fit import FitResult
+from cellworks.eis.fitting import FitResult
 from cellworks.eis.readers import Spectrum
 from cellworks.errors import FileFormatError, InputError
 
@@ -155,7 +155,7 @@ def fit_series(
     kept as that fit's ``global_optimum``.
     """
     from cellworks.eis.circuits import parse_circuit
-    from cellworks.eis.fit import fit_circuit
+    from cellworks.eis.fitting import fit_circuit
     from cellworks.eis.guess import search_box
     from cellworks.eis.kk import lin_kk
     from cellworks.eis.readers import drop_positive_imag as _drop

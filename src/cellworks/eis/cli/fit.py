@@ -9,7 +9,7 @@ import typer
 
 from cellworks.eis.cli.common import ALLOW_TRUNCATED_HELP, load_spectrum, parse_constants, parse_floats
 
-#: kept in step with cellworks.eis.fit.GLOBAL_NOTE_FACTOR (imported lazily there; a test checks both)
+#: kept in step with cellworks.eis.fitting.GLOBAL_NOTE_FACTOR (imported lazily there; a test checks both)
 GLOBAL_NOTE_FACTOR = 1.01
 
 
@@ -49,7 +49,7 @@ def fit(
     import sys
 
     from cellworks.clikit import emit_json
-    from cellworks.eis.fit import WEIGHTS, fit_circuit
+    from cellworks.eis.fitting import WEIGHTS, fit_circuit
     from cellworks.eis.readers import drop_positive_imag as _drop
     from cellworks.errors import ParameterError
 

@@ -52,7 +52,7 @@ def series(
     import numpy as np
 
     from cellworks.clikit import emit_json, progress
-    from cellworks.eis.fit import WEIGHTS
+    from cellworks.eis.fitting import WEIGHTS
     from cellworks.eis.readers import Spectrum
     from cellworks.eis.series import fit_series, load_series
     from cellworks.errors import ParameterError
