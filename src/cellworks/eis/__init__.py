@@ -14,7 +14,7 @@ from cellworks._lazy import lazy_exports
 
 _EXPORTS = {
     # circuits and fitting (impedance.py's meaning of an initial guess)
-    "fit": "cellworks.eis.verbs",
+    "fit": "cellworks.eis.fitting",
     "fit_circuit": "cellworks.eis.fitting",
     "FitResult": "cellworks.eis.fitting",
     "CircuitModel": "cellworks.eis.model",

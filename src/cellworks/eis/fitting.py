@@ -277,3 +277,25 @@ def fit_circuit(
         glob = build(found.x, found.chi2, found.success, found.message, "multi-start search", first.x)
         res = dataclasses.replace(res, global_optimum=glob)
     return res
+
+
+def fit(
+    freq_Hz: Array,
+    Z: Array,
+    circuit: str | Circuit,
+    initial_guess: Sequence[float] | None = None,
+    **options: Any,
+) -> FitResult:
+    """Fit an equivalent circuit to a spectrum: ``cellworks.eis.fit`` (same as :func:`fit_circuit`).
+
+    With ``initial_guess`` the answer is the local fit from that guess (impedance.py's meaning);
+    without it, the multi-start search result. ``options`` are those of :func:`fit_circuit`.
+
+    >>> from cellworks.eis import fit, read_spectrum, drop_positive_imag
+    >>> spec = read_spectrum("tests/data/eis/exampleData.csv")
+    >>> f, z = drop_positive_imag(spec.freq_Hz, spec.Z_Ohm)
+    >>> res = fit(f, z, "R0-p(R1,C1)-p(R2-Wo1,C2)", [.01, .01, 100, .01, .05, 100, 1])
+    >>> round(res.values[0] * 1e3, 1)   # R0 in mOhm; impedance.py documents 16.5
+    16.5
+    """
+    return fit_circuit(freq_Hz, Z, circuit, initial_guess, **options)
