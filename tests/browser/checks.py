@@ -76,15 +76,30 @@ def overlapping_text(driver: Any) -> list[str]:
     return out
 
 
-def headers_without_units(driver: Any) -> list[str]:
-    """Numeric columns whose header states no unit (``quantity / unit``, ``(unit)``, ``%``, or a count).
+#: the lead's convention for a dimensionless quantity: its name, then "(–)" (an en dash), e.g. "MF (–)"
+DIMENSIONLESS = "(–)"
+#: near misses of that convention: "/ 1", "(-)", "(—)", "(−)", "(1)", "[–]", "/ –" (one style in every table)
+_DIMENSIONLESS_NEAR_MISS = re.compile(r"(\s/\s*[1–—−-]\s*$)|(\(\s*[1—−-]\s*\)\s*$)|(\[\s*[1–—−-]\s*\]\s*$)")
 
-    A table with a ``unit`` column (each row a different quantity) states its units per row."""
+
+def headers_without_units(driver: Any) -> list[str]:
+    """Numeric columns whose header states no unit (``quantity / unit``, ``(unit)``, ``%``, or a count),
+    and headers that mark a dimensionless quantity other than as ``name (–)``.
+
+    A dimensionless quantity is headed with ``(–)`` after its name (``MF (–)``, ``χ² (–)``); ``/ 1``,
+    ``(-)``, ``(1)`` and the like are flagged so that every table uses the one convention. A table with
+    a ``unit`` column (each row a different quantity) states its units per row."""
     out = []
     for table_id, headers, rows in driver.execute_script(_TABLES_JS):
+        for head in headers:
+            if _DIMENSIONLESS_NEAR_MISS.search(head.strip()):
+                name = _DIMENSIONLESS_NEAR_MISS.sub("", head.strip()).strip()
+                out.append(f"{table_id}: column '{head}' is dimensionless: head it '{name} {DIMENSIONLESS}'")
         if any(h.strip().lower() in ("unit", "units") for h in headers):
             continue  # rows of different quantities, each row stating its unit
         for j, head in enumerate(headers):
+            if head.strip().endswith(DIMENSIONLESS) or _DIMENSIONLESS_NEAR_MISS.search(head.strip()):
+                continue  # a dimensionless column (a near miss is reported above)
             cells = [r[j] for r in rows if j < len(r) and r[j][0] not in ("", "—")]
             # a bare number needs the header's unit; "3.37 Ah" carries its own
             numeric = [c for c in cells if _NUMBER.match(c[0])]

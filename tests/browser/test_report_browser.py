@@ -211,7 +211,8 @@ def test_all_four_parts_have_a_rendered_section(page: Any, screenshot_dir: Path)
 
 def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:
     """The checks above can fail: a page with a corrupt PNG, a script error, a code block too wide,
-    overlapping figure labels, a unitless numeric column and "uA" trips each of them.
+    overlapping figure labels, a unitless numeric column, a dimensionless column headed "/ 1" or "(-)"
+    instead of "(–)", and "uA" trips each of them.
 
     (Runs last: it navigates the shared browser away from the report.)
     """
@@ -236,8 +237,10 @@ def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:
         "<figure id='f1' data-legend-on-data='Nyquist'><svg width='300' height='100' viewBox='0 0 300 100'>"
         "<text x='10' y='50' font-size='14'>voltage</text><text x='20' y='52' font-size='14'>current</text>"
         "<text x='200' y='50' font-size='14'>alone</text></svg><figcaption>c</figcaption></figure>"
-        "<table id='t1'><thead><tr><th>cell</th><th>capacity</th><th>voltage / V</th></tr></thead><tbody>"
-        "<tr><td>a</td><td class='n'>1.0</td><td class='n'>3.1</td></tr></tbody></table>"
+        "<table id='t1'><thead><tr><th>cell</th><th>capacity</th><th>voltage / V</th><th>MF (–)</th>"
+        "<th>RMF / 1</th><th>χ² (-)</th></tr></thead><tbody>"
+        "<tr><td>a</td><td class='n'>1.0</td><td class='n'>3.1</td><td class='n'>841</td><td class='n'>847</td>"
+        "<td class='n'>1.2</td></tr></tbody></table>"
         "<p>a current of 10 uA</p></section></body></html>",
         encoding="utf-8",
     )
@@ -245,7 +248,12 @@ def test_checks_catch_a_broken_page(chromium: Any, tmp_path: Path) -> None:
     assert any("cut off" in m for m in checks.horizontal_overflow(chromium))
     overlaps = checks.overlapping_text(chromium)
     assert len(overlaps) == 1 and overlaps[0].startswith("f1: 'voltage' overlaps 'current'"), overlaps
-    assert checks.headers_without_units(chromium) == ["t1: column 'capacity' holds numbers but no unit"]
+    # a dimensionless column is headed "name (–)" (accepted); "/ 1" and "(-)" are near misses of that convention
+    assert checks.headers_without_units(chromium) == [
+        "t1: column 'RMF / 1' is dimensionless: head it 'RMF (–)'",
+        "t1: column 'χ² (-)' is dimensionless: head it 'χ² (–)'",
+        "t1: column 'capacity' holds numbers but no unit",
+    ]
     assert checks.u_for_micro(chromium) == ["x: 'a current of 10 uA'"]
     assert checks.sections_without_summary(chromium, ["x"]) == ["x"]
     assert checks.legends_on_data(chromium) == ["f1: legend on the data of 'Nyquist'"]
