@@ -1,7 +1,8 @@
 """Figures of the impedance part (matplotlib, Agg): fits, Lin-KK residuals, DRTs and series.
 
-Nyquist plots use equal axes (a semicircle must look round); legends sit outside the data, below the
-axes; units follow the project's ``quantity / unit`` style.
+Nyquist plots use equal axes with the same tick step on both (a semicircle must look round, a grid
+cell square); legends sit outside the data, below the axes; units follow the project's
+``quantity / unit`` style and a dimensionless parameter is labelled ``name (–)``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,48 @@ def _smooth_freq(f: Array, per_decade: int = 40) -> Array:
     return np.logspace(hi, lo, max(int((hi - lo) * per_decade), 2))
 
 
-_UNITS = {"Ohm": "Ω", "F": "F", "H": "H", "sec": "s", "Ohm sec^-1/2": "Ω s⁻¹ᐟ²", "Ohm^-1 sec^a": "Ω⁻¹ s^α",
-          "H sec": "H s", "F sec^(gamma-1)": "F s^(γ−1)", "Ohm-m^2": "Ω m²", "": ""}
+_UNITS = {"Ohm": "Ω", "F": "F", "H": "H", "sec": "s", "Ohm sec^-1/2": "Ω s⁻¹ᐟ²", "Ohm^-1 sec^a": "Ω⁻¹ sᵅ",
+          "H sec": "H s", "F sec^(gamma-1)": "F sᵞ⁻¹", "Ohm-m^2": "Ω m²", "": ""}
 
 
-def _pretty_unit(unit: str) -> str:
+def pretty_unit(unit: str) -> str:
+    """An impedance.py unit string as a reader writes it (``Ohm^-1 sec^a`` → ``Ω⁻¹ sᵅ``; ``""`` for none)."""
     return _UNITS.get(unit, unit.replace("Ohm", "Ω").replace("sec", "s"))
+
+
+def _axis_label(name: str, unit: str) -> str:
+    """``name / unit``, or ``name (–)`` for a dimensionless parameter (the report's convention)."""
+    return f"{name} / {unit}" if unit else f"{name} (–)"
+
+
+def _chi2_text(fit: FitResult) -> str:
+    """χ² with its unit: Ω² for an unweighted fit, dimensionless for a weighted one."""
+    from cellworks.report import sig
+
+    return f"χ² = {sig(fit.chi2, 4)}" + (" Ω²" if fit.weight == "none" else "")
+
+
+def square_grid(ax: Any) -> None:
+    """The same major tick step on both axes of an equal-aspect (Nyquist) plot, so grid cells are square.
+
+    Takes the larger of the two automatic steps (fewer, uncrowded labels) unless that would leave the
+    shorter axis with fewer than two ticks."""
+    from matplotlib.ticker import MultipleLocator
+
+    ax.figure.canvas.draw()  # the automatic ticks of the final limits
+    steps = []
+    for axis in (ax.xaxis, ax.yaxis):
+        ticks = axis.get_majorticklocs()
+        steps.append(float(np.min(np.diff(ticks))) if len(ticks) > 1 else math.inf)
+    finite = [st for st in steps if math.isfinite(st) and st > 0]
+    if not finite:
+        return
+    step = max(finite)
+    (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    if min(x1 - x0, y1 - y0) < step:
+        step = min(finite)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MultipleLocator(step))
 
 
 def _legend_below(ax: Any, ncol: int = 1) -> None:
@@ -70,10 +107,10 @@ def fit_figure(freq_Hz: Array, Z: Array, fit: FitResult | None = None, title: st
     curves: list[tuple[str, Array, Array, str]] = []
     fs = _smooth_freq(f)
     if fit is not None:
-        curves.append((f"fit: {fit.answer} (χ² {fit.chi2:.4g})", fs, fit.predict(fs), "-"))
+        curves.append((f"fit: {fit.answer} ({_chi2_text(fit)})", fs, fit.predict(fs), "-"))
         if fit.global_optimum is not None:
             g = fit.global_optimum
-            curves.append((f"global optimum (χ² {g.chi2:.4g})", fs, g.predict(fs), "--"))
+            curves.append((f"global optimum ({_chi2_text(g)})", fs, g.predict(fs), "--"))
     if reference is not None:
         curves.append((reference[0], fs, reference[1](fs), ":"))
     for label, ff, zz, style in curves:
@@ -93,6 +130,7 @@ def fit_figure(freq_Hz: Array, Z: Array, fit: FitResult | None = None, title: st
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    square_grid(ax_n)
     return fig
 
 
@@ -116,11 +154,11 @@ def kk_figure(freq_Hz: Array, res: LinKKResult, title: str = "") -> Any:
 
 def drt_figure(res: Any, title: str = "", truth: tuple[str, Array, Array] | None = None) -> Any:
     """DRT γ(τ) with its peaks (left), Nyquist of data and DRT model (middle), residuals (right)."""
-    from cellworks.report import new_figure
+    from cellworks.report import new_figure, sig
 
     fig, (ax_g, ax_n, ax_r) = new_figure(1, 3, figsize=(14, 4.8), gridspec_kw={"width_ratios": [1.3, 1.2, 1]})
-    ax_g.semilogx(res.tau_s, res.gamma_Ohm, "-", color="C0", label=f"DRT (λ = {res.lambda_value:.2g}, "
-                  f"{ {'gcv': 'GCV', 'lcurve': 'L-curve', 'fixed': 'given'}.get(res.lambda_method, res.lambda_method)})")
+    method = {"gcv": "GCV", "lcurve": "L-curve", "fixed": "given"}.get(res.lambda_method, res.lambda_method)
+    ax_g.semilogx(res.tau_s, res.gamma_Ohm, "-", color="C0", label=f"DRT (λ = {sig(res.lambda_value, 2)}, {method})")
     if res.band_lower_Ohm is not None:
         ax_g.fill_between(res.tau_s, res.band_lower_Ohm, res.band_upper_Ohm, color="C0", alpha=0.2,
                           label="95 % credible band")
@@ -129,7 +167,7 @@ def drt_figure(res: Any, title: str = "", truth: tuple[str, Array, Array] | None
     for k, p in enumerate(res.peaks, start=1):
         ax_g.axvline(p.tau_s, color="C3", lw=0.8, ls=":")
         ax_g.plot([p.tau_s], [p.gamma_max_Ohm], "v", color="C3", ms=6,
-                  label=f"peak {k}: τ = {p.tau_s:.3g} s, R = {p.R_Ohm:.3g} Ω")
+                  label=f"peak {k}: τ = {sig(p.tau_s, 3)} s, R = {sig(p.R_Ohm, 3)} Ω")
     ax_g.set_xlabel("τ / s")
     ax_g.set_ylabel("γ / Ω")
     ax_g.set_ylim(bottom=0)
@@ -144,13 +182,14 @@ def drt_figure(res: Any, title: str = "", truth: tuple[str, Array, Array] | None
     ax_r.semilogx(res.freq_Hz, 100 * rel.real, "o-", ms=3, label="real")
     ax_r.semilogx(res.freq_Hz, 100 * rel.imag, "s-", ms=3, label="imaginary")
     ax_r.set_xlabel("f / Hz")
-    ax_r.set_ylabel("(Z − Z_DRT) / |Z| / %")
+    ax_r.set_ylabel("residual / % of |Z|")
     ax_r.grid(True, alpha=0.3)
-    ax_r.set_title("residuals")
+    ax_r.set_title("residuals of the DRT model")
     _legend_below(ax_r, ncol=2)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    square_grid(ax_n)
     return fig
 
 
@@ -197,8 +236,8 @@ def series_figure(result: Any, params: Sequence[str] | None = None, title: str =
                 ax.plot(idx[m], np.full(int(m.sum()), y), marker, color="0.35", ms=5, transform=ax.get_xaxis_transform(),
                         label=f"at its {s_name} bound (no value)")
         ax.set_xlabel("cycle" if result.label_name == "cycle" else "spectrum (file order)")
-        unit = _pretty_unit(unit_of.get(name, ""))
-        ax.set_ylabel(f"{name} / {unit}" if unit else name)
+        unit = pretty_unit(unit_of.get(name, ""))
+        ax.set_ylabel(_axis_label(name, unit))
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
     ax_ny = flat[len(names)]
@@ -225,6 +264,7 @@ def series_figure(result: Any, params: Sequence[str] | None = None, title: str =
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    square_grid(ax_ny)
     return fig
 
 
