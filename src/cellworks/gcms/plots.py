@@ -14,6 +14,16 @@ LABEL_GID = "peak-label"
 LEGEND_GID = "legend-entry"
 
 
+def _counts_scale(y_max: float) -> tuple[float, str]:
+    """A power of ten for a counts axis, so ticks read 0–9 instead of an offset text ("1e6") in a corner."""
+    import math
+
+    if not math.isfinite(y_max) or y_max < 1e4:
+        return 1.0, "counts"
+    e = 3 * int(math.floor(math.log10(y_max)) // 3)
+    return 10.0**e, f"10{str(e).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))} counts"
+
+
 def _overlaps(a: Any, b: Any, pad: float = 1.0) -> bool:
     return not (a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or a.y1 + pad <= b.y0 or b.y1 + pad <= a.y0)
 
@@ -92,14 +102,16 @@ def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = 
                                 gridspec_kw={"height_ratios": [4.2, max(table_h, 0.01)], "hspace": 0.28})
     t = run.scan_times_min
     y = run.tic()
-    ax.plot(t, y, lw=0.7, color="k")
     lo_t, hi_t = (float(t[0]), float(t[-1])) if t_range_min is None else t_range_min
-    ax.set_xlim(lo_t, hi_t)
     sel = (t >= lo_t) & (t <= hi_t)
+    scale, unit = _counts_scale(float(np.nanmax(y[sel])) if sel.any() else 1.0)
+    y = y / scale
+    ax.plot(t, y, lw=0.7, color="k")
+    ax.set_xlim(lo_t, hi_t)
     y_top = float(np.nanmax(y[sel])) if sel.any() else 1.0
     ax.set_ylim(0, 1.08 * y_top)
     ax.set_xlabel("retention time / min")
-    ax.set_ylabel("total ion current / counts")
+    ax.set_ylabel(f"total ion current / {unit}")
     ax.set_title(title or str(run.metadata.get("title", "")) or "TIC")
     fig.canvas.draw()
     xs, ys = [], []
@@ -130,16 +142,18 @@ def tic_figure(run: Run, labels: Sequence[tuple[float, str]] = (), title: str = 
 def eic_figure(run: Run, ions: Sequence[float], tol: float = 0.5, t_range_min: tuple[float, float] | None = None,
                title: str = "") -> Any:
     """Overlay of extracted-ion traces."""
-    from cellworks.report import new_figure
+    from cellworks.report import legend_outside, new_figure
 
     fig, ax = new_figure(figsize=(10, 4.0))
     t = run.scan_times_min
     sel = np.ones(t.size, dtype=bool) if t_range_min is None else (t >= t_range_min[0]) & (t <= t_range_min[1])
-    for m in ions:
-        ax.plot(t[sel], run.eic(m, tol)[sel], lw=0.8, label=f"m/z {m:g}")
+    traces = [(m, run.eic(m, tol)[sel]) for m in ions]
+    scale, unit = _counts_scale(max((float(np.nanmax(y)) for _, y in traces if y.size), default=1.0))
+    for m, y in traces:
+        ax.plot(t[sel], y / scale, lw=0.8, label=f"m/z {m:g}")
     ax.set_xlabel("retention time / min")
-    ax.set_ylabel("ion current / counts")
-    ax.legend(fontsize=8, ncol=min(4, max(1, len(ions))), loc="upper left", bbox_to_anchor=(1.005, 1.0))
+    ax.set_ylabel(f"ion current / {unit}")
+    legend_outside(ax, "right")
     ax.set_title(title or "extracted-ion chromatograms")
     fig.tight_layout()
     return fig
@@ -147,8 +161,10 @@ def eic_figure(run: Run, ions: Sequence[float], tol: float = 0.5, t_range_min: t
 
 def mirror_figure(mz_u: npt.ArrayLike, int_u: npt.ArrayLike, mz_l: npt.ArrayLike, int_l: npt.ArrayLike,
                   label_u: str = "unknown", label_l: str = "library", title: str = "") -> Any:
-    """Mirror plot: unknown up, library down, each scaled to 999."""
-    from cellworks.report import new_figure
+    """Mirror plot: unknown up, library down, each scaled to 999 (tick labels unsigned on both sides)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from cellworks.report import legend_outside, new_figure
 
     fig, ax = new_figure(figsize=(8, 4.5))
     mu, yu = np.asarray(mz_u, float), np.asarray(int_u, float)
@@ -163,9 +179,10 @@ def mirror_figure(mz_u: npt.ArrayLike, int_u: npt.ArrayLike, mz_l: npt.ArrayLike
         ax.text(m, -y - 60, f"{m:.0f}", ha="center", fontsize=7)
     ax.axhline(0, color="k", lw=0.6)
     ax.set_ylim(-1120, 1120)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):.0f}"))  # the library side is no negative
     ax.set_xlabel("m/z")
-    ax.set_ylabel("relative intensity (library mirrored)")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.set_ylabel("relative intensity, base peak 999 (library below)")
+    legend_outside(ax, "right")
     ax.set_title(title)
     fig.tight_layout()
     return fig
