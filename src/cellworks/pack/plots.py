@@ -28,6 +28,20 @@ def save(fig: Any, path: str | Path) -> Path:
     return p
 
 
+def _layout(fig: Any, title: str = "") -> None:
+    """Tight layout with the figure title in a band of its own above the top row's subplot titles.
+
+    ``tight_layout`` alone lets a suptitle sit on the subplot titles of the top row (they overlapped by
+    2 px in the 4s3p scenario figure); the band is the title's measured height plus a small gap."""
+    fig.tight_layout()
+    if not title:
+        return
+    st = fig.suptitle(title, fontsize=11)
+    fig.canvas.draw()
+    band = (st.get_window_extent().height + 8.0) / fig.bbox.height
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - band))
+
+
 def _time_axis(t_s: np.ndarray) -> tuple[np.ndarray, str]:
     span = float(t_s[-1] - t_s[0]) if len(t_s) else 0.0
     if span > 3 * DAY_S:
@@ -93,7 +107,8 @@ def run_figure(runs: dict[str, PackResult], title: str = "", pack: int = 0) -> A
         ax[key].axhline(d.cell.v_max_V, color="k", ls=":", lw=0.8)
         ax[key].set_xlabel(f"time / {unit}")
         ax[key].set_ylabel("group voltage / V")
-        ax[key].set_title(f"group voltages with balancing{', ' + what if what else ''} (dotted: v_max)", fontsize=9)
+        ax[key].set_title(f"group voltages with balancing{', ' + what if what else ''} "
+                          f"(dotted: {d.cell.v_max_V:.2f} V cut-off)", fontsize=9)
     ax[windows[-1][0]].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     a = ax["spread"]
     for label, res in runs.items():
@@ -166,9 +181,7 @@ def run_figure(runs: dict[str, PackResult], title: str = "", pack: int = 0) -> A
     a.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     for a in ax.values():
         a.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    _layout(fig, title)
     return fig
 
 
@@ -177,7 +190,7 @@ def montecarlo_figure(stats: dict[str, dict[str, np.ndarray]], title: str = "") 
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    from cellworks.report import new_figure
+    from cellworks.report import legend_outside, new_figure
 
     fig, axes = new_figure(1, 3, figsize=(15, 4.4))
     ax = axes[0]
@@ -191,7 +204,7 @@ def montecarlo_figure(stats: dict[str, dict[str, np.ndarray]], title: str = "") 
     ax.set_xlabel("usable capacity, last cycle / Ah")
     ax.set_ylabel("packs")
     ax.set_title("usable capacity", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    legend_outside(ax, "below", ncol=1, fontsize=7, bbox_to_anchor=(0.5, -0.2))  # clear of the x label
     bal = stats.get("with_balancing")
     for ax, key, xlabel, scale in ((axes[1], "time_to_balance_s", "time to balance / h", 1 / 3600.0),
                                    (axes[2], "bleed_energy_Wh", "energy burnt in bleed resistors / Wh", 1.0)):
@@ -210,9 +223,7 @@ def montecarlo_figure(stats: dict[str, dict[str, np.ndarray]], title: str = "") 
     for a in axes:
         a.grid(True, alpha=0.3)
         a.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    _layout(fig, title)
     return fig
 
 
@@ -239,9 +250,7 @@ def replay_figure(log: BmsLog, rep: ReplayResult, title: str = "") -> Any:
                  f"{rep.agreement_rows * 100:.1f} %, episodes {rep.agreement_episodes * 100:.1f} %", fontsize=9)
     for a in axes:
         a.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    _layout(fig, title)
     return fig
 
 
@@ -282,7 +291,5 @@ def estimate_figure(est: SocEstimate, title: str = "", truth: np.ndarray | None 
     axes[1].set_title("cell-to-cell differences with ±3σ (axis scaled after the first tenth of the run)", fontsize=9)
     for a in axes:
         a.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    _layout(fig, title)
     return fig
