@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cellworks.protocol import Control, Limit, Step, parse_protocol
-from cellworks.report import Figure, Section, Table, figure_png, new_figure, sig, unit
+from cellworks.report import Figure, Section, Table, figure_png, new_figure, unit
+from cellworks.report.format import numbers_in_text
 
 DEMO_PROTOCOL = (
     "(Discharge at 0.2 A/g until 1.0 V, Rest for 10 minutes, Charge at 0.2 A/g for 8 hours or until 3.0 V, "
@@ -25,15 +26,21 @@ _LIMIT_UNIT = {
 _COLORS = {"charge": "#2a9d8f", "discharge": "#e76f51", "rest": "#adb5bd", "hold": "#264653"}
 
 
+def _as_given(value: float) -> str:
+    """A parsed protocol value as short as it is exact (``0.2``, ``3``, ``2 × 10⁻⁵``): the text said "0.2 A/g",
+    so "0.200" would claim a precision nobody stated."""
+    return numbers_in_text(f"{value:g}").replace("-", "−")
+
+
 def _until(step: Step) -> str:
-    return " or ".join(f"{t.limit.value} {sig(t.value, 3)} {unit(_LIMIT_UNIT[t.limit])}" for t in step.terminations)
+    return " or ".join(f"{t.limit.value} {_as_given(t.value)} {unit(_LIMIT_UNIT[t.limit])}" for t in step.terminations)
 
 
 def build_section(workdir: Path, quick: bool = False) -> Section:
     proto = parse_protocol(DEMO_PROTOCOL)
     rows = []
     for i, s in enumerate(proto.steps, 1):
-        value = "" if s.control is Control.REST else s.value
+        value = "" if s.control is Control.REST else _as_given(s.value)
         rows.append((i, s.kind.value, s.control.value.replace("_", " "), value,
                      unit(_CONTROL_UNIT.get(s.control, "")), "" if s.duration_s is None else s.duration_s / 60,
                      _until(s)))
@@ -51,7 +58,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     # beside the axes, as legend_outside(ax) places it, with the repeated kinds merged
     ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.set_yticks([])
-    ax.set_xlabel("nominal time / h (a step ending at a cut-off drawn as 5 h)")
+    ax.set_xlabel("nominal time / h")
     fig_png = figure_png(fig)
     return Section(
         title="Foundation: the protocol language and the cycling table",
@@ -66,7 +73,8 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
             Table(
                 headers=("#", "kind", "control", "value", "unit", "duration / min", "until"),
                 rows=tuple(rows),
-                caption=f"The text “{DEMO_PROTOCOL}” parsed into {len(proto)} typed steps (input).",
+                caption=f"The text “{DEMO_PROTOCOL}” parsed into {len(proto)} typed steps (input), values in SI "
+                        "units.",
             ),
             Table(
                 headers=("cycle", "PyBaMM step"),
@@ -76,6 +84,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                          "0.2 A/g becomes 0.2 mA (round_trip: from_pybamm reads the same steps back)."),
             ),
         ),
-        figures=(Figure(fig_png, "Protocol timeline: the parsed steps in order, coloured by kind."),),
+        figures=(Figure(fig_png, "Protocol timeline (schematic): the parsed steps in order, coloured by kind; a step "
+                                 "that ends at a cut-off rather than after a time is drawn as 5 h."),),
         how_to_run=f'cellworks protocol show "{DEMO_PROTOCOL}" --json',
     )
