@@ -19,7 +19,8 @@ def test_limits_in_the_documents_notation() -> None:
 def test_trace_concentrations_keep_their_power_of_ten() -> None:
     # mean ± SD rounded to the SD (two figures), the mean's decade outside: worked by hand
     assert _mean_sd(0.000249, 6e-7) == "(2.4900 ± 0.0060) × 10⁻⁴"
-    assert _mean_sd(0.0166, 4e-5) == "0.016600 ± 0.000040"
+    assert _mean_sd(0.0166, 4e-5) == "(1.6600 ± 0.0040) × 10⁻²"
+    assert _mean_sd(2.5, 0.012) == "2.500 ± 0.012"
 
 
 @pytest.fixture(scope="module")

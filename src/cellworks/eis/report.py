@@ -102,15 +102,16 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                                                            "1 % noise")),
                        "Round trip (round_trip: a pipeline test with a known answer): DRT of a synthetic spectrum "
                        "of two RC elements; the peaks should sit at τ = 1 ms and 1 s and integrate to 20 Ω and 30 Ω "
-                       "(Table 6 lists what they do)."))
+                       "(the table of DRT peaks lists what they do)."))
     drt_ex = fit_drt(f, z)
     figs.append(Figure(figure_png(drt_figure(drt_ex, title="exampleData.csv: DRT")),
                        f"DRT of impedance.py's example spectrum (λ = {sig(drt_ex.lambda_value, 2)} by the L-curve): "
                        "the peak at the longest time constants stands for the finite-space Warburg's capacitive "
                        "tail, which a sum of RC elements can only approximate; at so small a λ the small ripples "
                        "between the marked peaks are systematic deviations from an RC distribution, not processes."))
-    truth = ((1e-3, 20), (1.0, 30))
-    peak_rows = tuple((f"peak {k}", p.tau_s, p.R_Ohm, *(truth[k - 1] if k <= 2 else (None, None)))
+    # τ in ms: the two peaks span three decades, and ms keeps both columns in plain decimals
+    truth = ((1, 20), (1000, 30))
+    peak_rows = tuple((f"peak {k}", 1e3 * p.tau_s, p.R_Ohm, *(truth[k - 1] if k <= 2 else (None, None)))
                       for k, p in enumerate(drt_rt.peaks, start=1))
     tables = [
         Table(("parameter", "unit", "impedance.py, documented", "cellworks, same guess", "difference / %",
@@ -120,7 +121,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                       "reference (input; its χ² from running impedance.py 1.7.1 on the same guess). The global "
                       "optimum (fitted) has a lower χ² with the two arcs exchanged; there the spectrum does not "
                       "determine Wo1_0 and Wo1_1."),
-        Table(("DRT peak", "τ, recovered / s", "R, recovered / Ω", "τ, true / s", "R, true / Ω"), peak_rows,
+        Table(("DRT peak", "τ, recovered / ms", "R, recovered / Ω", "τ, true / ms", "R, true / Ω"), peak_rows,
               caption=f"DRT peaks of the synthetic spectrum (round_trip) against the values it was made from "
                       f"(input); λ = {sig(drt_rt.lambda_value, 2)} by the L-curve."),
     ]

@@ -66,7 +66,9 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                 tol["spectrum"]["mz"], tol["spectrum"]["intensity"], spec.mz, spec.intensity,
                 f"deconvolved, {tol['rt_min']:.2f} min", "library: Toluene (SRS)",
                 f"Toluene: MF {tol['best']['mf']}, RMF {tol['best']['rmf']}")),
-                "Mirror plot: clean (background-subtracted, deconvolved) apex spectrum against the library."))
+                f"Mirror plot of toluene at {tol['rt_min']:.2f} min: the clean (background-subtracted, deconvolved) "
+                "apex spectrum (top) against the library spectrum (below), each scaled to a base peak of 999; "
+                f"MF {tol['best']['mf']}, RMF {tol['best']['rmf']} on the 0–999 scale."))
         rows = []
         bps = _boiling_points()
         for k, c in enumerate(comps, start=1):
@@ -147,10 +149,11 @@ def _table1(res: Mapping[str, Any]) -> Table:
     from cellworks.gcms.quant import DOCUMENT_TABLE1, SAMPLES
 
     samples = [s for s in SAMPLES if s in res["samples"]]
+    # "doc." keeps ten columns inside the page when all three samples are shown
     headers = ["impurity", "m/z (–)"]
     for s in samples:
-        headers += [f"{s}, document / vol.%", f"{s}, cellworks / vol.%"]
-    headers += [f"{C_MIN}, document / vol.%", "DL, cellworks / vol.%"]
+        headers += [f"{s}, doc. / vol.%", f"{s}, cellworks / vol.%"]
+    headers += [f"{C_MIN}, doc. / vol.%", "DL, cellworks / vol.%"]
     rows = []
     for row in res["rows"]:
         doc = DOCUMENT_TABLE1.get(row["key"])
@@ -172,7 +175,7 @@ def _table1(res: Mapping[str, Any]) -> Table:
         cells.append(lo if lo == hi else f"{lo}–{hi}")
         rows.append(tuple(cells))
     return Table(tuple(headers), tuple(rows),
-                 "Document 002, Table 1 (input) next to cellworks' analysis of runs synthesised with the table's "
+                 "Document 002, Table 1 (doc., input) next to cellworks' analysis of runs synthesised with the table's "
                  "concentrations (round_trip: recovering them tests the pipeline, not the method). ✓: within the "
                  "document's ± interval. DL: the 3s detection limits over the samples, predicted from the simulated "
                  f"instrument without using {C_MIN} (held_out). Toluene is quantified on m/z 91 and benzene on 78 "
@@ -214,7 +217,7 @@ def _mean_sd(mean: float, sd: float) -> str:
     if mean <= 0 or not math.isfinite(mean):
         return value_unc(mean, sd)
     e = math.floor(math.log10(mean))
-    if e >= -2:
+    if e >= 0:  # every trace level gets the same form, so a column reads alike
         return value_unc(mean, sd)
     return f"({value_unc(mean / 10**e, sd / 10**e)}) × 10{str(e).translate(_SUP)}"
 
@@ -222,13 +225,15 @@ def _mean_sd(mean: float, sd: float) -> str:
 def _trueness_table(tr: Sequence[Mapping[str, Any]], caption: str) -> Table:
     rows = [(formula(t["compound"]), _mean_sd(t["mean_p"], t["sd_p"]), _mean_sd(t["mean_2p"], t["sd_2p"]),
              t["f_stat"], t["f_p_value"], t["t_stat"], t["t_p_value"], t["t_p_value_holm"],
-             bool(t["t_significant"])) for t in tr]
+             # "no" is the expected answer (document 002): text, not a red/green boolean badge
+             "yes" if t["t_significant"] else "no") for t in tr]
     n = sorted({(t["n_p"], t["n_2p"]) for t in tr})
     runs = "; ".join(f"n = {a} at p, {b} at 2p" for a, b in n)
     return Table(("impurity", "C at p / vol.%", "C at 2p / vol.%", "F (–)", "p of F (–)", "t (–)", "p of t (–)",
                   "p of t, Holm (–)", "significant (95 %, family-wise)"), tuple(rows),
                  f"{caption} C: mean ± standard deviation of the injections ({runs}); p of t adjusted over the "
-                 "compounds by Holm's method.", digits=2)
+                 "compounds by Holm's method. 2-MP, 3-MP: 2- and 3-methylpentane; 2-MH, 3-MH: 2- and "
+                 "3-methylhexane.", digits=2)
 
 
 def _tic_figure(runs: Sequence[str | Path], res: Mapping[str, Any]) -> Figure | None:

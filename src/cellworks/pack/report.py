@@ -113,10 +113,9 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
         summary=(
             "Every worked number of application note 003 (balancing currents, bleed resistors, conditioning "
             "cycles, soft shorts, capacity lost to mismatch) is computed from the note's inputs and set beside the "
-            "note's result. Packs are simulated with Plett's enhanced self-correcting cell model (OCV of the LG M50, "
-            "Chen 2020, with O'Regan 2022's entropic coefficient), cell-to-cell variation from the capacities "
-            "Baumhöfer et al. 2014 measured, soft shorts, bleed balancing under a BMS policy whose hardware limits "
-            "act at every step, and a lumped thermal network of cells and BMS board. The shipped 4s3p scenario "
+            "note's result. Packs are simulated with Plett's enhanced self-correcting cell model on the LG M50's OCV "
+            "(Chen 2020), cell-to-cell variation from Baumhöfer et al. 2014's measured capacities, soft shorts, BMS "
+            "bleed balancing with its hardware limits, and a lumped thermal network. The shipped 4s3p scenario "
             f"runs {days} daily cycles with one soft short, with and without balancing."
         ),
         figures=tuple(figures),
