@@ -92,10 +92,10 @@ def _lis_section_parts(quick: bool) -> tuple[list[Figure], list[Table], list[str
 
 
 def build_section(workdir: Path, quick: bool = False) -> Section:
-    from cellworks.cycling.cycles import summarize
     from cellworks.cycling.plots import plot_capacity, plot_dqdv, plot_profiles
     from cellworks.cycling.rate import rate_table
     from cellworks.cycling.readers import read
+    from cellworks.cycling.summary import summarize
     from cellworks.timeseries import write_parquet
 
     src = _fixture()
@@ -113,7 +113,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
             _fmt(100 * r["energy_efficiency"], 4),
             _fmt(r["mean_charge_voltage_V"]),
             _fmt(r["mean_discharge_voltage_V"]),
-            _fmt(r["retention_pct"], 4),
+            _fmt(100 * r["retention"], 4),
             _fmt(r["charge_time_s"] / 3600, 3),
             _fmt(r["discharge_time_s"] / 3600, 3),
         )
@@ -121,10 +121,11 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     )
     summary_table = Table(
         headers=("cycle", "Q charge / mAh", "Q discharge / mAh", "CE / %", "EE / %", "V̄ charge / V",
-                 "V̄ discharge / V", "retention / %", "charge / h", "discharge / h"),
+                 "V̄ discharge / V", "retention / %", "charge time / h", "discharge time / h"),
         rows=rows,
-        caption=f"Per-cycle summary of {src.name} (Arbin .res read in pure Python). Pairing: {s.pairing_reason}. "
-        f"{s.ce_definition}.",
+        caption=f"Per-cycle summary of {src.name} (Arbin .res read in pure Python; role: input — measured values, "
+        f"nothing fitted). Pairing: {s.pairing_reason}. {s.ce_definition}. CE, EE and retention are fractions in "
+        "the data and shown here in percent.",
     )
     rt = rate_table(s)
     rate_recs: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in rt.to_dict("records")]

@@ -1,0 +1,303 @@
+"""A small, fast reader for the cell values of ``.xlsx`` workbooks (Office Open XML).
+
+Cycler workbooks are big grids of numbers; a general-purpose workbook library builds an object
+per cell and takes seconds. Here each sheet's XML is scanned once with a regular expression for
+its ``<c>`` elements (reference, type, ``<v>`` value or inline string), shared strings are looked
+up, and the columns come out as numpy arrays. Formulas count by their cached value (``<v>``); styles
+are ignored (date cells stay Excel serial day numbers). No XML entity is expanded beyond the five
+predefined ones, so hostile workbooks cannot inflate. Member sizes are bounded (``_bounded``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from html import unescape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cellworks.cycling.readers._bounded import check_zip_members, open_zip, read_member
+from cellworks.errors import FileFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_TEXT = re.compile(rb"<t[^>]*>([^<]*)</t>")
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship [^>]*?Target="([^"]*)"'
+                  rb'[^>]*?Id="([^"]*)"')
+_SI = re.compile(rb"<si>(.*?)</si>", re.S)
+
+
+def _col_index(letters: bytes) -> int:
+    k = 0
+    for ch in letters:
+        k = k * 26 + (ch - 64)
+    return k - 1
+
+
+def sheet_paths(zf: zipfile.ZipFile, path: str | Path) -> dict[str, str]:
+    """Sheet name → member path, in workbook order."""
+    wb = read_member(zf, "xl/workbook.xml", path)
+    rels_raw = read_member(zf, "xl/_rels/workbook.xml.rels", path)
+    rels: dict[bytes, bytes] = {}
+    for m in _REL.finditer(rels_raw):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        rels[rid] = target
+    out: dict[str, str] = {}
+    for m in _SHEET.finditer(wb):
+        target = rels.get(m.group(2))
+        if target is None:
+            continue
+        t = target.decode("utf-8", errors="replace")
+        member = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+        out[unescape(m.group(1).decode("utf-8", errors="replace"))] = member
+    return out
+
+
+def _shared_strings(zf: zipfile.ZipFile, path: str | Path) -> list[str]:
+    if "xl/sharedStrings.xml" not in zf.namelist():
+        return []
+    raw = read_member(zf, "xl/sharedStrings.xml", path)
+    return [unescape(b"".join(_TEXT.findall(si)).decode("utf-8", errors="replace")) for si in _SI.findall(raw)]
+
+
+def _find_all(a: Any, pattern: bytes) -> Any:
+    """Start positions of ``pattern`` in the byte array ``a`` (vectorised)."""
+    import numpy as np
+
+    n = len(a) - len(pattern) + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    hit = a[:n] == pattern[0]
+    for k in range(1, len(pattern)):
+        hit &= a[k : k + n] == pattern[k]
+    return np.flatnonzero(hit)
+
+
+def _parse_numbers(joined: bytes, n: int) -> Any:
+    """Floats of newline-separated texts (pandas' C parser: the fastest in numpy/pandas);
+    texts that are no numbers (error cells) become NaN. None if the count is off."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    if n == 0:
+        return np.zeros(0)
+    frame = pd.read_csv(io.BytesIO(joined), header=None, names=["v"], skip_blank_lines=False, engine="c",
+                        na_filter=True, dtype=str if b"#" in joined else None)
+    vals = pd.to_numeric(frame["v"], errors="coerce").to_numpy(dtype=np.float64)
+    return vals if vals.size == n else None
+
+
+def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
+    """Vectorised scan of a sheet: (row ordinal, column index, numeric value, shared-string index
+    or −1) of every cell holding a ``<v>``; None when the sheet needs the general path (inline
+    strings, formula texts)."""
+    import numpy as np
+
+    a = np.frombuffer(xml, dtype=np.uint8)
+    cells = _find_all(a, b'<c r="')
+    if cells.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    vstart = _find_all(a, b"<v>") + 3
+    vend = _find_all(a, b"</v>")
+    tpos = _find_all(a, b' t="') + 4
+    if vstart.size != vend.size:
+        return None
+    gts = np.flatnonzero(a == 62)  # '>'
+    tag_end = gts[np.searchsorted(gts, cells)]
+    # the cell each value and each type attribute belongs to
+    vcell = np.searchsorted(cells, vstart) - 1
+    tcell = np.searchsorted(cells, tpos) - 1
+    ok_t = (tcell >= 0) & (tpos < tag_end[np.maximum(tcell, 0)])
+    tcell, tpos = tcell[ok_t], tpos[ok_t]
+    ctype = np.full(cells.size, ord("n"), dtype=np.uint8)
+    ctype[tcell] = a[tpos]
+    if (ctype == ord("i")).any() or ((ctype == ord("s")) & (a[np.minimum(tpos.max() + 1 if tpos.size else 0, len(a) - 1)]
+                                                              == ord("t"))).any():
+        return None  # inline strings or formula strings: the general path handles them
+    if tpos.size and (a[tpos[ctype[tcell] == ord("s")] + 1] != ord('"')).any():
+        return None
+    rows_at = _find_all(a, b"<row ")
+    row = np.searchsorted(rows_at, cells[vcell]) - 1
+    p = cells[vcell] + 6
+    l1, l2, l3 = a[p].astype(np.int64), a[p + 1].astype(np.int64), a[p + 2].astype(np.int64)
+    d2, d3 = (l2 >= 48) & (l2 <= 57), (l3 >= 48) & (l3 <= 57)
+    col = np.where(d2, l1 - 65, np.where(d3, (l1 - 64) * 26 + (l2 - 65), ((l1 - 64) * 26 + (l2 - 64)) * 26 + (l3 - 65)))
+    # the value texts, one per line: bytes inside <v>…</v>, each closing '<' turned into a newline
+    lens = vend - vstart + 1
+    ends_out = np.cumsum(lens)
+    idx = np.arange(int(ends_out[-1]) if lens.size else 0) - np.repeat(ends_out - lens - vstart, lens)
+    out = a[idx]
+    out[ends_out - 1] = 10
+    joined = out.tobytes()
+    kinds = ctype[vcell]
+    vals = _parse_numbers(joined, vcell.size)
+    if vals is None:
+        return None
+    sidx = np.where(kinds == ord("s"), vals, -1).astype(np.int64)
+    vals = np.where((kinds == ord("s")) | (kinds == ord("e")), np.nan, vals)
+    return row, col, vals, sidx
+
+
+def read_sheet_grid(zf: zipfile.ZipFile, member: str, strings: list[str], path: str | Path) -> list[list[Any]]:
+    """Rows of cell values (float, str, or None) of one sheet, row 1 first (general path)."""
+    xml = read_member(zf, member, path)
+    return _grid_from_xml(xml, strings)
+
+
+def _grid_from_xml(xml: bytes, strings: list[str]) -> list[list[Any]]:
+    rows: dict[int, dict[int, Any]] = {}
+    for m in _CELL.finditer(xml):
+        body = m.group(4)
+        if body is None:
+            continue
+        attrs = m.group(3)
+        tm = _TYPE.search(attrs)
+        kind = tm.group(1) if tm else b"n"
+        if kind == b"inlineStr":
+            value: Any = unescape(b"".join(_TEXT.findall(body)).decode("utf-8", errors="replace"))
+        else:
+            vm = _VALUE.search(body)
+            if vm is None:
+                continue
+            raw = vm.group(1)
+            if kind == b"s":
+                k = int(raw)
+                value = strings[k] if 0 <= k < len(strings) else None
+            elif kind in (b"str", b"e"):
+                value = unescape(raw.decode("utf-8", errors="replace")) if kind == b"str" else None
+            elif kind == b"b":
+                value = float(raw == b"1")
+            else:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = None
+        rows.setdefault(int(m.group(2)), {})[_col_index(m.group(1))] = value
+    if not rows:
+        return []
+    width = 1 + max(max(r) for r in rows.values() if r)
+    return [[rows.get(r, {}).get(c) for c in range(width)] for r in range(1, max(rows) + 1)]
+
+
+def read_workbook(path: str | Path, *, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Sheets (all, or those named) as DataFrames with row 1 as the header; numbers as float64."""
+    import pandas as pd
+
+    p = Path(path)
+    with open(p, "rb") as fh, open_zip(fh, p) as zf:
+        check_zip_members(zf, p)
+        names = sheet_paths(zf, p)
+        strings = _shared_strings(zf, p)
+        out: dict[str, pd.DataFrame] = {}
+        for name, member in names.items():
+            if sheets is not None and name not in sheets:
+                continue
+            if member not in zf.namelist():
+                raise FileFormatError(f"sheet '{name}' has no worksheet member '{member}'", file=p)
+            xml = read_member(zf, member, p)
+            fast = sheet_arrays(xml)
+            if fast is not None:
+                out[name] = _frame_from_arrays(*fast, strings)
+                continue
+            grid = _grid_from_xml(xml, strings)
+            if not grid:
+                out[name] = pd.DataFrame()
+                continue
+            header = [str(h) if h is not None else f"Unnamed: {k}" for k, h in enumerate(grid[0])]
+            body = grid[1:]
+            cols: dict[str, Any] = {}
+            for k, h in enumerate(header):
+                col = [r[k] for r in body]
+                if all(v is None or isinstance(v, float) for v in col):
+                    cols[h] = pd.array([float("nan") if v is None else v for v in col], dtype="float64")
+                else:
+                    cols[h] = pd.Series(col, dtype=object)
+            out[name] = pd.DataFrame(cols)
+    return out
+
+
+def _frame_from_arrays(row: Any, col: Any, vals: Any, sidx: Any, strings: list[str]) -> pd.DataFrame:
+    """DataFrame (row 1 = header) from the vectorised cell arrays."""
+    import numpy as np
+    import pandas as pd
+
+    if row.size == 0:
+        return pd.DataFrame()
+    nr, nc = int(row.max()) + 1, int(col.max()) + 1
+    num = np.full((nr, nc), np.nan)
+    num[row, col] = vals
+    sid = np.full((nr, nc), -1, dtype=np.int64)
+    sid[row, col] = sidx
+    strs = np.array(strings + [""], dtype=object)
+
+    def text(r: int, c: int) -> Any:
+        k = sid[r, c]
+        if k >= 0:
+            return strs[k] if k < len(strings) else None
+        return None if np.isnan(num[r, c]) else num[r, c]
+
+    header = []
+    for c in range(nc):
+        h = text(0, c)
+        header.append(str(h if not isinstance(h, float) else (int(h) if h.is_integer() else h)) if h is not None
+                      else f"Unnamed: {c}")
+    cols: dict[str, Any] = {}
+    for c, h in enumerate(header):
+        body_s = sid[1:, c]
+        if (body_s >= 0).any():
+            cols[h] = pd.Series([text(r, c) for r in range(1, nr)], dtype=object)
+        else:
+            cols[h] = num[1:, c]
+    return pd.DataFrame(cols)
+
+
+def sheet_headers(path: str | Path, max_sheets: int = 4) -> tuple[list[str], list[str]]:
+    """Sheet names and the row-1 headers of the first sheets (for format detection)."""
+    p = Path(path)
+    with open(p, "rb") as fh, open_zip(fh, p) as zf:
+        check_zip_members(zf, p)
+        names = sheet_paths(zf, p)
+        strings = _shared_strings(zf, p)
+        headers: list[str] = []
+        for member in list(names.values())[:max_sheets]:
+            if member not in zf.namelist():
+                continue
+            xml = _first_row_xml(zf, member, p)
+            for m in _CELL.finditer(xml):
+                if m.group(4) is None:
+                    continue
+                tm = _TYPE.search(m.group(3))
+                vm = _VALUE.search(m.group(4))
+                if tm and tm.group(1) == b"s" and vm:
+                    k = int(vm.group(1))
+                    if 0 <= k < len(strings):
+                        headers.append(strings[k])
+                elif tm and tm.group(1) == b"inlineStr":
+                    headers.append(unescape(b"".join(_TEXT.findall(m.group(4))).decode("utf-8", errors="replace")))
+    return list(names), headers
+
+
+def _first_row_xml(zf: zipfile.ZipFile, member: str, path: str | Path) -> bytes:
+    """The XML of row 1 of a sheet, reading only the start of the member."""
+    from cellworks.cycling.readers._bounded import _check
+
+    info = zf.getinfo(member)
+    _check(info, path)
+    buf = b""
+    with zf.open(info) as fh:
+        while len(buf) < (4 << 20):
+            block = fh.read(1 << 16)
+            if not block:
+                break
+            buf += block
+            end = buf.find(b"</row>")
+            if end >= 0:
+                return buf[: end + 6]
+    return buf
