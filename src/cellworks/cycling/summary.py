@@ -27,7 +27,9 @@ was cut by the ends of the file. The checks:
    capacity fade is ≲ 1 % per cycle, formation cycles ≲ 15 %);
 3. with no other cycle to compare with, a first or last cycle whose charge and discharge differ by
    more than a factor :data:`MAX_HALF_RATIO` is incomplete (no complete cycle of a real cell has a
-   coulombic efficiency below 0.5 or above 2);
+   coulombic efficiency below 0.5 or above 2); and under charge-first pairing a first cycle that
+   discharges more than :data:`MAX_CHARGE_FIRST_CE` × the charge before it is incomplete (a cell
+   cannot give back more than it was given unless it held charge before the file began);
 4. a text export whose last record was cut off (a live file) ends inside its last cycle.
 
 Incomplete cycles keep their capacities but get no coulombic efficiency and no retention, are left
@@ -56,6 +58,9 @@ ELECTRODES: tuple[str, ...] = ("cathode", "anode", "full")
 CUT_FRACTION = 0.8
 #: rule 3 of the module docstring
 MAX_HALF_RATIO = 2.0
+#: rule 3: above this, a charge-first first cycle gave back more than it was given (1 % counter and
+#: current-measurement uncertainty plus margin for cathodes that take a little extra lithium)
+MAX_CHARGE_FIRST_CE = 1.1
 
 CE_DEFINITION = {
     "discharge-first": "coulombic efficiency = discharge / charge of the same cycle; the charge follows the discharge (discharge-first pairing)",
@@ -179,8 +184,8 @@ def _mass_and_source(data: CyclingData, active_mass_g: float | None) -> tuple[fl
 
 
 def _completeness(
-    cycles: Any, inv: Any, steps: Any, kind: Any, q_ch_half: Any, q_dis_half: Any, data: CyclingData,
-    has_cycle_zero: bool,
+    cycles: Any, inv: Any, kind: Any, q_ch_half: Any, q_dis_half: Any, data: CyclingData,
+    has_cycle_zero: bool, pairing: str,
 ) -> tuple[Any, list[str]]:
     """``complete`` per cycle and the reason text of each incomplete one (rules 1–4)."""
     import numpy as np
@@ -221,6 +226,11 @@ def _completeness(
                     reasons[c] = (f"charge ({q_ch_half[c] * 1e3:.4g} mAh) and discharge ({q_dis_half[c] * 1e3:.4g} mAh) "
                                   f"differ by a factor {ratio:.3g} > {MAX_HALF_RATIO:g} with no other cycle to "
                                   "compare: one of them is partial")
+    if pairs.size and pairing == "charge-first":
+        c = int(inv[int(pairs[0])])
+        if not reasons[c] and q_dis_half[c] > MAX_CHARGE_FIRST_CE * q_ch_half[c] > 0:
+            reasons[c] = (f"the discharge ({q_dis_half[c] * 1e3:.4g} mAh) gives back more than the charge before it "
+                          f"({q_ch_half[c] * 1e3:.4g} mAh): the cell held charge before the file began")
     dropped = data.meta.extra.get("dropped_incomplete_last_record")
     if dropped and nc and not reasons[-1]:
         reasons[-1] = f"the file ends inside a record ({dropped} cut off): the test was still running"
@@ -288,8 +298,8 @@ def summarize(
         out[ok] = steps.v_end_V[pos[ok]]
         return out
 
-    complete, reasons = _completeness(cycles, inv, steps, kind, per_cycle(steps.charge_Ah, is_ch),
-                                      per_cycle(steps.discharge_Ah, is_dis), data, pr.has_cycle_zero)
+    complete, reasons = _completeness(cycles, inv, kind, per_cycle(steps.charge_Ah, is_ch),
+                                      per_cycle(steps.discharge_Ah, is_dis), data, pr.has_cycle_zero, pr.pairing)
     cc_dis = is_dis & (mode == "CC")
     q_cc, t_cc = per_cycle(steps.discharge_Ah, cc_dis), per_cycle(steps.duration_s, cc_dis)
     cols: dict[str, Any] = {

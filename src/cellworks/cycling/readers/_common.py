@@ -453,11 +453,12 @@ def _step_mode_column(
     return pd.array(labels, dtype="string").take(code[seg] if n else code), note
 
 
-def monotonic_time(t: Any, starts: Any) -> npt.NDArray[np.float64]:
+def monotonic_time(t: Any, starts: Any, *, test_clock: bool = False) -> npt.NDArray[np.float64]:
     """Make a time column non-decreasing.
 
-    A single record whose time falls back while the next returns to the clock is a glitch and
-    takes the previous record's time. A time that falls back (a step-time column, or a test time that restarts: BDF's "Time_Bug")
+    ``test_clock``: the column is a test time by definition (BDF): a single record whose time
+    falls back while the next one returns to the clock is a glitch and takes the previous record's
+    time. Otherwise, and for falls that are no glitches, a time that falls back (a step-time column, or a test time that restarts: BDF's "Time_Bug")
     is continued: after a fall at record k the clock is taken to have restarted at record k−1, so
     the new time is the previous record's time plus the value read. When (almost) every step start
     falls back the column is a step time and every step start is treated as a restart. A column
@@ -468,13 +469,14 @@ def monotonic_time(t: Any, starts: Any) -> npt.NDArray[np.float64]:
     if len(x) < 2 or np.all(np.diff(x) >= 0):
         return x
     x = x.copy()
-    # a lone record that falls back while the next one returns to the clock is a glitch (BDF's
-    # "Time_Bug" writes 0 in the first record of each step): it gets the time of the record before
-    k = np.flatnonzero(x[1:-1] < x[:-2]) + 1
-    lone = k[x[k + 1] >= x[k - 1]]
-    x[lone] = x[lone - 1]
-    if np.all(np.diff(x) >= 0):
-        return x
+    if test_clock:
+        # a lone record that falls back while the next one returns to the clock is a glitch (BDF's
+        # "Time_Bug" writes 0 in the first record of each step): it gets the time of the record before
+        k = np.flatnonzero(x[1:-1] < x[:-2]) + 1
+        lone = k[x[k + 1] >= x[k - 1]]
+        x[lone] = x[lone - 1]
+        if np.all(np.diff(x) >= 0):
+            return x
     st = np.asarray(starts, dtype=bool)
     falls = np.zeros(len(x), dtype=bool)
     falls[1:] = x[1:] < x[:-1]
@@ -492,11 +494,14 @@ def warn_once(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_data_line: int) -> Any:
-    """A text table whose last row has fewer values than the rows before it was cut short.
+def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_data_line: int,
+                   raw: bytes | None = None, sep: str = ",") -> Any:
+    """A text table whose last row was cut short: fewer values than the rows before it, or (given
+    the file's ``raw`` bytes, when it does not end with a line break) a value shorter than its
+    column's fixed format (``3.3`` below a column of ``3.30571450``: cut inside the number).
 
     Raise :class:`FileFormatError` naming the line, or (``allow_truncated``) drop that row with
-    one warning. Other incomplete rows always raise.
+    one warning.
     """
     import numpy as np
 
@@ -505,6 +510,10 @@ def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_da
     na = df.isna().to_numpy()
     full_cols = ~na[:-1].any(axis=0) if len(df) > 1 else np.ones(na.shape[1], dtype=bool)
     last_bad = bool((na[-1] & full_cols).any())
+    if not last_bad and raw is not None and raw[-1:] not in (b"\n", b"\r") and len(df) > 1:
+        tail = raw[-65536:].decode("utf-8", errors="replace").splitlines()
+        if len(tail) >= 2 and cut_field(tail[-2].split(sep), tail[-1].split(sep)) is not None:
+            last_bad = True
     if last_bad:
         line = first_data_line + len(df) - 1
         if allow_truncated:
@@ -521,11 +530,11 @@ def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_da
 
 def field_shape(field: str) -> str:
     """Digits-insensitive shape of a text value that keeps its decimal count: ``'3.30571450'`` →
-    ``'d.f8'``, ``'03/31/2016 16:05:41'`` → ``'d/d/d d:d:d'``, ``'1.02E-003'`` → ``'d.f2E-d'``."""
+    ``'d.fxxxxxxxx'``, ``'03/31/2016 16:05:41'`` → ``'d/d/d d:d:d'``, ``'1.02E-003'`` → ``'d.fxxE-d'``."""
     import re
 
     s = field.strip().lstrip("+-")
-    s = re.sub(r"(?<=[.,])\d+", lambda m: f"f{len(m.group())}", s)
+    s = re.sub(r"(?<=[.,])\d+", lambda m: "f" + "x" * len(m.group()), s)  # the count survives the next step
     return re.sub(r"\d+", "d", s)
 
 

@@ -379,20 +379,52 @@ def _bts90(buf: bytes) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     return cols, aux
 
 
-def decode_ndc_arrays(ndc: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
-    """Columns of an ``.ndax`` archive's ``data.ndc`` member (ndc version 5, file type 1), or None
-    for other ndc versions. Raises :class:`TruncatedRecords` when the pages are cut short."""
+#: whole-record ndc layouts: version → (page bytes, first record byte, records per page, record bytes).
+#: Version 2 uses 512-byte blocks of five 94-byte records from byte 5 (fastnda's documented layout);
+#: the record fields sit where version 5 has them.
+_NDC_GEOMETRY = {5: (_NDC_PAGE, _NDC5_FIRST, _NDC5_PER_PAGE, 87), 2: (512, 5, 5, 94)}
+
+
+def ndc_records(ndc: bytes, name: str, dtype: Any = None) -> Any:
+    """Every record slot of a version-2 or version-5 ``.ndc`` (data or auxiliary) as a structured
+    array; raises :class:`TruncatedRecords` when the pages are cut short."""
     import numpy as np
 
-    if len(ndc) < 3 or ndc[0] != 1 or ndc[2] != 5:
+    page, first, per_page, size = _NDC_GEOMETRY[ndc[2]]
+    if len(ndc) < page or len(ndc) % page:
+        whole = max(len(ndc) - len(ndc) % page, page)
+        raise TruncatedRecords(f"{name} is {len(ndc)} bytes, not whole {page}-byte pages (truncated)", whole)
+    pages = len(ndc) // page - 1
+    dt = np.dtype({**(dtype or _NDC5), "itemsize": size})  # type: ignore[call-overload]
+    return np.ndarray((pages, per_page), dtype=dt, buffer=ndc, offset=page + first, strides=(page, size)).reshape(-1)
+
+
+#: auxiliary records of versions 2 and 5: channel, record index, voltage (0.1 mV), temperature and
+#: its set point (0.1 °C); version 5 marks them 0x65 (or 0x74) at byte 7
+_NDC_AUX = {"names": ["Aux", "marker", "Index", "V", "T", "t"], "formats": ["u1", "u1", "<u4", "<i4", "<i2", "<i2"],
+            "offsets": [3, 7, 8, 31, 41, 43]}
+
+
+def decode_ndc_aux(ndc: bytes, name: str) -> dict[str, Any] | None:
+    """Auxiliary channels of a version-2/5 ``.ndc`` of file type 5 (``Index``, ``Aux``, ``T``, ``V``, ``t``)."""
+    import numpy as np
+
+    if len(ndc) < 3 or ndc[0] != 5 or ndc[2] not in _NDC_GEOMETRY:
         return None
-    if len(ndc) < _NDC_PAGE or len(ndc) % _NDC_PAGE:
-        whole = max(len(ndc) - len(ndc) % _NDC_PAGE, _NDC_PAGE)
-        raise TruncatedRecords(f"data.ndc is {len(ndc)} bytes, not whole {_NDC_PAGE}-byte pages (truncated)", whole)
-    pages = len(ndc) // _NDC_PAGE - 1
-    rec: Any = np.ndarray((pages, _NDC5_PER_PAGE), dtype=np.dtype(_NDC5), buffer=ndc,  # type: ignore[call-overload]
-                          offset=_NDC_PAGE + _NDC5_FIRST, strides=(_NDC_PAGE, 87)).reshape(-1)
-    d = rec[rec["marker"] == 0x55]
+    r = ndc_records(ndc, name, _NDC_AUX)
+    r = r[np.isin(r["marker"], [0x65, 0x74])] if ndc[2] == 5 else r[r["Index"] != 0]
+    return {"Index": r["Index"].astype(np.int64), "Aux": r["Aux"].astype(np.int64), "T": r["T"] / 10.0,
+            "V": r["V"] / 10000.0, "t": r["t"] / 10.0}
+
+
+def decode_ndc_arrays(ndc: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
+    """Columns of an ``.ndax`` archive's ``data.ndc`` member (ndc versions 2 and 5, file type 1),
+    or None for other ndc versions. Raises :class:`TruncatedRecords` when the pages are cut short."""
+
+    if len(ndc) < 3 or ndc[0] != 1 or ndc[2] not in _NDC_GEOMETRY:
+        return None
+    d = ndc_records(ndc, "data.ndc")
+    d = d[d["marker"] == 0x55] if ndc[2] == 5 else d[d["Index"] != 0]
     cols = _integer_records(d, timestamps)
     if cols is None:
         return None

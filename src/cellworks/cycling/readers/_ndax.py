@@ -48,22 +48,29 @@ def _pages(buf: bytes, name: str) -> int:
     return len(buf) // _PAGE - 1
 
 
-def _rows(buf: bytes, name: str, dtype: Any, itemsize: int, tail: int) -> Any:
-    """All row slots of every page (pages × rows), as a structured array."""
+def _rows(buf: bytes, name: str, dtype: Any, itemsize: int, tail: int) -> tuple[Any, Any]:
+    """All row slots of every page as a structured array, and which slots hold a row (each page
+    flags its rows in a bit mask from byte 4, least significant bit first)."""
     import numpy as np
 
     pages = _pages(buf, name)
     per_page = (_PAGE - _FIRST - tail) // itemsize
     dt = np.dtype({**dtype, "itemsize": itemsize})  # type: ignore[call-overload]
-    return np.ndarray((pages, per_page), dtype=dt, buffer=buf, offset=_PAGE + _FIRST,
-                      strides=(_PAGE, itemsize)).reshape(-1)
+    if pages == 0:
+        return np.zeros(0, dtype=dt), np.zeros(0, dtype=bool)
+    rec = np.ndarray((pages, per_page), dtype=dt, buffer=buf, offset=_PAGE + _FIRST,
+                     strides=(_PAGE, itemsize)).reshape(-1)
+    nbytes = (per_page + 7) // 8
+    mask = np.ndarray((pages, nbytes), dtype=np.uint8, buffer=buf, offset=_PAGE + 4, strides=(_PAGE, 1))
+    valid = np.unpackbits(mask, axis=1, bitorder="little")[:, :per_page].astype(bool).reshape(-1)
+    return rec, valid
 
 
 def data_rows(buf: bytes, version: int) -> dict[str, Any]:
     """Voltage (V), current (mA) and record index of a split ``data.ndc`` (v11/14/16/17)."""
     import numpy as np
 
-    rec = _rows(buf, "data.ndc", {"names": ["V", "I"], "formats": ["<f4", "<f4"], "offsets": [0, 4]}, 8, 4)
+    rec, keep = _rows(buf, "data.ndc", {"names": ["V", "I"], "formats": ["<f4", "<f4"], "offsets": [0, 4]}, 8, 4)
     index = np.arange(1, len(rec) + 1, dtype=np.int64)
     v = rec["V"].astype(np.float64)
     i = rec["I"].astype(np.float64)
@@ -71,7 +78,6 @@ def data_rows(buf: bytes, version: int) -> dict[str, Any]:
         v = v * 1e-4
     else:
         i = i * 1000.0
-    keep = v != 0  # unused row slots are zero
     return {"Index": index[keep], "Voltage": v[keep], "Current(mA)": i[keep]}
 
 
@@ -79,10 +85,11 @@ def runinfo_rows(buf: bytes, version: int) -> dict[str, Any]:
     import numpy as np
 
     size, tail, scale = _RUNINFO[version]
-    r = _rows(buf, "data_runInfo.ndc", _RUNINFO_FIELDS, size, tail)
-    r = r[r["Index"] != 0]
-    _, first = np.unique(r["Index"], return_index=True)  # first row of every record index
-    r = r[np.sort(first)]
+    r, valid = _rows(buf, "data_runInfo.ndc", _RUNINFO_FIELDS, size, tail)
+    r = r[valid & (r["Index"] != 0)]
+    if len(r) > 1 and not bool(np.all(r["Index"][1:] > r["Index"][:-1])):
+        _, first = np.unique(r["Index"], return_index=True)  # first row of every record index
+        r = r[np.sort(first)]
     step = r["Step"].astype(np.int64)
     new = np.ones(len(step), dtype=bool)
     new[1:] = step[1:] != step[:-1]
@@ -102,8 +109,8 @@ def step_rows(buf: bytes, version: int) -> dict[str, Any]:
     if index_at is not None:
         names, formats, offsets = [*names, "Index"], [*formats, "<i4"], [*offsets, index_at]
     fields: dict[str, Any] = {"names": names, "formats": formats, "offsets": offsets}
-    r = _rows(buf, "data_step.ndc", fields, size, tail)
-    r = r[(r["Index"] != 0) if index_at is not None else (r["Step_Index"] != 0)]
+    r, valid = _rows(buf, "data_step.ndc", fields, size, tail)
+    r = r[valid & ((r["Index"] != 0) if index_at is not None else (r["Step_Index"] != 0))]
     return {"Cycle": r["Cycle"].astype(np.int64) + 1, "Step_Index": r["Step_Index"].astype(np.int64),
             "Status": r["Status"].astype(np.int64)}
 
@@ -116,16 +123,19 @@ def aux_rows(buf: bytes, version: int, name: str) -> dict[str, Any]:
     _pages(buf, name)
     first = buf[_PAGE + _FIRST] if len(buf) > _PAGE + _FIRST else 0
     if version in (14, 17):
-        r = _rows(buf, name, {"names": ["X"], "formats": ["<f4"], "offsets": [0]}, 4, 4)
-        return {"Index": np.arange(1, len(r) + 1, dtype=np.int64), "?": r["X"].astype(np.float64)}
+        r, valid = _rows(buf, name, {"names": ["X"], "formats": ["<f4"], "offsets": [0]}, 4, 4)
+        idx = np.arange(1, len(r) + 1, dtype=np.int64)
+        return {"Index": idx[valid], "?": r["X"].astype(np.float64)[valid]}
     if first == 0x65:
-        r = _rows(buf, name, {"names": ["m", "V", "T"], "formats": ["u1", "<f4", "<i2"], "offsets": [0, 1, 5]}, 7, 2)
-        return {"Index": np.arange(1, len(r) + 1, dtype=np.int64), "V": r["V"] * 1e-4, "T": r["T"] / 10.0,
-                "_valid": r["m"] == 0x65}
+        r, valid = _rows(buf, name, {"names": ["m", "V", "T"], "formats": ["u1", "<f4", "<i2"], "offsets": [0, 1, 5]},
+                         7, 2)
+        idx = np.arange(1, len(r) + 1, dtype=np.int64)
+        ok = valid & (r["m"] == 0x65)
+        return {"Index": idx[ok], "V": (r["V"] * 1e-4)[ok], "T": (r["T"] / 10.0)[ok]}
     if first == 0x74:
-        r = _rows(buf, name, {"names": ["m", "Index", "T"], "formats": ["u1", "<i4", "<i2"], "offsets": [0, 1, 35]},
-                  88, 4)
-        r = r[r["m"] == 0x74]
+        r, valid = _rows(buf, name, {"names": ["m", "Index", "T"], "formats": ["u1", "<i4", "<i2"],
+                                     "offsets": [0, 1, 35]}, 88, 4)
+        r = r[valid & (r["m"] == 0x74)]
         return {"Index": r["Index"].astype(np.int64), "T": r["T"] / 10.0}
     return {"Index": np.zeros(0, dtype=np.int64)}
 

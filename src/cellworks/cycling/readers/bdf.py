@@ -186,7 +186,7 @@ def table_to_cycling(
             np.sign(np.where(np.abs(i) > 1e-3 * np.abs(i).max(), i, 0.0))]
     step = step_key(*keys, cyc)
     starts = run_starts(step)
-    t = monotonic_time(t_raw, starts)
+    t = monotonic_time(t_raw, starts, test_clock=True)
     if not np.array_equal(t, t_raw):
         falls = int((np.diff(t_raw) < 0).sum())
         notes["test_time"] = (f"the test time falls back {falls} time(s): lone records that fall back and return "
@@ -264,7 +264,7 @@ def read_bdf(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
             df = pd.read_csv(io.BytesIO(raw), low_memory=False, encoding_errors="replace")
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
-        df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2)
+        df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2, raw=raw)
         fmt = "bdf-csv"
     roles = bdf_roles([str(c) for c in df.columns])
     if not looks_like_bdf(list(roles)):

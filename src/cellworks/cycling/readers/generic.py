@@ -390,7 +390,7 @@ def read_generic_csv(path: str | Path, *, column_map: dict[str, str] | None = No
         df = pd.read_csv(io.BytesIO(raw), sep=sep, encoding_errors="replace", low_memory=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
-    df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2)
+    df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2, raw=raw, sep=sep)
     return table_to_cycling(df, p, fmt="generic-csv", instrument="generic table", column_map=column_map,
                             active_mass_g=active_mass_g, area_cm2=area_cm2, raw=raw,
                             meta_extra={str(k): v for k, v in df.attrs.items() if str(k).startswith("dropped")})

@@ -88,6 +88,14 @@ _TIME_RE = re.compile(r"^\s*(\d+)d\s+(\d{1,2}):(\d{1,2}):(\d+(?:[.,]\d*)?)\s*$")
 _CLOCK_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 
+def _filled(cells: list[str]) -> int:
+    """Number of fields up to the last non-empty one (trailing tabs do not count)."""
+    n = len(cells)
+    while n and not cells[n - 1].strip():
+        n -= 1
+    return n
+
+
 def _roles(names: list[str]) -> tuple[dict[str, tuple[int, float]], list[tuple[int, str, str]]]:
     """Column index and unit factor of every role; auxiliary channels as (index, name, unit)."""
     roles: dict[str, tuple[int, float]] = {}
@@ -165,11 +173,16 @@ def read_maccor(
         msg = ""
         if len(cells) < need_cols:
             msg = f"record cut off: {len(cells)} of {len(names)} tab-separated values"
+        elif k == last and len(rows) and _filled(cells) < _filled(lines[data_lines[-2]].split("\t")):
+            # fewer values than the record before (a missing trailing tab alone removes none)
+            msg = f"record cut off: {_filled(cells)} of {len(names)} tab-separated values"
         elif k == last and len(rows):
-            # the fixed-decimal columns of the last record against the record before (time texts
-            # such as '0d 00:00:5.0500001' have no fixed width and are not compared)
+            # every column of the last record against the record before, except the test and step
+            # times (texts such as '0d 00:00:5.0500001' have no fixed width)
             prev = lines[data_lines[-2]].split("\t")
-            fixed = [roles[r][0] for r in ("capacity", "energy", "current", "voltage") if r in roles]
+            clocks = {roles["time"][0]} | {j for j, nm in enumerate(names) if _norm(nm).startswith("step") and
+                                           _norm(nm) != "step"}
+            fixed = [j for j in range(min(len(prev), len(cells), len(names))) if j not in clocks]
             j = cut_field([prev[i] for i in fixed], [cells[i] for i in fixed])
             if j is not None:
                 jj = fixed[j]

@@ -103,9 +103,11 @@ def _ndax_columns(buf: bytes, path: Path) -> tuple[dict[str, Any], str]:
     """Decoded columns of an ``.ndax`` archive held in memory, and the decoder's name."""
     import io
 
+    import numpy as np
+
     from cellworks.cycling.readers import _ndax
     from cellworks.cycling.readers._bounded import open_zip, read_member
-    from cellworks.cycling.readers._nda_fast import _finish, decode_ndc_arrays
+    from cellworks.cycling.readers._nda_fast import _finish, decode_ndc_arrays, decode_ndc_aux
 
     with open_zip(io.BytesIO(buf), path) as zf:
         names = zf.namelist()
@@ -117,13 +119,24 @@ def _ndax_columns(buf: bytes, path: Path) -> tuple[dict[str, Any], str]:
         ftype, version = data[0], data[2]
         if ftype != 1:
             raise FileFormatError(f"data.ndc has file type {ftype}, not 1 (data)", file=path, field="data.ndc")
-        if version == 5:
+        if version in (2, 5):
             cols = decode_ndc_arrays(data, timestamps=False)
             if cols is None:
-                raise FileFormatError("data.ndc version 5 with an unknown current range", file=path, field="data.ndc")
-            return cols, "cellworks .ndax decoder (ndc version 5)"
+                raise FileFormatError(f"data.ndc version {version} with an unknown current range", file=path,
+                                      field="data.ndc")
+            aux: dict[str, Any] = {}
+            for member in _ndax.aux_members(names):
+                ab = read_member(zf, member, path)
+                got = decode_ndc_aux(ab, member)
+                if got is not None and len(got["Index"]):
+                    for ch in sorted(set(got["Aux"].tolist())):
+                        sel = got["Aux"] == ch
+                        rows = {"Index": got["Index"][sel], "T": got["T"][sel], "V": got["V"][sel]}
+                        aux[f"{member}:{ch}"] = (rows, {"AuxID": str(ch)}, len(aux))
+            cols["aux"] = _join_aux(np.asarray(cols["Index"]), aux)
+            return cols, f"cellworks .ndax decoder (ndc version {version})"
         if version not in (11, 14, 16, 17):
-            raise FileFormatError(f"ndc version {version} is not supported (5, 11, 14, 16 and 17 are)",
+            raise FileFormatError(f"ndc version {version} is not supported (2, 5, 11, 14, 16 and 17 are)",
                                   file=path, record="data.ndc byte 2", field="data.ndc")
         if "data_runInfo.ndc" not in names:
             raise FileFormatError(f"ndc version {version} without data_runInfo.ndc: no times or capacities",
@@ -169,14 +182,11 @@ def _join_aux(index: Any, members: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rows, attrs, k in members.values():
         ai = rows["Index"]
-        valid = rows.get("_valid")
         aux_id = attrs.get("AuxID") or str(-k - 1)
         for name in ("T", "V", "?"):
             if name not in rows:
                 continue
             vals = np.asarray(rows[name], dtype=float)
-            if valid is not None:
-                vals = np.where(valid, vals, np.nan)
             letter = AUX_CHANNEL_TYPES.get(attrs.get("ChlType", ""), "T") if name == "?" else name
             if name == "V" and not np.any(vals[np.isfinite(vals)] != 0):
                 continue
@@ -264,27 +274,26 @@ def read_neware(
         raise FileFormatError("no data records decoded", file=p)
     step = np.asarray(cols["Step"], dtype=np.int64)
     starts = run_starts(step)
-    status = np.asarray(cols["Status"], dtype=np.int64)
-    uniq, inv = np.unique(status, return_inverse=True)
-    kinds = [status_kind(status_name(int(c))) for c in uniq.tolist()]
-    st_lut = np.array([k[0] for k in kinds], dtype=object)
-    mode_lut = np.array([k[1] for k in kinds], dtype=object)
-    st = st_lut[inv.ravel()]
-    mode = mode_lut[inv.ravel()]
+    status = np.asarray(cols["Status"], dtype=np.int64) & 0xFF  # status codes are one byte
+    # look-up tables over the 256 codes: no sort or string work per record
+    kinds = [status_kind(status_name(c)) for c in range(256)]
+    type_names = ("charge", "discharge", "rest", "other")
+    st_code = np.array([type_names.index(k[0]) for k in kinds], dtype=np.int8)[status]
+    mode = np.array([k[1] for k in kinds], dtype=object)[status]
     qc = np.asarray(cols["Charge_Capacity(mAh)"], dtype=float) / 1000.0
     qd = np.asarray(cols["Discharge_Capacity(mAh)"], dtype=float) / 1000.0
     ec = np.asarray(cols["Charge_Energy(mWh)"], dtype=float) / 1000.0
     ed = np.asarray(cols["Discharge_Energy(mWh)"], dtype=float) / 1000.0
     if cols.get("signed_discharge_counters"):
         notes["counters"] = "the file stores the discharge counters negative (magnitudes used)"
-    other = st == "other"
+    other = st_code == 3
     if other.any():
-        # Pulse/SIM/Control steps: direction by the step's net charge (charge minus discharge)
+        # Pulse/Control steps: direction by the step's net charge (SIM drive profiles stay 'other')
         idx = np.flatnonzero(starts)
         net = np.maximum.reduceat(qc, idx) - np.maximum.reduceat(qd, idx)
         seg = np.cumsum(starts) - 1
-        by_net = np.where(net[seg] > 0, "charge", np.where(net[seg] < 0, "discharge", "other"))
-        st = np.where(other & (mode != "drive"), by_net, st)
+        by_net = np.where(net[seg] > 0, 0, np.where(net[seg] < 0, 1, 3)).astype(np.int8)
+        st_code = np.where(other & (mode != "drive"), by_net, st_code).astype(np.int8)
     t = monotonic_time(np.asarray(cols["Time"], dtype=float), starts)
     extra: dict[str, Any] = {
         "instrument_record": np.asarray(index, dtype=np.int64),
@@ -307,7 +316,7 @@ def read_neware(
             notes["active_mass_source"] = f"instrument setting (Neware .nda header: {mass_mg:g} mg)"
     from cellworks.cycling.readers._counters import boundary_masks, counter_increments
 
-    direction = np.where(st == "charge", 1, np.where(st == "discharge", -1, 0))
+    direction = np.where(st_code == 0, 1, np.where(st_code == 1, -1, 0))
     bounds = boundary_masks(step, direction, np.asarray(cols["Cycle"], dtype=np.int64))
     inc = {}
     for key, vals in (("qc", qc), ("qd", qd), ("ec", ec), ("ed", ed)):
@@ -319,7 +328,7 @@ def read_neware(
         step_index=step, cycle_index=np.asarray(cols["Cycle"], dtype=np.int64),
         charge_increment_Ah=inc["qc"], discharge_increment_Ah=inc["qd"],
         charge_energy_increment_Wh=inc["ec"], discharge_energy_increment_Wh=inc["ed"],
-        step_type=st, step_mode=mode, temperature_C=temp, timestamp=timestamp,
+        step_type=st_code, step_mode=mode, temperature_C=temp, timestamp=timestamp,
         extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2, raw=raw,
         meta_extra={"decoder": decoder, "capacities": "per-step counters of the instrument", **notes},
     )
