@@ -118,8 +118,9 @@ def to_bdf_frame(data: CyclingData) -> pd.DataFrame:
         else:
             out[label] = ser.to_numpy()
         if col == "test_time_s" and "timestamp" in t.columns:
-            ts = pd.to_datetime(t["timestamp"], utc=True)
-            out["Unix Time / s"] = (ts.astype("int64").to_numpy() // 1000) / 1e6  # µs resolution
+            ts = pd.to_datetime(t["timestamp"], utc=True).dt.tz_localize(None)
+            # µs resolution, whatever unit pandas stores
+            out["Unix Time / s"] = ts.to_numpy().astype("datetime64[us]").astype(np.int64) / 1e6
     frame = pd.DataFrame(out)
     for c in frame.columns:
         if frame[c].dtype == object:

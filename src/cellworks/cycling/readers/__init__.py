@@ -130,6 +130,9 @@ def detect(path: str | Path) -> str:
         return _zip_kind(p)
     text = decode_text(head)
     lines = text.splitlines()
+    if lines and lines[0].startswith("MACCOR") and "Impedance" in lines[0]:
+        raise FileFormatError("a Maccor AC-impedance (EIS) export, not cycling data: read it with 'cellworks eis'",
+                              file=p, record="line 1")
     from cellworks.cycling.readers.maccor import find_header
 
     if find_header(lines) is not None:
