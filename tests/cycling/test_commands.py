@@ -214,3 +214,29 @@ def test_summary_states_the_active_material(capsys: pytest.CaptureFixture[str]) 
     assert out["active_material"] == "S" and out["active_mass_g"] == pytest.approx(1.5e-3)
     c = out["cycles"][0]
     assert c["discharge_capacity_mAh_per_g"] == pytest.approx(c["discharge_capacity_mAh"] / 1.5e-3, rel=1e-12)
+
+
+def test_batch_over_a_folder_of_live_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of files still being written: read to their last complete record with one warning
+    line each (exit 0); with --strict each is a failed input and the batch exits 2."""
+    live = tmp_path / "live"
+    live.mkdir()
+    shutil.copy(DATA / "maccor_two.txt", live / "maccor_two.txt")  # ends inside record 214
+    raw = (DATA / "battdat_arbin_example.csv").read_bytes()
+    k = raw.index(b"\n", len(raw) // 2) + 40
+    while raw[k - 1 : k] != b",":
+        k -= 1
+    (live / "arbin_live.csv").write_bytes(raw[:k])  # cut inside a record
+    shutil.copy(DATA / "test.ndax", live / "test.ndax")  # complete
+    code = main(["cycling", "summarize", str(live), "--scheduler", "sync", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warns = [ln for ln in err.splitlines() if ln.startswith("warning:")]
+    assert len(warns) == 2 and any("maccor_two.txt: line 229" in w for w in warns), err
+    assert any("arbin_live.csv: line" in w for w in warns), err
+    code = main(["cycling", "summarize", str(live), "--scheduler", "sync", "--strict", "--out",
+                 str(tmp_path / "strict")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    failed = [ln for ln in err.splitlines() if ln.startswith("failed:")]
+    assert len(failed) == 2 and all("still being written" in f for f in failed), err

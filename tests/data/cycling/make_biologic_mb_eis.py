@@ -79,14 +79,16 @@ def rows() -> list[list[float]]:
                 q_ch += dq
             row = {c: 0.0 for c in COLUMNS}
             y = 1 / z if z else 0j
+            # emit runs inside this sequence's iteration: ns, half and cycle are this iteration's values
+            ns_now, half_now, cycle_now = ns, half, cycle  # noqa: B023
             row.update({
                 "mode": mode, "ox/red": 1.0 if i_ma > 0 else 0.0, "control changes": 1.0 if freq else 0.0,
-                "Ns changes": 1.0 if first else 0.0, "Ns": ns, "I Range": 41.0, "time/s": t, "Ewe/V": v,
+                "Ns changes": 1.0 if first else 0.0, "Ns": ns_now, "I Range": 41.0, "time/s": t, "Ewe/V": v,
                 "I/mA": i_ma, "dq/mA.h": dq, "(Q-Qo)/mA.h": q_total, "freq/Hz": freq, "|Z|/Ohm": abs(z),
                 "Phase(Z)/deg": math.degrees(math.atan2(z.imag, z.real)) if z else 0.0,
-                "Q charge/discharge/mA.h": q_half, "half cycle": half, "Re(Z)/Ohm": z.real, "-Im(Z)/Ohm": -z.imag,
+                "Q charge/discharge/mA.h": q_half, "half cycle": half_now, "Re(Z)/Ohm": z.real, "-Im(Z)/Ohm": -z.imag,
                 "Re(Y)/Ohm-1": y.real, "Im(Y)/Ohm-1": y.imag, "|Y|/Ohm-1": abs(y),
-                "Q discharge/mA.h": q_dis, "Q charge/mA.h": q_ch, "cycle number": cycle,
+                "Q discharge/mA.h": q_dis, "Q charge/mA.h": q_ch, "cycle number": cycle_now,
                 "control/V": v if mode == 2 else 0.0, "control/mA": i_ma if mode == 1 else 0.0,
                 "control/V/mA": v if mode == 2 else i_ma, "Pwe/W": v * i_ma * 1e-3,
             })
@@ -142,7 +144,7 @@ def header(n_header: int) -> list[str]:
         "",
         "Run on channel : 1 (SN 0)",
         "User : ",
-        "Acquisition started on : 01/01/2024 00:00:00",
+        "Acquisition started on : 01/01/2024 00:00:00.000",  # newer EC-Lab versions write milliseconds
         "Saved on :",
         "\tFile : biologic_mb_peis_geis.mpr",
         "Device : VMP-300 (SN 0)",

@@ -4,8 +4,8 @@ Zip archives (``.ndax``, ``.xlsx``, zipped ``.nda``) declare each member's unpac
 or corrupt archive can declare (or really unpack to) gigabytes from a few megabytes. Before a
 member is unpacked its declared size is checked against
 
-* :data:`MAX_RATIO` × its compressed size (deflate cannot exceed ~1032:1; real cycler data packs
-  5–40:1, so 200:1 leaves a wide margin), and
+* :data:`MAX_RATIO` × its compressed size when it declares more than 64 MiB (deflate cannot exceed
+  ~1032:1; real cycler data members pack 2–100:1, so 200:1 leaves a margin), and
 * an absolute limit, :data:`MAX_MEMBER_BYTES` (settable with the environment variable
   ``CELLWORKS_MAX_MEMBER_MB``),
 
@@ -27,8 +27,10 @@ from typing import Any
 
 from cellworks.errors import FileFormatError
 
-#: largest unpacked/packed size ratio accepted for a zip member
+#: largest unpacked/packed size ratio accepted for a zip member declaring more than RATIO_FLOOR
+#: bytes (small members cannot hurt, and an empty 4 KiB page packs ~100:1)
 MAX_RATIO = 200
+RATIO_FLOOR = 64 << 20
 #: largest unpacked member accepted (bytes); CELLWORKS_MAX_MEMBER_MB overrides
 MAX_MEMBER_BYTES = 4 << 30
 _CHUNK = 1 << 20
@@ -69,7 +71,7 @@ def _check(info: zipfile.ZipInfo, path: str | Path) -> None:
             f"zip member '{info.filename}' claims {info.file_size} bytes unpacked, above the limit of {limit} "
             "(CELLWORKS_MAX_MEMBER_MB raises it)",
             file=path, field=info.filename)
-    if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_RATIO * packed:
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > max(MAX_RATIO * packed, RATIO_FLOOR):
         raise FileFormatError(
             f"zip member '{info.filename}' claims {info.file_size} bytes from {info.compress_size} packed "
             f"(ratio {info.file_size / packed:.0f}, more than {MAX_RATIO}): corrupt or hostile archive",

@@ -141,10 +141,10 @@ def software_cycle_number_codes(status_codes: Any) -> Any:
     import numpy as np
 
     codes = np.asarray(status_codes, dtype=np.int64)
-    uniq = np.unique(codes)
+    present = np.flatnonzero(np.bincount(codes & 0xFF, minlength=256))  # no sort of the records
     inc_lut = np.zeros(256, dtype=bool)
     flag_lut = np.zeros(256, dtype=bool)
-    for c in uniq.tolist():
+    for c in present.tolist():
         name = status_name(c)
         inc_lut[c & 0xFF] = name in _CHARGE_START
         flag_lut[c & 0xFF] = name.endswith("_DChg") or name == "SIM"

@@ -60,5 +60,20 @@ def status_kind(name: str) -> tuple[str, str]:
     return direction, mode
 
 
+def lookup_tables() -> tuple[object, object]:
+    """(step-type code, step mode) for each of the 256 status codes, as numpy arrays (built once)."""
+    global _LUTS
+    if _LUTS is None:
+        import numpy as np
+
+        kinds = [status_kind(status_name(c)) for c in range(256)]
+        names = ("charge", "discharge", "rest", "other")
+        _LUTS = (np.array([names.index(k[0]) for k in kinds], dtype=np.int8),
+                 np.array([k[1] for k in kinds], dtype=object))
+    return _LUTS
+
+
+_LUTS: tuple[object, object] | None = None
+
 #: status names that start a charge run (NewareNDA's "charge first" software cycle numbering)
 CHARGE_START = frozenset({"CCCV_Chg", "CC_Chg", "CP_Chg"})

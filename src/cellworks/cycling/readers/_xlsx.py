@@ -65,19 +65,6 @@ def _shared_strings(zf: zipfile.ZipFile, path: str | Path) -> list[str]:
     return [unescape(b"".join(_TEXT.findall(si)).decode("utf-8", errors="replace")) for si in _SI.findall(raw)]
 
 
-def _find_all(a: Any, pattern: bytes) -> Any:
-    """Start positions of ``pattern`` in the byte array ``a`` (vectorised)."""
-    import numpy as np
-
-    n = len(a) - len(pattern) + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    hit = a[:n] == pattern[0]
-    for k in range(1, len(pattern)):
-        hit &= a[k : k + n] == pattern[k]
-    return np.flatnonzero(hit)
-
-
 def _parse_numbers(joined: bytes, n: int) -> Any:
     """Floats of newline-separated texts (pandas' C parser: the fastest in numpy/pandas);
     texts that are no numbers (error cells) become NaN. None if the count is off."""
@@ -101,12 +88,25 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     import numpy as np
 
     a = np.frombuffer(xml, dtype=np.uint8)
-    cells = _find_all(a, b'<c r="')
+    n = len(a)
+    if n < 16:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    pad = np.concatenate([a, np.zeros(8, dtype=np.uint8)])  # look-ahead past the end is harmless
+    lt = np.flatnonzero(a == 60)  # every tag starts with '<': test the bytes after those only
+
+    def after(pos: Any, pattern: bytes) -> Any:
+        hit = np.ones(len(pos), dtype=bool)
+        for k, ch in enumerate(pattern):
+            hit &= pad[pos + k] == ch
+        return pos[hit]
+
+    cells = after(lt, b'<c r="')
     if cells.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-    vstart = _find_all(a, b"<v>") + 3
-    vend = _find_all(a, b"</v>")
-    tpos = _find_all(a, b' t="') + 4
+    vstart = after(lt, b"<v>") + 3
+    vend = after(lt, b"</v>")
+    tees = np.flatnonzero(a == 116)  # 't'
+    tpos = after(tees[tees > 0] - 1, b' t="') + 4
     if vstart.size != vend.size:
         return None
     gts = np.flatnonzero(a == 62)  # '>'
@@ -123,7 +123,7 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
         return None  # inline strings or formula strings: the general path handles them
     if tpos.size and (a[tpos[ctype[tcell] == ord("s")] + 1] != ord('"')).any():
         return None
-    rows_at = _find_all(a, b"<row ")
+    rows_at = after(lt, b"<row ")
     row = np.searchsorted(rows_at, cells[vcell]) - 1
     p = cells[vcell] + 6
     l1, l2, l3 = a[p].astype(np.int64), a[p + 1].astype(np.int64), a[p + 2].astype(np.int64)

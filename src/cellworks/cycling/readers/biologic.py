@@ -18,25 +18,18 @@ Written from the file layout (not from any GPL code):
   column ID (skipped with a warning). Several unknown IDs are skipped too: columns before the
   first unknown are read from the record start, columns after the last one from its end.
 
-Column names are EC-Lab's own export names (``time/s``, ``Ewe/V``, ``I/mA``, ``freq/Hz``, ...).
+Text exports (``.mpt``) are parsed in ``biologic_mpt.py``. Column names are EC-Lab's own export names (``time/s``, ``Ewe/V``, ``I/mA``, ``freq/Hz``, ...).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks.cycling.readers._common import (
-    assemble,
-    cut_field,
-    decode_text,
-    read_bytes,
-    run_starts,
-    warn_once,
-)
+from cellworks.cycling.readers._common import assemble, read_bytes, run_starts, warn_once
+from cellworks.cycling.readers.biologic_mpt import read_mpt_columns
 from cellworks.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -375,87 +368,58 @@ def _mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
     return cols, meta, buf
 
 
-_NUMBER_RE = re.compile(r"^[\s+-]*[0-9]")
+#: EC-Lab ``mode`` flag values and Modulo Bat ``ctrl_type`` names → step modes
+_MODE_FLAG = {1: "CC", 2: "CV", 3: "rest"}
+_CTRL_TYPE = {"rest": "rest", "cc": "CC", "cv": "CV", "cccv": "CCCV", "cp": "CP", "cr": "CR", "peis": "impedance",
+              "geis": "impedance", "ocv": "OCV", "cpcv": "CPCV"}
 
 
-def read_mpt_columns(
-    path: str | Path, *, allow_truncated: bool = True
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Columns of an EC-Lab text export (``.mpt``) under its own names, plus header metadata.
+def _step_types(
+    cols: dict[str, np.ndarray], meta: dict[str, Any], current: Any, step: Any, impedance_file: bool, n: int,
+) -> tuple[Any, Any]:
+    """Step type codes (charge 0, discharge 1, rest 2, other 3) and step modes per record.
 
-    Handles the localised decimal comma and the trailing tab of EC-Lab exports.
-    """
+    Impedance: the whole file for PEIS/GEIS techniques; inside Modulo Bat files, every step whose
+    records mostly carry a frequency (``freq/Hz`` > 0: EC-Lab writes 0 outside impedance
+    sequences) or whose sequence is a PEIS/GEIS ``ctrl_type``. Such steps are typed ``other`` with
+    mode ``impedance``: they never start a (false) cycle. Other modes from ``ctrl_type`` (what
+    the instrument ran) or from the ``mode`` flag (1 CC, 2 CV, 3 open circuit)."""
     import numpy as np
 
-    p = Path(path)
-    text = decode_text(read_bytes(p))
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith(("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")):
-        raise FileFormatError("not an EC-Lab text export (first line is not 'EC-Lab ASCII FILE')", file=p,
-                              record="line 1")
-    n_header = None
-    for ln in lines[1:5]:
-        m = re.match(r"\s*Nb header lines\s*:\s*(\d+)", ln)
-        if m:
-            n_header = int(m.group(1))
-            break
-    if n_header is None or n_header > len(lines):
-        raise FileFormatError("missing or impossible 'Nb header lines'", file=p, record="line 2")
-    header_lines = lines[: n_header - 1]
-    names = [c.strip() for c in lines[n_header - 1].rstrip("\t").split("\t")]
-    meta: dict[str, Any] = {"header_lines": n_header}
-    for ln in header_lines:
-        if ln.strip() in ("Galvanostatic Cycling with Potential Limitation",):
-            meta["technique"] = "GCPL"
-        elif "Electrochemical Impedance Spectroscopy" in ln and "technique" not in meta:
-            meta["technique"] = "GEIS" if ln.strip().startswith("Galvano") else "PEIS"
-        elif ln.strip() == "Modulo Bat":
-            meta["technique"] = "MB"
-        m = re.match(r"\s*(Mass of active material|Characteristic mass)\s*:\s*([0-9.,Ee+-]+)\s*(\S+)", ln)
-        if m and "active_material_mass" not in meta:
-            meta["active_material_mass"] = m.group(2) + " " + m.group(3)
-        if ln.startswith("ctrl_type"):
-            # Modulo Bat settings: one fixed-width column per sequence Ns = 0, 1, 2, ...
-            meta["ctrl_type"] = ln[len("ctrl_type"):].split()
-    numbered = [(k + 1, b) for k, b in enumerate(lines[n_header:], start=n_header) if b.strip()]
-    line_no = [k for k, _ in numbered]
-    ncol = len(names)
-    rows = [b.rstrip("\t").split("\t") for _, b in numbered]
-    if len(rows) > 1 and len(rows[-1]) == ncol:
-        j = cut_field(rows[-2], rows[-1])
-        if j is not None:
-            rows[-1] = rows[-1][:j]  # a value cut short: treat the record as incomplete
-    if rows and len(rows[-1]) != ncol and allow_truncated:
-        warn_once(f"{p.name}: line {line_no[-1]}: record cut off ({len(rows[-1])} of {ncol} values); "
-                  "incomplete last record dropped")
-        rows = rows[:-1]
-        meta["dropped_incomplete_last_record"] = f"line {line_no[-1]}"
-    for k, r in enumerate(rows):
-        if len(r) != ncol:
-            tail = " (the file ends inside this record: truncated, or still being written)" if k == len(rows) - 1 else ""
-            raise FileFormatError(f"expected {ncol} tab-separated values, found {len(r)}{tail}",
-                                  file=p, record=f"line {line_no[k]}")
-    raw = np.array(rows, dtype=object).reshape(len(rows), ncol) if rows else np.empty((0, ncol), dtype=object)
-    cols: dict[str, np.ndarray] = {}
-    for j, name in enumerate(names):
-        vals = raw[:, j].astype(str)
-        vals = np.char.replace(vals, ",", ".")
-        try:
-            cols[name] = vals.astype(float)
-        except ValueError as exc:
-            bad = next(k for k, v in enumerate(vals) if not _NUMBER_RE.match(v) or not _is_float(v))
-            raise FileFormatError(f"non-numeric value '{vals[bad]}'", file=p, record=f"line {line_no[bad]}",
-                                  field=name) from exc
-    meta["n_points"] = len(rows)
-    return cols, meta
+    from cellworks.cycling.readers._common import step_type_codes
 
-
-def _is_float(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+    if impedance_file:
+        return np.full(n, 3, dtype=np.int8), np.full(n, "impedance", dtype=object)
+    st = step_type_codes(current, step)
+    mode = np.full(n, None, dtype=object)
+    if n == 0:
+        return st, mode
+    counts = np.maximum(np.bincount(step), 1)
+    if "mode" in cols:
+        flag = np.asarray(cols["mode"]).astype(np.int64)
+        # EC-Lab mode 3 = open circuit (rest): steps with more than half of their records in it
+        rest_share = np.bincount(step, weights=(flag == 3).astype(float)) / counts
+        st[rest_share[step] > 0.5] = 2
+        # the step's most common flag (steps are consecutive runs 1..N)
+        votes = np.zeros((len(counts), 4))
+        np.add.at(votes, (step, np.clip(flag, 0, 3)), 1.0)
+        major = votes.argmax(axis=1)
+        mode = np.array([_MODE_FLAG.get(int(k)) for k in major], dtype=object)[step]
+    ctrl = meta.get("ctrl_type")
+    if ctrl and "Ns" in cols:
+        ns = np.asarray(cols["Ns"]).astype(np.int64)
+        names = np.array([_CTRL_TYPE.get(c.lower()) for c in ctrl] + [None], dtype=object)
+        from_ctrl = names[np.clip(ns, 0, len(ctrl))]
+        known = np.array([f is not None for f in from_ctrl], dtype=bool)
+        mode[known] = from_ctrl[known]
+    imp = np.array([m == "impedance" for m in mode], dtype=bool)
+    if "freq/Hz" in cols:
+        freq = np.asarray(cols["freq/Hz"], dtype=float)
+        share = np.bincount(step, weights=(np.isfinite(freq) & (freq > 0)).astype(float)) / counts
+        imp |= share[step] > 0.5
+    mode[imp] = "impedance"
+    st[imp] = 3
+    return st, mode
 
 
 def _to_table(
@@ -581,60 +545,6 @@ def _to_table(
     )
 
 
-#: EC-Lab ``mode`` flag values and Modulo Bat ``ctrl_type`` names → step modes
-_MODE_FLAG = {1: "CC", 2: "CV", 3: "rest"}
-_CTRL_TYPE = {"rest": "rest", "cc": "CC", "cv": "CV", "cccv": "CCCV", "cp": "CP", "cr": "CR", "peis": "impedance",
-              "geis": "impedance", "ocv": "OCV", "cpcv": "CPCV"}
-
-
-def _step_types(
-    cols: dict[str, np.ndarray], meta: dict[str, Any], current: Any, step: Any, impedance_file: bool, n: int,
-) -> tuple[Any, Any]:
-    """Step type codes (charge 0, discharge 1, rest 2, other 3) and step modes per record.
-
-    Impedance: the whole file for PEIS/GEIS techniques; inside Modulo Bat files, every step whose
-    records mostly carry a frequency (``freq/Hz`` > 0: EC-Lab writes 0 outside impedance
-    sequences) or whose sequence is a PEIS/GEIS ``ctrl_type``. Such steps are typed ``other`` with
-    mode ``impedance``: they never start a (false) cycle. Other modes from ``ctrl_type`` (what
-    the instrument ran) or from the ``mode`` flag (1 CC, 2 CV, 3 open circuit)."""
-    import numpy as np
-
-    from cellworks.cycling.readers._common import step_type_codes
-
-    if impedance_file:
-        return np.full(n, 3, dtype=np.int8), np.full(n, "impedance", dtype=object)
-    st = step_type_codes(current, step)
-    mode = np.full(n, None, dtype=object)
-    if n == 0:
-        return st, mode
-    counts = np.maximum(np.bincount(step), 1)
-    if "mode" in cols:
-        flag = np.asarray(cols["mode"]).astype(np.int64)
-        # EC-Lab mode 3 = open circuit (rest): steps with more than half of their records in it
-        rest_share = np.bincount(step, weights=(flag == 3).astype(float)) / counts
-        st[rest_share[step] > 0.5] = 2
-        # the step's most common flag (steps are consecutive runs 1..N)
-        votes = np.zeros((len(counts), 4))
-        np.add.at(votes, (step, np.clip(flag, 0, 3)), 1.0)
-        major = votes.argmax(axis=1)
-        mode = np.array([_MODE_FLAG.get(int(k)) for k in major], dtype=object)[step]
-    ctrl = meta.get("ctrl_type")
-    if ctrl and "Ns" in cols:
-        ns = np.asarray(cols["Ns"]).astype(np.int64)
-        names = np.array([_CTRL_TYPE.get(c.lower()) for c in ctrl] + [None], dtype=object)
-        from_ctrl = names[np.clip(ns, 0, len(ctrl))]
-        known = np.array([f is not None for f in from_ctrl], dtype=bool)
-        mode[known] = from_ctrl[known]
-    imp = np.array([m == "impedance" for m in mode], dtype=bool)
-    if "freq/Hz" in cols:
-        freq = np.asarray(cols["freq/Hz"], dtype=float)
-        share = np.bincount(step, weights=(np.isfinite(freq) & (freq > 0)).astype(float)) / counts
-        imp |= share[step] > 0.5
-    mode[imp] = "impedance"
-    st[imp] = 3
-    return st, mode
-
-
 def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
     cols, meta, raw = _mpr_columns(path)
     return _to_table(cols, meta, Path(path), "biologic-mpr", active_mass_g=active_mass_g, area_cm2=area_cm2,
@@ -643,5 +553,7 @@ def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
 
 def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
              allow_truncated: bool = True) -> CyclingData:
-    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated)
-    return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2)
+    raw = read_bytes(Path(path))
+    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated, raw=raw)
+    return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2,
+                     raw=raw)

@@ -229,8 +229,8 @@ def read_neware(
     import numpy as np
 
     from cellworks.cycling.readers._bounded import check_zip_members, open_zip, read_member
-    from cellworks.cycling.readers._nda_fast import TruncatedRecords, decode_nda_arrays, status_name
-    from cellworks.cycling.readers._neware_codes import status_kind
+    from cellworks.cycling.readers._nda_fast import TruncatedRecords, decode_nda_arrays
+    from cellworks.cycling.readers._neware_codes import lookup_tables
 
     p = Path(path)
     with open(p, "rb") as fh:
@@ -276,10 +276,9 @@ def read_neware(
     starts = run_starts(step)
     status = np.asarray(cols["Status"], dtype=np.int64) & 0xFF  # status codes are one byte
     # look-up tables over the 256 codes: no sort or string work per record
-    kinds = [status_kind(status_name(c)) for c in range(256)]
-    type_names = ("charge", "discharge", "rest", "other")
-    st_code = np.array([type_names.index(k[0]) for k in kinds], dtype=np.int8)[status]
-    mode = np.array([k[1] for k in kinds], dtype=object)[status]
+    type_lut, mode_lut = lookup_tables()
+    st_code = np.asarray(type_lut)[status]
+    mode = np.asarray(mode_lut)[status]
     qc = np.asarray(cols["Charge_Capacity(mAh)"], dtype=float) / 1000.0
     qd = np.asarray(cols["Discharge_Capacity(mAh)"], dtype=float) / 1000.0
     ec = np.asarray(cols["Charge_Energy(mWh)"], dtype=float) / 1000.0
