@@ -75,7 +75,7 @@ def plot_profiles(
     ax.set_xlabel(f"capacity / mAh g⁻¹{_of(data.meta.active_material)}" if mass else "capacity / mAh")
     ax.set_ylabel("voltage / V")
     ax.set_title("Voltage profiles (discharge solid, charge dashed)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
     ax.grid(alpha=0.3)
     return fig
 
@@ -184,7 +184,7 @@ def plot_dqdv(
     ax.set_xlabel("voltage / V")
     ax.set_ylabel("dQ/dV / mAh g⁻¹ V⁻¹" if mass else "dQ/dV / mAh V⁻¹")
     ax.set_title(f"dQ/dV ({p.describe()})", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
     ax.grid(alpha=0.3)
     return fig
 
