@@ -324,3 +324,29 @@ def test_battdat_parquet_and_hdf5() -> None:
     pytest.importorskip("h5py")
     h5 = _read("battdat_single-resistor-complex-charge.hdf")
     np.testing.assert_array_equal(h5.table["voltage_V"], pq.table["voltage_V"])
+
+
+def test_xlsx_cells_equal_openpyxl_exactly() -> None:
+    """cellworks' vectorised sheet scan against openpyxl (an independent reader): every number of
+    every sheet bit for bit, strings where the sheet holds strings."""
+    import openpyxl
+
+    from cellworks.cycling.readers._xlsx import read_workbook
+
+    name = DATA / "arbin_mits7_Channel_11.xlsx"
+    ours = read_workbook(name)
+    wb = openpyxl.load_workbook(name, read_only=True, data_only=True)
+    for sheet in wb.sheetnames:
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        frame = ours[sheet]
+        assert len(frame) == len(rows) - 1
+        for j in range(len(frame.columns)):
+            for k, r in enumerate(rows[1:]):
+                want = r[j] if j < len(r) else None
+                got = frame.iloc[k, j]
+                if want is None or (isinstance(want, float) and np.isnan(want)):
+                    assert got is None or (isinstance(got, float) and np.isnan(got))
+                elif isinstance(want, (int, float)):  # booleans are read as 1.0 / 0.0
+                    assert float(got) == float(want), (sheet, k, j)
+                elif not hasattr(want, "year"):  # dates stay Excel serial numbers here
+                    assert str(got) == str(want), (sheet, k, j)

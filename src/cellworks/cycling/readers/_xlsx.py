@@ -75,7 +75,7 @@ def _parse_numbers(joined: bytes, n: int) -> Any:
 
     if n == 0:
         return np.zeros(0)
-    frame = pd.read_csv(io.BytesIO(joined), header=None, names=["v"], skip_blank_lines=False, engine="c",
+    frame = pd.read_csv(io.BytesIO(joined), header=None, names=["v"], skip_blank_lines=False, engine="c", float_precision="round_trip",
                         na_filter=True, dtype=str if b"#" in joined else None)
     vals = pd.to_numeric(frame["v"], errors="coerce").to_numpy(dtype=np.float64)
     return vals if vals.size == n else None
@@ -92,38 +92,38 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     if n < 16:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
     pad = np.concatenate([a, np.zeros(8, dtype=np.uint8)])  # look-ahead past the end is harmless
-    lt = np.flatnonzero(a == 60)  # every tag starts with '<': test the bytes after those only
+    lt = np.flatnonzero(a == 60)  # every tag starts with '<': only those positions are tested
+    nxt = pad[lt + 1]  # the tag's first letter sorts the candidates once
 
     def after(pos: Any, pattern: bytes) -> Any:
         hit = np.ones(len(pos), dtype=bool)
         for k, ch in enumerate(pattern):
-            hit &= pad[pos + k] == ch
+            if k >= 2:
+                hit &= pad[pos + k] == ch
         return pos[hit]
 
-    cells = after(lt, b'<c r="')
+    cells = after(lt[nxt == 99], b'<c r="')  # 'c'
     if cells.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-    vstart = after(lt, b"<v>") + 3
-    vend = after(lt, b"</v>")
-    tees = np.flatnonzero(a == 116)  # 't'
-    tpos = after(tees[tees > 0] - 1, b' t="') + 4
+    vstart = after(lt[nxt == 118], b"<v>") + 3  # 'v'
+    closing = lt[nxt == 47]  # '/'
+    vend = closing[pad[closing + 2] == 118]
+    vend = vend[pad[vend + 3] == 62]
     if vstart.size != vend.size:
         return None
-    gts = np.flatnonzero(a == 62)  # '>'
-    tag_end = gts[np.searchsorted(gts, cells)]
-    # the cell each value and each type attribute belongs to
+    # type attributes: ' t="' inside a <c ...> tag (the '<' before it is a cell's)
+    tees = np.flatnonzero(a == 116)  # 't'
+    tees = tees[(tees > 0) & (pad[tees - 1] == 32) & (pad[tees + 1] == 61) & (pad[tees + 2] == 34)]
+    tag = lt[np.searchsorted(lt, tees) - 1] if tees.size else tees
+    in_cell = np.isin(tag, cells)
+    tpos, ttag = tees[in_cell] + 3, tag[in_cell]
     vcell = np.searchsorted(cells, vstart) - 1
-    tcell = np.searchsorted(cells, tpos) - 1
-    ok_t = (tcell >= 0) & (tpos < tag_end[np.maximum(tcell, 0)])
-    tcell, tpos = tcell[ok_t], tpos[ok_t]
     ctype = np.full(cells.size, ord("n"), dtype=np.uint8)
-    ctype[tcell] = a[tpos]
-    if (ctype == ord("i")).any() or ((ctype == ord("s")) & (a[np.minimum(tpos.max() + 1 if tpos.size else 0, len(a) - 1)]
-                                                              == ord("t"))).any():
-        return None  # inline strings or formula strings: the general path handles them
-    if tpos.size and (a[tpos[ctype[tcell] == ord("s")] + 1] != ord('"')).any():
-        return None
-    rows_at = after(lt, b"<row ")
+    if tpos.size:
+        ctype[np.searchsorted(cells, ttag)] = a[tpos]
+        if (ctype == ord("i")).any() or ((a[tpos] == ord("s")) & (pad[tpos + 1] != ord('"'))).any():
+            return None  # inline strings or formula strings: the general path handles them
+    rows_at = after(lt[nxt == 114], b"<row ")  # 'r'
     row = np.searchsorted(rows_at, cells[vcell]) - 1
     p = cells[vcell] + 6
     l1, l2, l3 = a[p].astype(np.int64), a[p + 1].astype(np.int64), a[p + 2].astype(np.int64)

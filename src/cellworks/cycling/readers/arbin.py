@@ -322,7 +322,7 @@ def read_arbin_csv(
     p = Path(path)
     raw = read_bytes(p)
     try:
-        df = pd.read_csv(io.BytesIO(raw), encoding_errors="replace", low_memory=False)
+        df = pd.read_csv(io.BytesIO(raw), encoding_errors="replace", low_memory=False, float_precision="round_trip")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
     ends_with_newline = raw[-1:] in (b"\n", b"\r")

@@ -261,7 +261,7 @@ def read_bdf(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
         fmt = "bdf-parquet"
     else:
         try:
-            df = pd.read_csv(io.BytesIO(raw), low_memory=False, encoding_errors="replace")
+            df = pd.read_csv(io.BytesIO(raw), low_memory=False, encoding_errors="replace", engine="c", float_precision="round_trip")
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
         df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2, raw=raw)

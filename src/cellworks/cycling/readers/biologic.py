@@ -422,6 +422,15 @@ def _step_types(
     return st, mode
 
 
+#: the EC-Lab columns the cycling table is built from (the others stay in the file)
+TABLE_COLUMNS = frozenset({
+    "time/s", "Ewe/V", "<Ewe>/V", "Ecell/V", "Ewe-Ece/V", "I/mA", "<I>/mA", "dq/mA.h", "dQ/mA.h",
+    "Q charge/discharge/mA.h", "half cycle", "(Q-Qo)/mA.h", "Ns", "cycle number", "mode", "freq/Hz", "I Range",
+    "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "Phase(Z)/deg", "|Energy|/W.h", "Energy charge/W.h",
+    "Energy discharge/W.h", "P/W", "Temperature/°C",
+})
+
+
 def _to_table(
     cols: dict[str, np.ndarray], meta: dict[str, Any], path: Path, fmt: str, *,
     active_mass_g: float | None, area_cm2: float | None, raw: bytes | None = None,
@@ -554,6 +563,6 @@ def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
 def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
              allow_truncated: bool = True) -> CyclingData:
     raw = read_bytes(Path(path))
-    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated, raw=raw)
+    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated, raw=raw, columns=TABLE_COLUMNS)
     return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2,
                      raw=raw)

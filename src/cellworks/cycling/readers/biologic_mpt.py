@@ -19,13 +19,14 @@ _NUMBER_RE = re.compile(r"^[\s+-]*[0-9]")
 
 
 def read_mpt_columns(
-    path: str | Path, *, allow_truncated: bool = True, raw: bytes | None = None,
+    path: str | Path, *, allow_truncated: bool = True, raw: bytes | None = None, columns: Any = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Columns of an EC-Lab text export (``.mpt``) under its own names, plus header metadata.
 
     Handles the localised decimal comma and the trailing tab of EC-Lab exports. The header is
     decoded as text; the data lines go as bytes to pandas' C parser; only the last record is
-    checked field by field (a live file's cut-off record)."""
+    checked field by field (a live file's cut-off record). ``columns``: only these names are
+    converted (all when None)."""
     p = Path(path)
     buf = raw if raw is not None else read_bytes(p)
     head_text = decode_text(buf[:65536])
@@ -90,12 +91,13 @@ def read_mpt_columns(
             drop_last = True
             stripped = stripped[:last_start]
     n_records = (n_newlines + 1 - int(drop_last)) if stripped else 0
-    cols = _parse_mpt_body(stripped if drop_last else body, names, p, n_header, n_records)
+    cols = _parse_mpt_body(stripped if drop_last else body, names, p, n_header, n_records, columns)
     meta["n_points"] = len(next(iter(cols.values()))) if cols else 0
     return cols, meta
 
 
-def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_records: int) -> dict[str, np.ndarray]:
+def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_records: int,
+                    columns: Any = None) -> dict[str, np.ndarray]:
     """Float columns of the data lines (blank lines skipped); ``n_records``: the lines expected
     (blank lines inside the data are counted exactly only when the quick count disagrees)."""
     import io
@@ -107,15 +109,16 @@ def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_
     sample = body[:4096]
     decimal = "," if b"," in sample and b"." not in sample else "."
     frame = None
+    keep = [j for j, name in enumerate(names) if columns is None or name in columns] or [0]
     if body.strip():
         try:
             frame = pd.read_csv(io.BytesIO(body), sep="\t", header=None, names=list(range(ncol)),
-                                usecols=range(ncol), index_col=False, decimal=decimal, engine="c",
+                                usecols=keep, index_col=False, decimal=decimal, engine="c", float_precision="round_trip", low_memory=False,
                                 skip_blank_lines=True, dtype=np.float64, encoding="latin-1")
         except (ValueError, pd.errors.ParserError):
             frame = None
     else:
-        return {name: np.zeros(0) for name in names}
+        return {names[j]: np.zeros(0) for j in keep}
     arr = frame.to_numpy() if frame is not None else None
     if arr is not None and len(arr) != n_records:
         n_records = sum(1 for b in body.splitlines() if b.strip())
@@ -134,7 +137,7 @@ def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_
                                           field=names[j])
         raise FileFormatError("unreadable data lines", file=path, record=f"line {n_header + 1}")
     arr = np.ascontiguousarray(arr.T)
-    return {name: arr[j] for j, name in enumerate(names)}
+    return {names[j]: arr[k] for k, j in enumerate(keep)}
 
 
 def _is_float(s: str) -> bool:
