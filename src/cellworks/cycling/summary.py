@@ -305,7 +305,7 @@ def summarize(
     cols: dict[str, Any] = {
         "cycle": cycles.astype(np.int64),
         "complete": complete,
-        "incomplete_reason": reasons,
+        "incomplete_reason": np.array(reasons, dtype=object),
         "first_step": np.asarray(steps.step_index)[first_step].astype(np.int64),
         "last_step": np.asarray(steps.step_index)[last_step].astype(np.int64),
         "start_time_s": np.asarray(steps.t_first_s)[first_step],
@@ -384,7 +384,7 @@ def summarize(
             notes.append(f"half-cycles end between {v_lo:.3g} and {v_hi:.3g} V: this looks like an anode half-cell "
                          "vs Li; --electrode anode gives CE = charge / discharge")
     return CycleSummary(
-        table=pd.DataFrame(cols),
+        table=pd.DataFrame(cols, copy=False),
         pairing=pr.pairing,
         pairing_requested=pr.requested,
         pairing_reason=pr.reason,

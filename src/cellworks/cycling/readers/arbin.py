@@ -313,7 +313,6 @@ def read_arbin_csv(
 ) -> CyclingData:
     """MITS Pro CSV export. A cut-off last record (a live file) is dropped with one warning, or
     with ``allow_truncated=False`` is an error."""
-    import io
 
     import pandas as pd
 
@@ -322,7 +321,9 @@ def read_arbin_csv(
     p = Path(path)
     raw = read_bytes(p)
     try:
-        df = pd.read_csv(io.BytesIO(raw), encoding_errors="replace", low_memory=False, float_precision="round_trip")
+        from cellworks.cycling.readers._csv import read_table
+
+        df = read_table(raw)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
     ends_with_newline = raw[-1:] in (b"\n", b"\r")

@@ -248,7 +248,6 @@ def table_to_cycling(
 def read_bdf(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
              allow_truncated: bool = True) -> CyclingData:
     """A BDF file (``.bdf.csv`` or any CSV with a BDF header; ``.bdf.parquet``)."""
-    import io
 
     import pandas as pd
 
@@ -261,7 +260,9 @@ def read_bdf(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
         fmt = "bdf-parquet"
     else:
         try:
-            df = pd.read_csv(io.BytesIO(raw), low_memory=False, encoding_errors="replace", engine="c", float_precision="round_trip")
+            from cellworks.cycling.readers._csv import read_table
+
+            df = read_table(raw)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
         df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2, raw=raw)

@@ -100,7 +100,6 @@ def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_
                     columns: Any = None) -> dict[str, np.ndarray]:
     """Float columns of the data lines (blank lines skipped); ``n_records``: the lines expected
     (blank lines inside the data are counted exactly only when the quick count disagrees)."""
-    import io
 
     import numpy as np
     import pandas as pd
@@ -111,10 +110,15 @@ def _parse_mpt_body(body: bytes, names: list[str], path: Path, n_header: int, n_
     frame = None
     keep = [j for j, name in enumerate(names) if columns is None or name in columns] or [0]
     if body.strip():
+        from cellworks.cycling.readers._csv import read_table
+
+        # EC-Lab ends every line with a tab: then one empty column more than the header names
+        first_line = body[: body.find(b"\n")] if b"\n" in body else body
+        trailing = first_line.rstrip(b"\r").endswith(b"\t")
+        names_x = [str(j) for j in range(ncol + int(trailing))]
         try:
-            frame = pd.read_csv(io.BytesIO(body), sep="\t", header=None, names=list(range(ncol)),
-                                usecols=keep, index_col=False, decimal=decimal, engine="c", float_precision="round_trip", low_memory=False,
-                                skip_blank_lines=True, dtype=np.float64, encoding="latin-1")
+            frame = read_table(body, sep="\t", header=False, names=names_x, usecols=keep, decimal=decimal,
+                               float_only=True)
         except (ValueError, pd.errors.ParserError):
             frame = None
     else:

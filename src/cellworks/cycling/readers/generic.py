@@ -375,7 +375,6 @@ def read_generic_csv(path: str | Path, *, column_map: dict[str, str] | None = No
                      allow_truncated: bool = True) -> CyclingData:
     """Read a delimited text table (delimiter sniffed); a cut-off last row is dropped with a
     warning (an error when ``allow_truncated`` is False)."""
-    import io
 
     import pandas as pd
 
@@ -387,7 +386,9 @@ def read_generic_csv(path: str | Path, *, column_map: dict[str, str] | None = No
     first = head.splitlines()[0] if head else ""
     sep = max((",", ";", "\t"), key=first.count) if first else ","
     try:
-        df = pd.read_csv(io.BytesIO(raw), sep=sep, encoding_errors="replace", low_memory=False, float_precision="round_trip")
+        from cellworks.cycling.readers._csv import read_table
+
+        df = read_table(raw, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
     df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2, raw=raw, sep=sep)
