@@ -77,11 +77,27 @@ def _parse_numbers(joined: bytes, n: int) -> Any:
 
     if n == 0:
         return np.zeros(0)
+    if n < 4096:  # a parser's set-up costs more than Python's float() on a short list (both exact)
+        out = []
+        for text in joined.split(b"\n")[:-1]:
+            try:
+                out.append(float(text))
+            except ValueError:
+                out.append(float("nan"))
+        return np.array(out, dtype=np.float64) if len(out) == n else None
     if b"#" in joined:
         frame = pd.read_csv(io.BytesIO(joined), header=None, names=["v"], skip_blank_lines=False, dtype=str)
         vals = pd.to_numeric(frame["v"], errors="coerce").to_numpy(dtype=np.float64)
     else:
-        vals = read_table(joined, header=False, names=["v"], float_only=True)["v"].to_numpy(dtype=np.float64)
+        try:  # pyarrow straight to numpy (exact); pandas when pyarrow declines
+            import pyarrow as pa
+            import pyarrow.csv as pc
+
+            ro = pc.ReadOptions(column_names=["v"], use_threads=False, block_size=max(1 << 20, len(joined) + 1))
+            co = pc.ConvertOptions(column_types={"v": pa.float64()})
+            vals = pc.read_csv(io.BytesIO(joined), read_options=ro, convert_options=co).column(0).to_numpy()
+        except Exception:  # noqa: BLE001 - any pyarrow refusal: the general parser below decides
+            vals = read_table(joined, header=False, names=["v"], float_only=True)["v"].to_numpy(dtype=np.float64)
     return vals if vals.size == n else None
 
 
@@ -115,11 +131,15 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     vend = vend[pad[vend + 3] == 62]
     if vstart.size != vend.size:
         return None
+    if vstart.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
     # type attributes: ' t="' inside a <c ...> tag (the '<' before it is a cell's)
     tees = np.flatnonzero(a == 116)  # 't'
     tees = tees[(tees > 0) & (pad[tees - 1] == 32) & (pad[tees + 1] == 61) & (pad[tees + 2] == 34)]
     tag = lt[np.searchsorted(lt, tees) - 1] if tees.size else tees
-    in_cell = np.isin(tag, cells)
+    # the tags are positions in `lt`, `cells` a sorted subset: membership by binary search (isin sorts)
+    k = np.minimum(np.searchsorted(cells, tag), cells.size - 1)
+    in_cell = cells[k] == tag
     tpos, ttag = tees[in_cell] + 3, tag[in_cell]
     vcell = np.searchsorted(cells, vstart) - 1
     ctype = np.full(cells.size, ord("n"), dtype=np.uint8)
@@ -134,12 +154,17 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     d2, d3 = (l2 >= 48) & (l2 <= 57), (l3 >= 48) & (l3 <= 57)
     col = np.where(d2, l1 - 65, np.where(d3, (l1 - 64) * 26 + (l2 - 65), ((l1 - 64) * 26 + (l2 - 64)) * 26 + (l3 - 65)))
     # the value texts, one per line: bytes inside <v>…</v>, each closing '<' turned into a newline
-    lens = vend - vstart + 1
-    ends_out = np.cumsum(lens)
-    idx = np.arange(int(ends_out[-1]) if lens.size else 0) - np.repeat(ends_out - lens - vstart, lens)
-    out = a[idx]
-    out[ends_out - 1] = 10
-    joined = out.tobytes()
+    # a byte mask from alternating run lengths (outside, value, outside, …) selects them in file order
+    runs = np.empty(2 * vstart.size + 1, dtype=np.int64)
+    runs[0:-1:2] = vstart - np.concatenate([[0], vend[:-1] + 1])
+    runs[1::2] = vend - vstart + 1
+    runs[-1] = n - vend[-1] - 1
+    flag = np.zeros(runs.size, dtype=bool)
+    flag[1::2] = True
+    inside = np.repeat(flag, runs)
+    out = a.copy()
+    out[vend] = 10
+    joined = out[inside].tobytes()
     kinds = ctype[vcell]
     vals = _parse_numbers(joined, vcell.size)
     if vals is None:
