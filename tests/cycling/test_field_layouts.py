@@ -350,3 +350,23 @@ def test_xlsx_cells_equal_openpyxl_exactly() -> None:
                     assert float(got) == float(want), (sheet, k, j)
                 elif not hasattr(want, "year"):  # dates stay Excel serial numbers here
                     assert str(got) == str(want), (sheet, k, j)
+
+
+@pytest.mark.parametrize("piece", [4096, 65536])
+def test_xlsx_scan_in_pieces_equals_whole_sheet(monkeypatch: pytest.MonkeyPatch, piece: int) -> None:
+    """The sheet is unpacked and scanned a run of whole rows at a time; with small pieces (many
+    cuts, rows carried over) the cells are the same as one scan of the whole sheet XML."""
+    import zipfile
+
+    from cellworks.cycling.readers import _xlsx
+
+    name = DATA / "arbin_mits7_Channel_11.xlsx"
+    with zipfile.ZipFile(name) as zf:
+        member = _xlsx.sheet_paths(zf, name)["Channel_11_1"]
+        whole = _xlsx.sheet_arrays(zf.read(member))
+        monkeypatch.setattr(_xlsx, "_PIECE", piece)
+        pieces = _xlsx._scan_member(zf, member, name)
+    assert whole is not None and pieces is not None
+    assert len(whole[0]) > 50_000
+    for a, b in zip(whole, pieces, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -105,49 +105,66 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     """Vectorised scan of a sheet: (row ordinal, column index, numeric value, shared-string index
     or −1) of every cell holding a ``<v>``; None when the sheet needs the general path (inline
     strings, formula texts)."""
+    out = _scan(xml)
+    return None if out is None else out[:4]
+
+
+def _scan(xml: bytes) -> tuple[Any, Any, Any, Any, int] | None:
+    """:func:`sheet_arrays` of a whole sheet or of a run of whole rows, and the number of rows."""
     import numpy as np
 
     a = np.frombuffer(xml, dtype=np.uint8)
     n = len(a)
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
     if n < 16:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-    pad = np.concatenate([a, np.zeros(8, dtype=np.uint8)])  # look-ahead past the end is harmless
-    lt = np.flatnonzero(a == 60)  # every tag starts with '<': only those positions are tested
-    nxt = pad[lt + 1]  # the tag's first letter sorts the candidates once
+        return (*none, 0)
+    # fresh memory is the main cost here (page faults), so one mask buffer serves every byte test
+    # and no padded copy is made: tags within 8 bytes of the end (only '</worksheet>' ends a sheet)
+    # are not looked at, so every look-ahead below stays inside the buffer
+    mask = np.empty(n, dtype=bool)
+    np.equal(a, 60, out=mask)
+    lt = np.flatnonzero(mask)  # every tag starts with '<': only those positions are tested
+    lt = lt[: np.searchsorted(lt, n - 8)]
+    nxt = a[lt + 1]  # the tag's first letter sorts the candidates once
 
     def after(pos: Any, pattern: bytes) -> Any:
         hit = np.ones(len(pos), dtype=bool)
         for k, ch in enumerate(pattern):
             if k >= 2:
-                hit &= pad[pos + k] == ch
+                hit &= a[pos + k] == ch
         return pos[hit]
 
+    rows_at = after(lt[nxt == 114], b"<row ")  # 'r'
     cells = after(lt[nxt == 99], b'<c r="')  # 'c'
     if cells.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+        return (*none, rows_at.size)
     vstart = after(lt[nxt == 118], b"<v>") + 3  # 'v'
     closing = lt[nxt == 47]  # '/'
-    vend = closing[pad[closing + 2] == 118]
-    vend = vend[pad[vend + 3] == 62]
+    vend = closing[a[closing + 2] == 118]
+    vend = vend[a[vend + 3] == 62]
     if vstart.size != vend.size:
         return None
     if vstart.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+        return (*none, rows_at.size)
     # type attributes: ' t="' inside a <c ...> tag (the '<' before it is a cell's)
-    tees = np.flatnonzero(a == 116)  # 't'
-    tees = tees[(tees > 0) & (pad[tees - 1] == 32) & (pad[tees + 1] == 61) & (pad[tees + 2] == 34)]
+    np.equal(a, 116, out=mask)
+    tees = np.flatnonzero(mask)  # 't'
+    tees = tees[(tees > 0) & (tees < n - 8)]
+    tees = tees[(a[tees - 1] == 32) & (a[tees + 1] == 61) & (a[tees + 2] == 34)]
     tag = lt[np.searchsorted(lt, tees) - 1] if tees.size else tees
     # the tags are positions in `lt`, `cells` a sorted subset: membership by binary search (isin sorts)
     k = np.minimum(np.searchsorted(cells, tag), cells.size - 1)
     in_cell = cells[k] == tag
     tpos, ttag = tees[in_cell] + 3, tag[in_cell]
-    vcell = np.searchsorted(cells, vstart) - 1
+    if cells.size == vstart.size and (vstart > cells).all() and (vstart[:-1] < cells[1:]).all():
+        vcell = np.arange(cells.size)  # every cell holds one value (the usual data sheet)
+    else:
+        vcell = np.searchsorted(cells, vstart) - 1
     ctype = np.full(cells.size, ord("n"), dtype=np.uint8)
     if tpos.size:
         ctype[np.searchsorted(cells, ttag)] = a[tpos]
-        if (ctype == ord("i")).any() or ((a[tpos] == ord("s")) & (pad[tpos + 1] != ord('"'))).any():
+        if (ctype == ord("i")).any() or ((a[tpos] == ord("s")) & (a[tpos + 1] != ord('"'))).any():
             return None  # inline strings or formula strings: the general path handles them
-    rows_at = after(lt[nxt == 114], b"<row ")  # 'r'
     row = np.searchsorted(rows_at, cells[vcell]) - 1
     p = cells[vcell] + 6
     l1, l2, l3 = a[p].astype(np.int64), a[p + 1].astype(np.int64), a[p + 2].astype(np.int64)
@@ -161,17 +178,58 @@ def sheet_arrays(xml: bytes) -> tuple[Any, Any, Any, Any] | None:
     runs[-1] = n - vend[-1] - 1
     flag = np.zeros(runs.size, dtype=bool)
     flag[1::2] = True
-    inside = np.repeat(flag, runs)
-    out = a.copy()
-    out[vend] = 10
-    joined = out[inside].tobytes()
+    picked = a[np.repeat(flag, runs)]
+    picked[np.cumsum(runs[1::2]) - 1] = 10  # each value's closing '<'
+    joined = picked.tobytes()
     kinds = ctype[vcell]
     vals = _parse_numbers(joined, vcell.size)
     if vals is None:
         return None
     sidx = np.where(kinds == ord("s"), vals, -1).astype(np.int64)
     vals = np.where((kinds == ord("s")) | (kinds == ord("e")), np.nan, vals)
-    return row, col, vals, sidx
+    return row, col, vals, sidx, rows_at.size
+
+
+#: unpacked bytes scanned at a time: the temporaries of a piece this size are recycled from one
+#: piece to the next, where a whole sheet's would be fresh memory (a page fault per 4 KiB)
+_PIECE = 1 << 20
+
+
+def _scan_member(zf: zipfile.ZipFile, member: str, path: str | Path) -> tuple[Any, Any, Any, Any] | None:
+    """:func:`sheet_arrays` of a sheet member, unpacked and scanned a run of whole rows at a time
+    (never past the member's declared size); None when the sheet needs the general path."""
+    import numpy as np
+
+    from cellworks.cycling.readers._bounded import check_member
+
+    info = zf.getinfo(member)
+    check_member(info, path)
+    parts: list[tuple[Any, Any, Any, Any]] = []
+    rows_before, total, carry = 0, 0, b""
+    with zf.open(info) as fh:
+        while True:
+            block = fh.read(_PIECE)
+            total += len(block)
+            if total > info.file_size:
+                raise FileFormatError(f"zip member '{member}' unpacks past its declared {info.file_size} bytes: "
+                                      "corrupt archive", file=path, field=member)
+            buf = carry + block
+            cut = len(buf) if not block else buf.rfind(b"</row>") + 6
+            if cut < 6:  # no row ends in this piece yet
+                carry = buf
+                continue
+            got = _scan(buf[:cut])
+            if got is None:
+                return None
+            row, col, vals, sidx, nrows = got
+            parts.append((row + rows_before, col, vals, sidx))
+            rows_before += nrows
+            carry = buf[cut:]
+            if not block:
+                break
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))  # type: ignore[return-value]
 
 
 def read_sheet_grid(zf: zipfile.ZipFile, member: str, strings: list[str], path: str | Path) -> list[list[Any]]:
@@ -215,8 +273,13 @@ def _grid_from_xml(xml: bytes, strings: list[str]) -> list[list[Any]]:
     return [[rows.get(r, {}).get(c) for c in range(width)] for r in range(1, max(rows) + 1)]
 
 
-def read_workbook(path: str | Path, *, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Sheets (all, or those named) as DataFrames with row 1 as the header; numbers as float64."""
+def read_workbook(path: str | Path, *, sheets: list[str] | None = None,
+                  grids: dict[str, list[list[Any]]] | None = None) -> dict[str, pd.DataFrame]:
+    """Sheets (all, or those named) as DataFrames with row 1 as the header; numbers as float64.
+
+    Sheets named by the keys of ``grids`` (settings and info sheets) are put there instead as rows
+    of cell values, row 1 first (a DataFrame of a dozen cells costs more than the cells).
+    """
     import pandas as pd
 
     p = Path(path)
@@ -230,11 +293,14 @@ def read_workbook(path: str | Path, *, sheets: list[str] | None = None) -> dict[
                 continue
             if member not in zf.namelist():
                 raise FileFormatError(f"sheet '{name}' has no worksheet member '{member}'", file=p)
-            xml = read_member(zf, member, p)
-            fast = sheet_arrays(xml)
+            if grids is not None and name in grids:
+                grids[name] = _grid_from_xml(read_member(zf, member, p), strings)
+                continue
+            fast = _scan_member(zf, member, p)
             if fast is not None:
                 out[name] = _frame_from_arrays(*fast, strings)
                 continue
+            xml = read_member(zf, member, p)
             grid = _grid_from_xml(xml, strings)
             if not grid:
                 out[name] = pd.DataFrame()
@@ -315,10 +381,10 @@ def sheet_headers(path: str | Path, max_sheets: int = 4) -> tuple[list[str], lis
 
 def _first_row_xml(zf: zipfile.ZipFile, member: str, path: str | Path) -> bytes:
     """The XML of row 1 of a sheet, reading only the start of the member."""
-    from cellworks.cycling.readers._bounded import _check
+    from cellworks.cycling.readers._bounded import check_member
 
     info = zf.getinfo(member)
-    _check(info, path)
+    check_member(info, path)
     buf = b""
     with zf.open(info) as fh:
         while len(buf) < (4 << 20):

@@ -351,16 +351,17 @@ def read_arbin_xlsx(path: str | Path, *, active_mass_g: float | None = None, are
     from cellworks.cycling.readers._xlsx import read_workbook
 
     p = Path(path)
-    sheets = read_workbook(p)
+    grids: dict[str, list[list[Any]]] = {"Global_Info": []}
+    sheets = read_workbook(p, grids=grids)
     # MITS Pro: Channel_<n>_<part> sheets in order (large tests are split); Channel_Chart is a chart
     data = [df for name, df in sheets.items() if re.match(r"^channel[_-]", name.lower()) and "chart" not in name.lower()]
     if not data:
         raise FileFormatError(f"no 'Channel_…' data sheet (sheets: {', '.join(sheets)})", file=p)
     df = pd.concat(data, ignore_index=True) if len(data) > 1 else data[0]
     meta: dict[str, Any] = {"sheets": [n for n in sheets if re.match(r"^channel[_-]", n.lower())]}
-    info = sheets.get("Global_Info")
-    if info is not None and len(info) >= 3:
+    info = grids["Global_Info"]
+    if len(info) >= 4:
         # row 4 of Global_Info names the fields of row 5 (MITS Pro 7: Channel, Schedule File Name, ...)
-        hdr, row = info.iloc[2].tolist(), info.iloc[3].tolist() if len(info) > 3 else []
+        hdr, row = info[3], info[4] if len(info) > 4 else []
         meta["global_info"] = {str(h): str(v) for h, v in zip(hdr, row, strict=False) if h is not None and v is not None}
     return _table_to_data(df, p, "arbin-xlsx", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra=meta)
