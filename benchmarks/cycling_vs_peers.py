@@ -311,8 +311,16 @@ def run(repeats: int) -> dict[str, Any]:
                             and "areal" not in c), None)
                 # cellpy's summary 'discharge_capacity' is in the file's raw charge unit
                 unit = getattr(r["_peer"].data.raw_units, "charge", "mAh")
+                # cellpy's neware_nda loader keeps NewareNDA's mAh counters (raw column 'capacity_mAh')
+                # but labels its raw charge unit 'Ah': its summary is in mAh there
+                neware_mAh = ins == "neware_nda" and "capacity_mAh" in r["_peer"].data.raw.columns
+                if neware_mAh:
+                    unit = "mAh"
                 q_peer = float(summ[col].sum()) * {"Ah": 1e3, "mAh": 1.0, "uAh": 1e-3}.get(unit, 1.0) if col else float("nan")
                 same = same_discharge(float(r["_ours"].table["discharge_capacity_mAh"].sum()), q_peer)
+                if neware_mAh:
+                    same = (same[0], same[1] + " (cellpy's Neware summary read as mAh: it labels NewareNDA's mAh "
+                            "counters 'Ah')")
             rows.append(row(f"{f.name}: load + summary", "cellpy", r, same, 3.0))
         if ext in (".nda", ".ndax"):
             r = time_pair(ours_load, lambda p=p: NewareNDA.read(p), repeats)
