@@ -98,12 +98,14 @@ class LiSParameters:
     # ------------------------------------------------------------------------------------------
     @property
     def sulfur_total_initial_g(self) -> float:
+        """Sulfur in the initial species [g]."""
         return (
             self.S8_initial_g + self.S4_initial_g + self.S2_initial_g + self.S_initial_g + self.Sp_initial_g
         )
 
     @property
     def capacity_nominal_Ah(self) -> float:
+        """1C [Ah]: ``nominal_capacity_Ah`` or 1675 mAh/g × sulfur mass."""
         if self.nominal_capacity_Ah > 0:
             return self.nominal_capacity_Ah
         return THEORETICAL_MAH_PER_G_S * self.sulfur_mass_g / 1000.0
@@ -117,6 +119,7 @@ class LiSParameters:
 
     @property
     def series_resistance_Ohm(self) -> float:
+        """Ohmic + protective layer [Ω]."""
         return self.resistance_ohmic_Ohm + self.layer_resistance_Ohm
 
     def validate(self) -> LiSParameters:

@@ -139,14 +139,14 @@ def zhang2016_figures(doc: dict[str, Any], runs: dict[str, dict[str, Any]], cell
         for role, mk in (("fitted", "x"), ("held_out", "P")):
             sel = [(c, q) for c, q, r in pts if r == role]
             if sel:
-                ax.plot(*zip(*sel, strict=True), mk, color="k", ms=8, mfc="none" if mk == "P" else None,
-                        label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
+                ax.plot(*zip(*sel, strict=True), mk, color=_COLOR[n], mec=_COLOR[n], mew=2.2, ms=11, mfc="none",
+                        ls="none", label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
     ax.set_xlabel("cycle")
     ax.set_ylabel("discharge capacity / mAh g⁻¹ (S)")
     _legend_right(ax)
     figs.append(("fig4b_cycling_0.2Ag.png", fig,
-                 "Twin of Fig. 4b: discharge capacity over 50 cycles at 0.2 A g⁻¹; black: the document's numbers "
-                 "(× calibration targets, + held-out predictions)."))
+                 "Twin of Fig. 4b: discharge capacity over 50 cycles at 0.2 A g⁻¹; large open markers: the document's "
+                 "numbers (× calibration targets, + held-out predictions), in the cell's colour."))
     # --- Fig. 4c: rate test
     fig, ax = new_figure(figsize=(9, 4.2), constrained_layout=True)
     rates = experiment_rates(doc, "rate")
@@ -154,8 +154,8 @@ def zhang2016_figures(doc: dict[str, Any], runs: dict[str, dict[str, Any]], cell
         d = runs[n]["rate"].discharge
         ax.plot(range(1, len(d) + 1), d, _MARK[n], ms=3, color=_COLOR[n], label=f"{_LABEL[n]} (twin)")
         for c, q, role in document_points(doc, n, "rate"):
-            ax.plot([c], [q], "x" if role == "fitted" else "P", color=_COLOR[n], mec="k", ms=9,
-                    label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
+            ax.plot([c], [q], "x" if role == "fitted" else "P", color=_COLOR[n], mec=_COLOR[n], mew=2.2, ms=11,
+                    mfc="none", label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
     edges = [i for i in range(1, len(rates)) if rates[i] != rates[i - 1]]
     for e in edges:
         ax.axvline(e + 0.5, color="0.85", lw=0.8)
@@ -176,8 +176,8 @@ def zhang2016_figures(doc: dict[str, Any], runs: dict[str, dict[str, Any]], cell
             d = runs[n][key].discharge
             ax.plot(range(1, len(d) + 1), d, _MARK[n], ms=2, color=_COLOR[n], label=f"{_LABEL[n]} (twin)")
             for c, q, role in document_points(doc, n, key):
-                ax.plot([c], [q], "x" if role == "fitted" else "P", color=_COLOR[n], mec="k", ms=9,
-                        label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
+                ax.plot([c], [q], "x" if role == "fitted" else "P", color=_COLOR[n], mec=_COLOR[n], mew=2.2, ms=11,
+                        mfc="none", label=f"{_LABEL[n]}, document ({role.replace('_', '-')})")
         ax.set_title(f"{experiment_rates(doc, key)[0]:g} A g⁻¹", fontsize=10)
         ax.set_xlabel("cycle")
     axs[0].set_ylabel("discharge capacity / mAh g⁻¹ (S)")
@@ -188,7 +188,7 @@ def zhang2016_figures(doc: dict[str, Any], runs: dict[str, dict[str, Any]], cell
                  "Twin of Fig. 4e: 150 cycles at 0.8 and 1.6 A g⁻¹; document: maxima at their cycles and the capacity "
                  "at cycle 150 from the stated retention."))
     # --- coulombic efficiency per cycle
-    fig, ax = new_figure(figsize=(9, 4.0), constrained_layout=True)
+    fig, ax = new_figure(figsize=(11, 4.0), constrained_layout=True)
     for n in runs:
         for key, ls in (("cycling_0.2", ":"), ("long_0.8", "--"), ("long_1.6", "-")):
             ce = 100.0 * np.asarray(coulombic_efficiency_by_cycle(runs[n][key]))
@@ -197,8 +197,9 @@ def zhang2016_figures(doc: dict[str, Any], runs: dict[str, dict[str, Any]], cell
     ce_t = [t for t in __import__("cellworks.lis.twins.targets", fromlist=["parse_targets"]).parse_targets(doc)
             if t.metric == "coulombic_efficiency"]
     for t in ce_t:
+        rate = experiment_rates(doc, t.experiment)[0]
         ax.axhspan(t.paper - t.tolerance, t.paper + t.tolerance, color="0.9", zorder=0,
-                   label=f"document: {t.paper:g} ± {t.tolerance:g} % ({t.quantity})")
+                   label=f"document, {rate:g} A g⁻¹: {t.paper:g} ± {t.tolerance:g} %")
     ax.set_ylim(80, 102)
     ax.set_xlabel("cycle")
     ax.set_ylabel("coulombic efficiency / %")

@@ -60,10 +60,12 @@ class StepRecord:
 
     @property
     def duration_s(self) -> float:
+        """Length of the step [s]."""
         return self.end_s - self.start_s
 
     @property
     def failed(self) -> bool:
+        """True when the solver failed in the step."""
         return self.end_reason == "solver failure"
 
 
@@ -99,22 +101,26 @@ class SimulationResult:
 
     @property
     def time_s(self) -> Any:
+        """Time of every output row [s]."""
         from cellworks.lis.kernels import driver
 
         return self.rows[:, driver.O_T]
 
     @property
     def voltage_V(self) -> Any:
+        """Terminal voltage of every output row [V]."""
         from cellworks.lis.kernels import driver
 
         return self.rows[:, driver.O_V]
 
     @property
     def discharge_capacities_Ah(self) -> list[float]:
+        """Capacity of every discharge step [Ah]."""
         return [s.capacity_Ah for s in self.steps if s.kind == "discharge"]
 
     @property
     def charge_capacities_Ah(self) -> list[float]:
+        """Capacity of every charge step [Ah] (its shuttle share: ``shuttle_capacity_Ah``)."""
         return [s.capacity_Ah for s in self.steps if s.kind == "charge"]
 
     def to_summary_dict(self, *, per_step: bool = True) -> dict[str, Any]:

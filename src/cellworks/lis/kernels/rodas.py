@@ -268,6 +268,7 @@ def step(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def electrons(y: np.ndarray) -> float:
+    """Σ w_i·S_i: electrons held by the sulfur species (g of S × e⁻ per S)."""
     z = 0.0
     for i in range(5):
         z += WEIGHTS[i] * math.exp(y[i])
@@ -276,6 +277,7 @@ def electrons(y: np.ndarray) -> float:
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def species_mass(y: np.ndarray) -> float:
+    """Σ S_i: sulfur in the five species [g]."""
     m = 0.0
     for i in range(5):
         m += math.exp(y[i])
