@@ -19,7 +19,15 @@ from cellworks.lis.twins.reproduce import reproduce_zhang2016
 from cellworks.lis.twins.targets import parse_targets
 
 #: rows of document 000 the committed twins miss, with the measured value (docs/lis-twins.md)
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "coated.discharge_50_0.2": "held out: twin 793.9 vs 950 mAh/g (-16 %): Li2S isolation, sized by the fitted 0.8 A/g "
+                               "retention, fades the slow 0.2 A/g cycles faster per cycle than the document's cell",
+    "coated.max_1.6": "held out: twin 787.0 vs 835 mAh/g (-5.7 %)",
+    "coated.max_cycle_1.6": "held out: twin cycle 30 vs 13: activation is first order in time, so the faster "
+                            "cycles peak later than the document's",
+    "coated.retention_1.6": "held out: twin 88.9 vs 75 %: per-cycle fade at 1.6 A/g too small (isolation and the "
+                            "shuttle both fall with rate in the twin)",
+}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,9 @@ from cellworks.lis.params import FieldInfo, field_info, get_preset, numeric_fiel
 _TWIN_MECH_INFO = {
     "accessible_fraction_initial": FieldInfo("–", "document 000: activation (electrolyte infiltrates the coating)"),
     "activation_rate_per_h": FieldInfo("1/h", "document 000: activation, first order in time"),
-    "li2s_isolation_fraction": FieldInfo("–", "off unless a targets file frees it", "assumption"),
+    "li2s_isolation_fraction": FieldInfo(
+        "–", "document 000: 'insoluble and insulating Li2S2/Li2S … loss of active materials'; share of the "
+        "Li2S a discharge makes that becomes isolated (0 unless a targets file frees it)", "assumption"),
 }
 
 

@@ -180,10 +180,11 @@ class TwinRun:
         return [c.charge_mAh_per_g for c in self.cycles]
 
 
-def _isolate(y: Any, fraction: float, seed_g: float) -> float:
-    """Move ``fraction`` of the Li₂S above ``seed_g`` to the lost sulfur ``y[6]``; returns the mass [g]."""
+def _isolate(y: Any, fraction: float, before_g: float) -> float:
+    """Move ``fraction`` of the Li₂S a discharge made (its Li₂S sulfur over ``before_g``, the mass
+    when it started) to the lost sulfur ``y[6]``; returns the mass moved [g]."""
     m = math.exp(y[4])
-    d = fraction * max(m - seed_g, 0.0)
+    d = fraction * max(m - before_g, 0.0)
     if d > 0.0:
         y[4] = math.log(m - d)
         y[6] += d
@@ -222,7 +223,6 @@ def run_twin(
         y[:5] += math.log(mech.accessible_fraction_initial)
     sulfur_start = float(np.exp(y[:5]).sum() + y[6]) + inactive
     k_act = mech.activation_rate_per_h / 3600.0
-    seed_g = getattr(p, "nucleation_seed_fraction", 1e-6) * m_s
     run = TwinRun(cell=cell, protocol_text=prot.text, cycles=[])
     want = set(profile_cycles)
     drift = 0.0
@@ -233,6 +233,7 @@ def run_twin(
         reasons: list[str] = []
         prof: dict[str, list[Any]] = {"t": [], "v": [], "q": [], "kind": []}
         for st in cyc:
+            li2s_before_g = math.exp(y[4])
             res = simulate(p, _Protocol(cycles=((st,),), text=st.text), initial_state=y,
                            table=(ci + 1) in want, rtol=rtol)
             if res.status != "ok" or not res.steps:
@@ -266,7 +267,7 @@ def run_twin(
                 inactive -= rel
                 y[0] = math.log(math.exp(y[0]) + rel)
             if rec.kind == "discharge" and mech.li2s_isolation_fraction > 0.0:
-                _isolate(y, mech.li2s_isolation_fraction, seed_g)
+                _isolate(y, mech.li2s_isolation_fraction, li2s_before_g)
         species = float(np.exp(y[:5]).sum())
         run.cycles.append(CycleRecord(
             cycle=ci + 1, discharge_mAh_per_g=qd * 1e3 / m_s, charge_mAh_per_g=qc * 1e3 / m_s,
