@@ -64,6 +64,15 @@ PAPER_PLATED_INITIAL_uAh = 201.6
 PAPER_ACTIVE_FRACTION_MIN = 0.98
 #: Example 3's strip limit [V]
 STRIP_LIMIT_V = 2.0
+#: Fig. 5 of the document in words: "approximately 2.5 V" at the all-sulfur end, a shoulder "at about"
+#: Li2S8 (Li:S 0.25), a flat region to about Li2S2 (Li:S 1) and a steep drop between Li2S2 and Li2S;
+#: the twin's comparison reads "approximately"/"about" as ±0.1 V and ±0.1 Li:S
+PAPER_V_ALL_SULFUR_V = 2.5
+PAPER_SHOULDER_LI_TO_S = 0.25
+PAPER_FLAT_TO_LI_TO_S = 1.0
+PAPER_STEEP_DROP_LI_TO_S = (1.0, 2.0)
+FIG5_V_TOLERANCE_V = 0.1
+FIG5_LI_TO_S_TOLERANCE = 0.1
 
 #: every parameter that sets the lithium lost per cycle, its value in the twin, its source, and
 #: whether it was fitted to the document's 188.2 µAh (none is)

@@ -240,6 +240,7 @@ def polyplus_figures(res3: Any, curve: dict[str, Any], windows: list[dict[str, A
     """Fig. 5 of document 001 (V vs Li:S with the cycling windows) and Example 3's voltage."""
     import numpy as np
 
+    from cellworks.lis import catholyte as cat
     from cellworks.report import new_figure
 
     figs: list[tuple[str, Any, str]] = []
@@ -256,7 +257,13 @@ def polyplus_figures(res3: Any, curve: dict[str, Any], windows: list[dict[str, A
     for k, w in enumerate(full):
         ax.plot([w["li_to_s_charged"], min(w["li_to_s_discharged"], 2.0)], [ys[k]] * 2, lw=4, alpha=0.6,
                 label=f"window, source {w['start_species']}")
-    ax.plot(regions["shoulder_li_to_s"], regions["shoulder_V"], "v", color="C3", label="shoulder (detected)")
+    ax.plot(regions["shoulder_li_to_s"], regions["shoulder_V"], "v", color="C3", label="twin: shoulder (detected)")
+    ax.errorbar([0.0], [cat.PAPER_V_ALL_SULFUR_V], yerr=[cat.FIG5_V_TOLERANCE_V], fmt="s", color="C0", ms=6,
+                capsize=3, clip_on=False, zorder=5, label=f"document: ~{cat.PAPER_V_ALL_SULFUR_V:g} V at the all-sulfur end")
+    ax.errorbar([cat.PAPER_SHOULDER_LI_TO_S], [regions["shoulder_V"]], xerr=[cat.FIG5_LI_TO_S_TOLERANCE], fmt="x",
+                color="C0", ms=8, mew=2, capsize=3, label="document: shoulder at about Li₂S₈")
+    ax.axvspan(*cat.PAPER_STEEP_DROP_LI_TO_S, color="C0", alpha=0.06, lw=0,
+               label="document: steep drop between Li₂S₂ and Li₂S")
     ax.set_xlabel("catholyte average Li:S (state of charge → discharged)")
     ax.set_ylabel("cell voltage / V")
     ax.set_xlim(0, 2.05)
@@ -268,13 +275,22 @@ def polyplus_figures(res3: Any, curve: dict[str, Any], windows: list[dict[str, A
         tb = res3.data.table
         fig, ax = new_figure(figsize=(9, 4.0), constrained_layout=True)
         ax.plot(tb["test_time_s"].to_numpy() / 3600.0, tb["voltage_V"].to_numpy(), "k-", lw=0.8, label="twin")
-        ax.axhline(2.0, color="C3", lw=0.8, ls="--", label="strip limit 2.0 V (document)")
+        ax.axhline(cat.STRIP_LIMIT_V, color="C3", lw=0.8, ls="--", label=f"strip limit {cat.STRIP_LIMIT_V:g} V (document)")
         ax.set_xlabel("time / h")
         ax.set_ylabel("cell voltage / V")
         _legend_right(ax)
+        # the strip's end in detail: the lithium's polarisation rises as its coverage of the collector falls
+        t_h = tb["test_time_s"].to_numpy() / 3600.0
+        tail = t_h >= t_h[-1] - 0.25
+        ins = ax.inset_axes((0.08, 0.12, 0.34, 0.5))
+        ins.plot((t_h[tail] - t_h[-1]) * 60.0, tb["voltage_V"].to_numpy()[tail], "k-", lw=0.8)
+        ins.axhline(cat.STRIP_LIMIT_V, color="C3", lw=0.8, ls="--")
+        ins.set_xlabel("minutes before the end", fontsize=7)
+        ins.set_ylabel("V", fontsize=7)
+        ins.tick_params(labelsize=7)
         figs.append(("example3_voltage.png", fig,
                      "Twin of Example 3 (document-001 Fig. 6): in-situ plating, 20 cycles of 15 min at 100 µA, strip to "
-                     "2.0 V at 100 then 20 µA."))
+                     "2.0 V at 100 then 20 µA (inset: the strip's last minutes, ending with the 20 µA step)."))
     return figs
 
 
@@ -290,14 +306,14 @@ def plot_polyplus(res3: Any, curve: dict[str, Any], windows: list[dict[str, Any]
 
 
 def plot_curve_fit(result: dict[str, Any], path: Path) -> Path:
-    """Measured (points) and fitted/predicted (lines) discharge curves of ``cellworks lis fit-curves``."""
+    """Data (points, labelled with their file) and fitted/predicted (lines) discharge curves of ``cellworks lis fit-curves``."""
     from cellworks.report import new_figure
 
     fig, ax = new_figure(figsize=(9, 4.4), constrained_layout=True)
     for k, c in enumerate(result["curves"]):
         col = f"C{k}"
         ax.plot(c["measured"]["capacity_mAh_per_g"], c["measured"]["voltage_V"], ".", ms=3, color=col,
-                label=f"{c['rate']} measured")
+                label=f"{c['rate']} data ({Path(c['file']).name})")
         ax.plot(c["model"]["capacity_mAh_per_g"], c["model"]["voltage_V"], "-" if c["role"] == "fitted" else "--",
                 color=col, lw=1.3, label=f"{c['rate']} model ({c['role'].replace('_', '-')}, {1e3 * c['rms_V']:.0f} mV RMS)")
     ax.set_xlabel("capacity / mAh g⁻¹ (S)")

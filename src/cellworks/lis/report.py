@@ -61,10 +61,10 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     cyc = simulate("marinescu2016_fade", f"{CYCLING} * {n_cycles}", table=False)
     caps = cyc.discharge_capacities_Ah
     rows = (
-        ("marinescu2016: sulfur drift over the 1.7 A discharge (relative)", f"{one.sulfur_mass_drift_rel:.1e}"),
-        ("marinescu2016: charge balance error / C", f"{one.charge_balance_error_C:.1e}"),
-        (f"marinescu2016_fade: capacity, cycle 1 → {n_cycles} / Ah", f"{caps[0]:.3f} → {caps[-1]:.3f}"),
-        (f"marinescu2016_fade: {n_cycles} cycles, wall time / s", f"{cyc.wall_s:.2f}"),
+        ("marinescu2016: sulfur drift over the 1.7 A discharge (relative)", f"{one.sulfur_mass_drift_rel:.1e}", "–"),
+        ("marinescu2016: charge balance error", f"{one.charge_balance_error_C:.1e}", "C"),
+        (f"marinescu2016_fade: capacity, cycle 1 → {n_cycles}", f"{caps[0]:.3f} → {caps[-1]:.3f}", "Ah"),
+        (f"marinescu2016_fade: {n_cycles} cycles, wall time", f"{cyc.wall_s:.2f}", "s"),
     )
     twin_figures, twin_tables, twin_notes = build_twin_parts(workdir, quick=quick)
     return Section(
@@ -80,7 +80,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
         figures=(fig_models, *twin_figures),
         tables=(Table(headers=("model", "discharge", "capacity / mAh g⁻¹ (S)"), rows=tuple(cap_rows),
                       caption="Discharge capacity per gram of sulfur of the runs in the first figure."),
-                Table(headers=("quantity", "value"), rows=rows, caption="Conservation and speed of the reference runs."),
+                Table(headers=("quantity", "value", "unit"), rows=rows, caption="Conservation and speed of the reference runs."),
                 *twin_tables),
         notes=tuple(twin_notes),
         how_to_run=(
