@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from cellworks.errors import ParameterError
-from cellworks.lis import model
 from cellworks.lis.impedance import cell_impedance, charge_transfer_resistance_Ohm, impedance_elements
+from cellworks.lis.kernels import marinescu as model
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
 from cellworks.lis.params import GAS_CONSTANT_J_PER_MOL_K as R
 from cellworks.lis.params import get_preset

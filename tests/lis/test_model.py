@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from cellworks.lis import model
+from cellworks.lis.kernels import marinescu as model
 from cellworks.lis.params import FARADAY_C_PER_MOL as F
 from cellworks.lis.params import GAS_CONSTANT_J_PER_MOL_K as R
 from cellworks.lis.params import get_preset

@@ -1,4 +1,5 @@
-"""Done-when: 200 random parameter sets × 5 cycles at C/20…5C — no solver failure, every step named.
+"""Done-when: 200 random parameter sets × 5 cycles at C/20…5C — no solver failure, every step named —
+for every model; and the README's 1000-cycle run for every model.
 
 Each numeric parameter of a preset is drawn log-uniformly within a factor 10 of its preset value
 (the plating efficiency, bounded by 1, within a factor 10 below it). Excluded, because they are
@@ -17,12 +18,15 @@ import math
 import numpy as np
 import pytest
 
+from cellworks.lis.kernels.driver import REASONS
 from cellworks.lis.params import LiSParameters, get_preset
 from cellworks.lis.simulation import simulate_batch
-from cellworks.lis.solver import REASONS
 
 EXCLUDED = {"voltage_floor_V", "voltage_ceiling_V", "species_floor_rel", "C_dl_cathode_F_per_m2",
-            "C_dl_anode_F_per_m2"}
+            "C_dl_anode_F_per_m2", "initial_electrons_per_S", "molar_mass_S_g_per_mol"}
+#: fractions of the three-reaction model: drawn within a factor 10 below their value, at most 1
+FRACTIONS = {"li_plating_efficiency", "separator_porosity", "anode_reactive_fraction_rest", "shuttle_deposit_fraction"}
+POTENTIALS = ("E_H0_V", "E_M0_V", "E_L0_V", "temperature_K", "initial_voltage_V")
 NAMED = set(REASONS.values()) - {"running", "solver failure"}
 
 
@@ -32,9 +36,11 @@ def _draw(base: LiSParameters, rng: np.random.Generator, potential_factor: float
         v = getattr(base, f.name)
         if not isinstance(v, float) or f.name in EXCLUDED or v == 0.0:
             continue
-        if f.name == "li_plating_efficiency":
-            changes[f.name] = float(v * 10.0 ** rng.uniform(-1.0, 0.0))
-        elif f.name in ("E_H0_V", "E_L0_V", "temperature_K"):  # potential_factor
+        if f.name in FRACTIONS:
+            changes[f.name] = float(min(v * 10.0 ** rng.uniform(-1.0, 0.0), 1.0))
+        elif f.name == "nucleation_seed_fraction":
+            changes[f.name] = float(min(v * 10.0 ** rng.uniform(-1.0, 1.0), 0.4))
+        elif f.name in POTENTIALS:  # potential_factor
             lf = math.log10(potential_factor)
             changes[f.name] = float(v * 10.0 ** rng.uniform(-lf, lf))
         else:
@@ -43,16 +49,24 @@ def _draw(base: LiSParameters, rng: np.random.Generator, potential_factor: float
 
 
 def _protocol(p: LiSParameters, c_rate: float) -> str:
-    lo = max(min(p.E_H0_V, p.E_L0_V) - 0.25, 0.05)
-    hi = max(p.E_H0_V, p.E_L0_V) + 0.25
+    e0 = [p.E_H0_V, p.E_L0_V] + ([p.E_M0_V] if hasattr(p, "E_M0_V") else [])
+    lo = max(min(e0) - 0.25, 0.05)
+    hi = max(e0) + 0.25
     hours = 1.5 / c_rate
     return (f"(Discharge at {c_rate:.6g}C until {lo:.4f} V, Rest for 10 minutes, "
             f"Charge at {c_rate:.6g}C for {hours:.6g} hours or until {hi:.4f} V, Rest for 10 minutes) * 5")
 
 
-def _run(potential_factor: float) -> tuple[list[str], set[str]]:
+def _chain3_bases() -> list:
+    from cellworks.lis.twins.targets import zhang2016_cell
+
+    return [get_preset("chain3_literature"), zhang2016_cell("zhang2016_coated").params]
+
+
+def _run(potential_factor: float, model: str = "marinescu2016") -> tuple[list[str], set[str]]:
     rng = np.random.default_rng(20260101)
-    bases = [get_preset("marinescu2016_fade"), get_preset("marinescu2016_lipon")]
+    bases = ([get_preset("marinescu2016_fade"), get_preset("marinescu2016_lipon")] if model == "marinescu2016"
+             else _chain3_bases())
     failures: list[str] = []
     reasons_seen: set[str] = set()
     by_protocol: dict[str, list[LiSParameters]] = {}
@@ -97,3 +111,28 @@ def test_200_random_sets_every_parameter_factor_10() -> None:
     failures, reasons = _run(potential_factor=10.0)
     assert not failures, f"{len(failures)} failed sets, first: {failures[:3]}"
     assert {"voltage cut-off", "time", "sulfur exhausted"} <= reasons
+
+
+@pytest.mark.slow
+def test_200_random_chain3_sets() -> None:
+    """The three-reaction model: half literature cells (2.7 g), half the coated coin-cell twin's
+    chemistry; every parameter within a factor 10 (fractions below their value, at most 1; T and
+    standard potentials within a factor 1.1)."""
+    failures, reasons = _run(potential_factor=1.1, model="chain3")
+    assert not failures, f"{len(failures)} failed sets, first: {failures[:3]}"
+    assert {"voltage cut-off", "time"} <= reasons
+
+
+README_1000 = ("(Discharge at 1.7 A until 2.15 V, Rest for 10 minutes, Charge at 1.7 A for 3 hours or until 2.45 V, "
+               "Rest for 10 minutes) * 1000")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["marinescu2016", "chain3_literature"])
+def test_readme_1000_cycles_for_every_model(preset) -> None:
+    from cellworks.lis.simulation import simulate
+
+    res = simulate(preset, README_1000, table=False)
+    assert res.status == "ok" and res.cycles_completed == 1000
+    assert not any(s.failed for s in res.steps)
+    assert res.sulfur_mass_drift_rel < 1e-12

@@ -1,14 +1,17 @@
-"""Lithium–sulfur cells (``cellworks.lis``): simulation, presets, impedance, document twins, design arithmetic.
+"""Lithium–sulfur cells (``cellworks.lis``): two models, presets, document twins, curve fits, design arithmetic.
 
-The zero-dimensional polysulfide model of Marinescu et al. (PCCP 18 (2016) 584) with shuttle,
-precipitation and the shuttle-loss fade of Marinescu et al. (JES 165 (2018) A6107), a lithium-metal
-anode (finite inventory, protective layer, plating efficiency) and a lumped impedance, driven by
-``cellworks.protocol`` text. Importing this package is cheap; the compiled solver loads on first use::
+Two zero-dimensional models share one compiled solver, protocol, result table and parameter
+conventions (``list_models()``): ``marinescu2016`` — the two-reaction model of Marinescu, Zhang &
+Offer (PCCP 18 (2016) 584), the verified anchor — and ``chain3`` — three reactions to Li₂S with
+Li₂S blocking and passivation, polysulfide-dependent resistance, a transport-limited shuttle and a
+lithium anode whose polarisation rises as it runs out. Importing this package is cheap; the
+compiled solver loads on first use::
 
     from cellworks.lis import simulate
     res = simulate("marinescu2016", "Discharge at 1.7 A until 2.15 V")
     res.data.table            # the cycling table + state columns
     res.to_summary_dict()     # JSON-ready summary
+    simulate("chain3_literature", "Discharge at 0.2C until 1.5 V").steps[0].capacity_Ah
 """
 
 from __future__ import annotations
@@ -24,6 +27,18 @@ _EXPORTS = {
     "get_preset": "cellworks.lis.params",
     "list_presets": "cellworks.lis.params",
     "with_overrides": "cellworks.lis.params",
+    "Chain3Parameters": "cellworks.lis.chain3",
+    "list_models": "cellworks.lis.models",
+    "get_model": "cellworks.lis.models",
+    "describe_preset": "cellworks.lis.describe",
+    "fit_curves": "cellworks.lis.curvefit",
+    "read_curve": "cellworks.lis.readers.curves",
+    "run_fit": "cellworks.lis.fit",
+    "reproduce_zhang2016": "cellworks.lis.twins.reproduce",
+    "reproduce_polyplus": "cellworks.lis.twins.reproduce",
+    "run_twin": "cellworks.lis.twins.mechanisms",
+    "zhang2016_cell": "cellworks.lis.twins.targets",
+    "polyplus_catholyte": "cellworks.lis.catholyte",
     "cell_impedance": "cellworks.lis.impedance",
     "plot_run": "cellworks.lis.plots",
     "max_sulfur_loading_fraction": "cellworks.lis.design",

@@ -1,26 +1,31 @@
 """Document 001's catholyte cell: lithium plated in situ through LiPON from a Li₂Sₙ catholyte.
 
-Document 001 (PolyPlus, WO 99/… "Plating metal negative electrodes under protective coatings",
-the cell of its Examples): a LiPON-coated copper anode precursor (~2 × 2 cm, no lithium), a carbon
-/ Al cathode current collector (~1 × 1 cm), a 0.58 mm polypropylene separator that holds the
-catholyte — lithium sulfide in tetraglyme, 3 mol/L sulfur and 0.75 mol/L lithium (average Li₂S₈)
-with 0.5 mol/L LiTFSI. The first charge plates the lithium (in situ).
+Document 001 (PolyPlus, "Plating metal negative electrodes under protective coatings", the cell
+of its Examples): a LiPON-coated copper anode precursor (~2 × 2 cm, no lithium), a carbon / Al
+cathode current collector (~1 × 1 cm), a 0.58 mm polypropylene separator that holds the catholyte
+— lithium sulfide in tetraglyme, 3 mol/L sulfur and 0.75 mol/L lithium (average Li₂S₈) with
+0.5 mol/L LiTFSI. The first charge plates the lithium (in situ).
 
-The twin is the cellworks Li–S model (Marinescu 2016 chemistry; lithium inventory, LiPON layer and
-plating efficiency of :mod:`cellworks.lis.anode`) with:
+The twin is the three-reaction model (:mod:`cellworks.lis.chain3`, literature chemistry per gram
+of sulfur) with the document's catholyte and anode:
 
-* the catholyte volume = separator volume × porosity, its sulfur = 3 mol/L × volume, its initial
-  composition the average Li₂S₈ (0.25 e⁻ per S), which in the model's lumped species is half S₈⁰,
-  half S₄²⁻ by mass (0·½ + ½·½ = ¼ e⁻ per S);
-* no lithium at assembly (``li_inventory_initial_mol = 0``); plating efficiency 0.99 (the value of
-  the ``marinescu2016_lipon`` preset, inside the document's "at least 98 %");
-* no shuttle (``k_s = 0``): the single-ion-conducting LiPON keeps polysulfides off the lithium,
-  the reason the document's protected anode cycles.
+* catholyte volume = separator volume × porosity, its sulfur = 3 mol/L × volume, at rest with the
+  average Li₂S₈ (0.25 e⁻ per S);
+* no lithium at assembly. **Convention for a cell without plated lithium**: the lithium electrode
+  covers none of the collector, so nothing can be stripped (a discharge ends at once on its
+  voltage limit, its polarisation diverging), the first charge plates on the bare collector with
+  the kinetics of a full electrode (plating needs no lithium; nucleation is not modelled), and the
+  open-circuit voltage shown is the cathode's against a lithium reference;
+* the anode's polarisation rises as its lithium runs out: Butler–Volmer on the lithium-covered
+  share of the collector, Θ = 1 − exp(−n_Li/n_c) (random deposition, Kolmogorov–Avrami
+  coverage), in series with the LiPON layer — so a strip ends on its voltage limit, and a smaller
+  current strips a little more of the thinning film;
+* lithium loss by a named mechanism only: **dead lithium per plated charge**, the Coulombic
+  efficiency of lithium plating/stripping in an ether electrolyte (``li_plating_efficiency``, from
+  the literature; see :data:`LITHIUM_LOSS`); the polysulfide shuttle does not reach the lithium:
+  LiPON is a single-Li⁺-ion conductor (document 001), and no defect density is stated.
 
-Lithium accounting (Example 3) comes from the simulation: plated = charge passed × plating
-efficiency, cycled = the 15-min discharges, recovered = the strip steps (100 µA then 20 µA to
-2.0 V), anode-active fraction = (recovered + cycled) / charge passed — the document's own
-definition (688.2 / 701.6 ≥ 98 %).
+Nothing here is fitted to the document's 188.2 µAh: the recovered lithium is a prediction.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from cellworks.constants import FARADAY_C_PER_MOL
 from cellworks.errors import ParameterError
-from cellworks.lis.params import FARADAY_C_PER_MOL, LiSParameters, get_preset
+from cellworks.lis.chain3 import CHAIN3_LITERATURE, Chain3Parameters, scaled
 
 DOC001 = (
     "PolyPlus Battery Co., international patent application PCT/US99/03335 (document 001): "
@@ -56,6 +62,33 @@ EXAMPLE2_PROTOCOL = (
 PAPER_RECOVERED_uAh = 188.2
 PAPER_PLATED_INITIAL_uAh = 201.6
 PAPER_ACTIVE_FRACTION_MIN = 0.98
+#: Example 3's strip limit [V]
+STRIP_LIMIT_V = 2.0
+#: Fig. 5 of the document in words: "approximately 2.5 V" at the all-sulfur end, a shoulder "at about"
+#: Li2S8 (Li:S 0.25), a flat region to about Li2S2 (Li:S 1) and a steep drop between Li2S2 and Li2S;
+#: the twin's comparison reads "approximately"/"about" as ±0.1 V and ±0.1 Li:S
+PAPER_V_ALL_SULFUR_V = 2.5
+PAPER_SHOULDER_LI_TO_S = 0.25
+PAPER_FLAT_TO_LI_TO_S = 1.0
+PAPER_STEEP_DROP_LI_TO_S = (1.0, 2.0)
+FIG5_V_TOLERANCE_V = 0.1
+FIG5_LI_TO_S_TOLERANCE = 0.1
+
+#: every parameter that sets the lithium lost per cycle, its value in the twin, its source, and
+#: whether it was fitted to the document's 188.2 µAh (none is)
+LITHIUM_LOSS: tuple[dict[str, Any], ...] = (
+    {"parameter": "li_plating_efficiency", "value": 0.99, "unit": "-",
+     "mechanism": "dead lithium per plated charge: 1 % of every charge's lithium becomes inactive",
+     "source": "Adams et al., Adv. Energy Mater. 8 (2018) 1702097: average lithium Coulombic efficiency 99.0 % "
+               "(ether electrolyte, their improved protocol; abstract); a different cell from document 001's",
+     "fitted_to_188_2_uAh": False},
+    {"parameter": "coating_transport_resistance_s_per_m / li_polysulfide_rate_m_per_s", "value": 0.0,
+     "unit": "1/s (shuttle rate)",
+     "mechanism": "reaction of catholyte with lithium through defects of the protective layer: off",
+     "source": "document 001: LiPON is a glassy single-Li+-ion conductor; no defect density is stated, so the twin "
+               "has no shuttle to the lithium",
+     "fitted_to_188_2_uAh": False},
+)
 
 
 @dataclass(frozen=True)
@@ -73,80 +106,68 @@ class CatholyteCell:
     lipon_thickness_A: float = 1000.0 * (85.0 * 78.0) / (58.0 * 75.0)
     lipon_conductivity_S_per_cm: float = 2e-6  # "LiPON is about 2-3e-6 S/cm"
     anode_i0_mA_per_cm2: float = 1.0  # lithium exchange current density (assumption, as marinescu2016_lipon)
-    plating_efficiency: float = 0.99  # marinescu2016_lipon; document: ≥ 98 % stays active
+    plating_efficiency: float = float(LITHIUM_LOSS[0]["value"])
+    #: lithium thickness at which 63 % of the collector is covered (Avrami): the ~0.25 µm film
+    #: Example 3 plates (201.6 µAh over 4 cm²) — an assumption, not fitted
+    coverage_thickness_um: float = 0.25
 
     @property
     def catholyte_volume_L(self) -> float:
+        """Separator volume × porosity [L]."""
         return self.separator_area_cm2 * self.separator_thickness_mm * 0.1 * self.separator_porosity * 1e-3
 
     @property
     def sulfur_mol(self) -> float:
+        """Sulfur in the catholyte [mol]."""
         return self.sulfur_mol_per_L * self.catholyte_volume_L
 
     @property
     def lithium_mol(self) -> float:
+        """Lithium in the catholyte's polysulfide [mol]."""
         return self.lithium_mol_per_L * self.catholyte_volume_L
 
     @property
     def li_to_s(self) -> float:
+        """Average Li:S of the catholyte (0.25: Li₂S₈)."""
         return self.lithium_mol_per_L / self.sulfur_mol_per_L
 
 
-def species_for_li_to_s(x: float, sulfur_g: float) -> tuple[float, float, float, float, float]:
-    """Masses (S₈, S₄²⁻, S₂²⁻, S²⁻, Sₚ) of the model's lumped species for an average Li:S ratio
-    ``x`` = electrons per sulfur atom (0 ≤ x < 1.5; tiny seeds keep every species present)."""
-    if not (0.0 <= x < 1.5):
-        raise ParameterError(f"Li:S must be in [0, 1.5) for the lumped chemistry, got {x}", field="li_to_s")
-    seed = 1e-9 * sulfur_g
-    if x <= 0.5:
-        s4 = 2.0 * x * sulfur_g  # S₄²⁻ holds 0.5 e⁻ per S
-        s8 = sulfur_g - s4
-        s2 = s1 = sp = seed
-    else:
-        # beyond Li₂S₄ the low-plateau reaction S₄²⁻ → S₂²⁻ + 2 S²⁻ (S₂ and S masses equal)
-        xi = (x - 0.5) * sulfur_g  # g of S₄ converted (each gram adds 1 e⁻ per S)
-        s8 = seed
-        s4 = sulfur_g - xi
-        s2 = 0.5 * xi
-        s1 = 0.5 * xi
-        sp = seed
-    return max(s8, seed), max(s4, seed), s2, s1, sp
-
-
-def polyplus_catholyte(cell: CatholyteCell | None = None) -> LiSParameters:
-    """Preset ``polyplus_catholyte``: the Marinescu chemistry per gram of sulfur in the document's
-    catholyte volume, a lithium-free LiPON/Cu anode precursor."""
+def polyplus_catholyte(cell: CatholyteCell | None = None) -> Chain3Parameters:
+    """Preset ``polyplus_catholyte``: the literature chain3 chemistry per gram of sulfur in the
+    document's catholyte, a lithium-free LiPON/Cu anode precursor."""
     c = cell or CatholyteCell()
-    base = get_preset("marinescu2016")
     m_s = c.sulfur_mol * SULFUR_MOLAR_MASS_G_PER_MOL
-    scale = m_s / base.sulfur_total_initial_g
-    s8, s4, s2, s1, sp = species_for_li_to_s(c.li_to_s, m_s)
-    v = c.catholyte_volume_L
+    es = c.catholyte_volume_L * 1e6 / (m_s * 1e3)  # µL per mg S
+    base = scaled(CHAIN3_LITERATURE, m_s, es, name="polyplus_catholyte", source="")
     p = dataclasses.replace(
         base,
-        name="polyplus_catholyte",
-        source=(f"{DOC001}; catholyte 3 M S / 0.75 M Li (average Li2S8) in tetraglyme with 0.5 M LiTFSI; "
-                "cathode chemistry Marinescu et al., PCCP 18 (2016) 584 per gram of sulfur; separator porosity "
-                "0.6, LiPON thickness from the sputter time and lithium exchange current are cellworks "
-                "assumptions"),
-        a_r_m2=base.a_r_m2 * scale,
-        electrolyte_volume_L=v,
-        S_star_g=base.S_star_g / base.electrolyte_volume_L * v,
-        S8_initial_g=s8, S4_initial_g=s4, S2_initial_g=s2, S_initial_g=s1, Sp_initial_g=sp,
-        sulfur_mass_g=m_s,
-        k_s_charge_per_s=0.0,
-        k_s_discharge_per_s=0.0,
-        f_s_per_mol=0.0,
+        source=(f"{DOC001}; catholyte 3 M S / 0.75 M Li (average Li2S8) in tetraglyme with 0.5 M LiTFSI; chain3 "
+                "chemistry (literature values) per gram of sulfur; separator porosity 0.6, LiPON thickness from the "
+                "sputter time, lithium exchange current and coverage thickness are cellworks assumptions; lithium "
+                "loss: dead lithium per plated charge (li_plating_efficiency, Adams et al. 2018)"),
+        initial_electrons_per_S=c.li_to_s,
+        # the catholyte fills the separator: Li2S has the whole volume, no passivating film model
+        li2s_pore_volume_L=c.catholyte_volume_L, passivation_resistance_Ohm=0.0,
+        li_polysulfide_rate_m_per_s=0.0,
         li_inventory_initial_mol=0.0,
         li_plating_efficiency=c.plating_efficiency,
         anode_area_m2=c.anode_area_cm2 * 1e-4,
         cathode_area_m2=c.separator_area_cm2 * 1e-4,
         anode_i0_A_per_m2=c.anode_i0_mA_per_cm2 * 10.0,
+        li_coverage_thickness_m=c.coverage_thickness_um * 1e-6,
         layer_thickness_m=c.lipon_thickness_A * 1e-10,
         layer_conductivity_S_per_m=c.lipon_conductivity_S_per_cm * 100.0,
+        resistance_ohmic_Ohm=0.0,
+        electrolyte_resistance_Ohm=0.0,
         voltage_floor_V=0.5,
     )
     return p.validate()
+
+
+def li_to_s_of(masses: Any) -> Any:
+    """Mean Li:S (e⁻ per S) of species masses (S₈, S₄²⁻, S₂²⁻, S²⁻, Sₚ); arrays or floats."""
+    m8, m4, m2, m1, mp = masses
+    return (0.5 * m4 + m2 + 2.0 * m1 + 2.0 * mp) / (m8 + m4 + m2 + m1 + mp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,13 +176,18 @@ def polyplus_catholyte(cell: CatholyteCell | None = None) -> LiSParameters:
 
 @dataclass(frozen=True)
 class LithiumAccount:
+    """Example 3's lithium, from the simulation [µAh]."""
+
     charge_passed_uAh: float  # all charge steps (each plates lithium)
     plated_initial_uAh: float  # charge of the in-situ plating steps (before cycling)
     cycled_uAh: float  # the 20 cycling discharges
     recovered_uAh: float  # the two strip steps
+    recovered_by_step_uAh: tuple[float, ...]  # each strip step
     active_fraction: float  # (recovered + cycled) / charge passed, the document's measure
     li_left_uAh: float  # anode lithium after the strip (model state)
+    dead_li_uAh: float  # lithium made inactive by plating (1 − efficiency of every charge)
     strip_end_reasons: tuple[str, ...]
+    strip_end_V: tuple[float, ...]
     cycles_completed: int
     status: str
     final_li_to_s: float
@@ -171,7 +197,7 @@ def _uAh(q_Ah: float) -> float:
     return q_Ah * 1e6
 
 
-def example3(params: LiSParameters | None = None, protocol: str = EXAMPLE3_PROTOCOL) -> tuple[LithiumAccount, Any]:
+def example3(params: Chain3Parameters | None = None, protocol: str = EXAMPLE3_PROTOCOL) -> tuple[LithiumAccount, Any]:
     """Run Example 3's protocol; the lithium account and the SimulationResult."""
     from cellworks.lis.simulation import simulate
 
@@ -179,37 +205,33 @@ def example3(params: LiSParameters | None = None, protocol: str = EXAMPLE3_PROTO
     res = simulate(p, protocol, dq_out_Ah=1e-6)
     steps = res.steps
     n_cycling = 20
-    plating = [s for s in steps[:2]]
-    cyc = [s for s in steps[2:2 + 2 * n_cycling]]
-    strip = [s for s in steps[2 + 2 * n_cycling:]]
+    plating = steps[:2]
+    cyc = steps[2:2 + 2 * n_cycling]
+    strip = steps[2 + 2 * n_cycling:]
     charge = sum(s.capacity_Ah for s in steps if s.kind == "charge")
     cycled = sum(s.capacity_Ah for s in cyc if s.kind == "discharge")
-    recovered = sum(s.capacity_Ah for s in strip if s.kind == "discharge")
-    li_left = res.final_state.get("li_inventory_mol", math.nan) * FARADAY_C_PER_MOL / 3.6e-3  # mol → µAh
+    recovered = [s.capacity_Ah for s in strip if s.kind == "discharge"]
     fs = res.final_state
-    x = _li_to_s_from_state(fs)
+    li_left = fs.get("li_inventory_mol", math.nan) * FARADAY_C_PER_MOL / 3.6e-3  # mol → µAh
     acc = LithiumAccount(
         charge_passed_uAh=_uAh(charge),
         plated_initial_uAh=_uAh(sum(s.capacity_Ah for s in plating)),
         cycled_uAh=_uAh(cycled),
-        recovered_uAh=_uAh(recovered),
-        active_fraction=(recovered + cycled) / charge if charge > 0 else math.nan,
+        recovered_uAh=_uAh(sum(recovered)),
+        recovered_by_step_uAh=tuple(_uAh(x) for x in recovered),
+        active_fraction=(sum(recovered) + cycled) / charge if charge > 0 else math.nan,
         li_left_uAh=li_left,
+        dead_li_uAh=_uAh(charge) * (1.0 - p.li_plating_efficiency),
         strip_end_reasons=tuple(s.end_reason for s in strip),
+        strip_end_V=tuple(s.voltage_end_V for s in strip),
         cycles_completed=sum(1 for s in cyc if s.kind == "discharge" and s.end_reason == "time"),
         status=res.status,
-        final_li_to_s=x,
+        final_li_to_s=float(li_to_s_of([float(fs[k]) for k in ("S8_g", "S4_g", "S2_g", "S_g", "Sp_g")])),
     )
     return acc, res
 
 
-def _li_to_s_from_state(fs: dict[str, Any]) -> float:
-    m = [float(fs[k]) for k in ("S8_g", "S4_g", "S2_g", "S_g", "Sp_g")]
-    tot = sum(m)
-    return (0.5 * m[1] + m[2] + 2.0 * m[3] + 2.0 * m[4]) / tot if tot > 0 else math.nan
-
-
-def example2(params: LiSParameters | None = None) -> dict[str, Any]:
+def example2(params: Chain3Parameters | None = None) -> dict[str, Any]:
     """Example 2: 2 h plating, then 100 cycles of 15 min / 15 min at 100 µA — stability figures."""
     from cellworks.lis.simulation import simulate
 
@@ -234,33 +256,29 @@ def example2(params: LiSParameters | None = None) -> dict[str, Any]:
 # Fig. 5: cell voltage vs catholyte state of charge; cycling windows
 
 
-def voltage_vs_li_to_s(params: LiSParameters | None = None, *, rate_per_h: float = 1e-3) -> dict[str, Any]:
+def voltage_vs_li_to_s(params: Chain3Parameters | None = None, *, rate_per_h: float = 1e-3) -> dict[str, Any]:
     """Near-equilibrium voltage of the catholyte chemistry vs its average Li:S ratio.
 
-    A very slow discharge (``rate_per_h`` of the theoretical capacity per hour) of the model from
-    nearly all-sulfur to exhaustion, lithium anode ideal; x = electrons per S of the species.
+    A very slow discharge (``rate_per_h`` of the theoretical capacity per hour) from nearly all
+    sulfur (Li:S 0.002) to exhaustion, with an ideal lithium electrode; x = electrons per S.
     """
     import numpy as np
 
     from cellworks.lis.simulation import simulate
 
     base = params or polyplus_catholyte()
-    m_s = base.sulfur_mass_g
-    s8, s4, s2, s1, sp = species_for_li_to_s(0.002, m_s)
     p = dataclasses.replace(
-        base, S8_initial_g=s8, S4_initial_g=s4, S2_initial_g=s2, S_initial_g=s1, Sp_initial_g=sp,
-        li_inventory_initial_mol=1.0, anode_i0_A_per_m2=0.0, layer_thickness_m=0.0,
-        resistance_ohmic_Ohm=0.0, k_s_charge_per_s=0.0, k_s_discharge_per_s=0.0, voltage_floor_V=0.5,
+        base, initial_electrons_per_S=0.002, li_inventory_initial_mol=1.0, anode_i0_A_per_m2=0.0,
+        layer_thickness_m=0.0, resistance_ohmic_Ohm=0.0, li_polysulfide_rate_m_per_s=0.0, voltage_floor_V=0.5,
     ).validate()
     current = rate_per_h * p.capacity_nominal_Ah
     res = simulate(p, f"Discharge at {current:.6g} A until 0.8 V", dv_out_V=0.002, dq_out_Ah=p.capacity_nominal_Ah / 2000)
     if res.data is None:
         raise ParameterError("the slow discharge produced no data", field="voltage_vs_li_to_s")
     tb = res.data.table
-    m = np.column_stack([tb[c].to_numpy() for c in ("S8_g", "S4_g", "S2_g", "S_g", "Sp_g")])
-    x = (0.5 * m[:, 1] + m[:, 2] + 2.0 * m[:, 3] + 2.0 * m[:, 4]) / m.sum(axis=1)
+    x = li_to_s_of([tb[c].to_numpy() for c in ("S8_g", "S4_g", "S2_g", "S_g", "Sp_g")])
     v = tb["voltage_V"].to_numpy()
-    return {"li_to_s": x, "voltage_V": v, "end_reason": res.steps[-1].end_reason if res.steps else ""}
+    return {"li_to_s": np.asarray(x), "voltage_V": v, "end_reason": res.steps[-1].end_reason if res.steps else ""}
 
 
 def curve_regions(x: Any, v: Any, *, ended_by_collapse: bool = False) -> dict[str, float]:

@@ -127,6 +127,8 @@ def electrode_sulfur(
 
 @dataclass(frozen=True)
 class TgaResult:
+    """Sulfur content read off a thermogravimetric curve (onset, plateau, mass loss)."""
+
     sulfur_wt_pct: float
     onset_C: float
     end_C: float

@@ -1,33 +1,32 @@
-"""Calibrate chosen twin parameters to published numbers: ``cellworks lis fit``.
+"""Calibrate the twins of a targets file on its *fitted* numbers: ``cellworks lis fit``.
 
-A targets file (TOML, see ``data/zhang2016_targets.toml``) holds, per cell, the electrode recipe,
-fixed values, the free parameters with bounds (``lo``, ``hi``, ``log``, ``start``) and the
-targets (published scalars: a metric of an experiment, the paper value and its tolerance). The
-fit minimises ½·Σ r², r = w·(simulated − paper)/tolerance, plus a penalty 10·(|r| − margin) for
-every target beyond its ``fit_margin`` (0.8 of its tolerance unless the file says otherwise; see
-:func:`objective_vector`), by bounded Nelder–Mead (default) or trust-region least squares
-(``trf``, finite-difference Jacobian with its columns in parallel threads: the compiled solver
-releases the GIL), in normalised coordinates (each free parameter mapped to [0, 1] between its
-bounds, logarithmically when ``log = true``). A cycle-of-maximum target is calibrated on the
-smooth peak position (:func:`cellworks.lis.twin.smooth_cycle_of_max`: the integer arg-max has no
-gradient and, on a flat-topped curve, jumps between cycles). The fit is deterministic: with
-``starts = 0`` it starts at the file's ``start`` values; ``starts = N`` adds N random starts
-drawn with ``numpy.random.default_rng(seed)`` and keeps the best.
+A targets file (TOML, ``data/zhang2016_targets.toml``) holds the cells (recipe, fixed values, free
+parameters with bounds ``lo``/``hi``/``log``/``start``), parameters the cells share (``[shared]``,
+one value for every cell: same electrolyte, lithium and separator) and the targets. The calibration
+reads the targets through :func:`cellworks.lis.twins.targets.fitted_targets` only: a ``held_out``
+target is never simulated, weighted or printed here.
 
-The charge-transfer resistance target (``metric = "r_ct"``: R_ct of the linearised
-Butler–Volmer current balance at the charged reference state,
-:func:`cellworks.lis.twin.charged_reference_state`) is met in closed form before the fit: R_ct is
-inversely proportional to the exchange currents, so ``exchange_current_scale`` (multiplying
-Marinescu's i_H0 and i_L0) = R_ct(scale 1) / R_ct(paper); the other parameters are then fitted
-with that scale fixed.
+The objective is ½·Σ r² over all cells' fitted targets, r = (twin − paper)/tolerance, plus a
+penalty 10·(|r| − margin) for a target outside ``fit_margin`` of its band (the tolerances are the
+acceptance criteria, so the fit first keeps every target inside them, then balances them), plus a
+penalty for every ``[[constraints]]`` band a run leaves (physical plausibility bands that are not
+numbers of the document, e.g. the coulombic efficiency at the rates the document gives none for:
+``10·distance/width``; reported as constraints, never as document rows); it is
+minimised by bounded Nelder–Mead in [0, 1]-normalised coordinates (log for rates), from the file's
+start values and ``starts`` random starts (``numpy.random.default_rng(seed)``). A cycle-of-maximum
+target is followed as the smooth peak position. The R_ct targets are met in closed form first:
+R_ct = R_cathode(scale 1)/scale + R_anode, so ``exchange_current_scale`` = R_cathode(1)/(R_ct − R_anode).
 
-The output (JSON) holds the fitted values, the residual of every target, the command, the
-targets file's SHA-256 and the seed; :func:`cellworks.lis.twin.zhang2016_cell` reads it.
+Checkpoints: every cell simulation is appended (one JSON line: cell, parameter values, simulated
+target values) to ``checkpoint``. The optimiser is deterministic, so ``resume`` replays it from
+the start with the cached simulations answering instantly, and continues where a killed run
+stopped; nothing is recomputed, per cell.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,211 +34,170 @@ from pathlib import Path
 from typing import Any
 
 from cellworks.errors import ParameterError
-from cellworks.lis.twin import (
+from cellworks.lis.readers.targets import file_sha256, load_targets
+from cellworks.lis.twins.metrics import charge_transfer_resistance
+from cellworks.lis.twins.targets import (
     Target,
-    TwinCell,
     cell_from_spec,
-    charge_transfer_resistance,
     experiments_needed,
-    file_sha256,
-    load_targets,
-    parse_targets,
+    fitted_targets,
     run_experiments,
     simulated_value,
 )
 
+#: slope of the margin penalty, in residual units per tolerance beyond the margin
+MARGIN_PENALTY = 10.0
+#: residual of a target the twin cannot produce (a failed run), in tolerances
+FAILED_RESIDUAL = 10.0
+#: digits of the normalised coordinates a cached simulation is keyed on
+KEY_DIGITS = 12
+
 
 @dataclass(frozen=True)
 class FreeParameter:
+    """A calibrated parameter: bounds, log scaling, start value; ``cell`` empty when shared."""
+
     name: str
     lo: float
     hi: float
     log: bool
     start: float
+    cell: str = ""
 
     def to_unit(self, x: float) -> float:
+        """Value → [0, 1] coordinate."""
         if self.log:
             return (math.log10(x) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
         return (x - self.lo) / (self.hi - self.lo)
 
     def from_unit(self, u: float) -> float:
+        """[0, 1] coordinate → value (clipped to the bounds)."""
         u = min(max(u, 0.0), 1.0)
         if self.log:
             return float(10.0 ** (math.log10(self.lo) + u * (math.log10(self.hi) - math.log10(self.lo))))
         return self.lo + u * (self.hi - self.lo)
 
 
-def free_parameters(spec: dict[str, Any], cell: str) -> list[FreeParameter]:
+def free_parameters(table: dict[str, Any], where: str, cell: str = "") -> list[FreeParameter]:
+    """Parse a ``free`` table."""
     out = []
-    for name, d in spec.get("free", {}).items():
+    for name, d in table.items():
         try:
-            fp = FreeParameter(name, float(d["lo"]), float(d["hi"]), bool(d.get("log", False)), float(d["start"]))
+            fp = FreeParameter(name, float(d["lo"]), float(d["hi"]), bool(d.get("log", False)), float(d["start"]), cell)
         except (KeyError, TypeError, ValueError) as e:
-            raise ParameterError(f"free parameter needs lo, hi, start: {e}", record=cell, field=name) from None
+            raise ParameterError(f"free parameter needs lo, hi, start: {e}", record=where, field=name) from None
         if not fp.lo < fp.hi or not fp.lo <= fp.start <= fp.hi or (fp.log and fp.lo <= 0):
-            raise ParameterError("needs lo < hi, lo ≤ start ≤ hi (and lo > 0 when log)", record=cell, field=name)
+            raise ParameterError("needs lo < hi, lo ≤ start ≤ hi (and lo > 0 when log)", record=where, field=name)
         out.append(fp)
     return out
 
 
-def evaluate(cell: TwinCell, targets: Sequence[Target], *, workers: int = 2) -> list[float]:
-    """Simulated value of every target (NaN where the twin cannot produce it)."""
-    runs = run_experiments(cell, sorted(experiments_needed(targets)), workers=workers)
-    out = []
-    for t in targets:
-        run = runs.get(t.experiment)
-        if run is not None and run.status != "ok":
-            out.append(math.nan)  # a failed run does not give a value (no partial metrics)
-        else:
-            out.append(simulated_value(t, runs, cell, smooth=True))
-    return out
-
-
 def residuals(sim: Sequence[float], targets: Sequence[Target]) -> list[float]:
-    """(simulated − paper) / tolerance, weighted; a failed simulation counts as 10 tolerances."""
-    out = []
-    for s, t in zip(sim, targets, strict=True):
-        r = (s - t.paper) / t.tolerance if math.isfinite(s) else 10.0
-        out.append(t.fit_weight * r)
-    return out
-
-
-#: slope of the margin penalty, in residual units per tolerance beyond the margin
-MARGIN_PENALTY = 10.0
+    """(twin − paper)/tolerance; a failed simulation counts as ``FAILED_RESIDUAL`` tolerances."""
+    return [(s - t.paper) / t.tolerance if math.isfinite(s) else FAILED_RESIDUAL for s, t in zip(sim, targets, strict=True)]
 
 
 def objective_vector(res: Sequence[float], margins: Sequence[float], penalty: float = MARGIN_PENALTY) -> list[float]:
-    """The residuals plus, for each one beyond its margin (in tolerances), ``penalty·(|r| − margin)``.
-
-    A plain sum of squares is indifferent to where the tolerance band ends: it happily trades one
-    number just outside its band for several slightly closer to the middle. The tolerances are the
-    acceptance criteria of the comparison, so the fit first keeps every target inside its margin
-    (``fit_margin`` of the target, 0.8 of the band by default) and only then balances them; the
-    extra terms vanish for a fit that does so."""
+    """The residuals plus ``penalty·(|r| − margin)`` for each one beyond its margin (in tolerances)."""
     return [*res, *(penalty * max(abs(r) - m, 0.0) for r, m in zip(res, margins, strict=True))]
 
 
-def fit_cell(
-    name: str,
-    spec: dict[str, Any],
-    targets: Sequence[Target],
-    *,
-    seed: int = 0,
-    starts: int = 0,
-    max_nfev: int = 60,
-    workers: int = 2,
-    log: Callable[[str], None] | None = None,
-    verbose: int = 0,
-    method: str = "nelder-mead",
-) -> dict[str, Any]:
-    """Fit one cell's free parameters to its targets; returns values, residuals, diagnostics."""
-    import numpy as np
-    from scipy.optimize import least_squares
+def exchange_scale_for_rct(cell: Any, r_ct_Ohm: float, name: str) -> float:
+    """``exchange_current_scale`` that gives the cell the charge-transfer resistance ``r_ct_Ohm``."""
+    r = charge_transfer_resistance(cell.with_values({"exchange_current_scale": 1.0}))
+    room = r_ct_Ohm - r["R_ct_anode_Ohm"]
+    if room <= 0:
+        raise ParameterError(f"R_ct {r_ct_Ohm:g} Ω is below the lithium's own {r['R_ct_anode_Ohm']:.4g} Ω",
+                             record=name, field="r_ct")
+    return r["R_ct_cathode_Ohm"] / room
 
-    say = log or (lambda s: None)
-    free = free_parameters(spec, name)
-    base = cell_from_spec(name, spec)
-    rct = [t for t in targets if t.metric == "r_ct"]
-    fit_t = [t for t in targets if t.fit_weight > 0 and t.metric != "r_ct"]
-    pre: dict[str, float] = {}
-    if rct:
-        # closed form: R_ct ∝ 1/(exchange currents) at the charged reference state
-        r1 = charge_transfer_resistance(base.with_values({"exchange_current_scale": 1.0}))
-        pre["exchange_current_scale"] = r1 / rct[0].paper
-        base = base.with_values(pre)
-        say(f"{name}: exchange_current_scale = {pre['exchange_current_scale']:.6g} from R_ct = {rct[0].paper:g} Ohm")
-    if not free or not fit_t:
-        raise ParameterError("nothing to fit (no free parameters or no targets)", record=name)
-    def cell_at(u: Sequence[float]) -> TwinCell:
-        vals = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, u, strict=True)}
-        return base.with_values(vals)
 
-    cache: dict[tuple[float, ...], np.ndarray] = {}
+class Checkpoint:
+    """Simulated target values per (cell, parameter values), appended as JSON lines."""
 
-    def fun_many(us: list[np.ndarray]) -> list[np.ndarray]:
-        from concurrent.futures import ThreadPoolExecutor
+    def __init__(self, path: Path | None, resume: bool) -> None:
+        self.path = path
+        self.cache: dict[tuple[str, tuple[float, ...]], list[float]] = {}
+        self.loaded = 0
+        if path is not None and resume and path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    rec = json.loads(line)
+                    self.cache[(rec["cell"], tuple(rec["key"]))] = [float(x) for x in rec["sim"]]
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                    continue  # a line cut short by a kill: that simulation is simply redone
+            self.loaded = len(self.cache)
+        elif path is not None and path.exists() and not resume:
+            path.unlink()
 
-        todo = [u for u in us if tuple(u) not in cache]
-        if todo:
-            with ThreadPoolExecutor(max_workers=max(workers, 1)) as ex:
-                res = list(ex.map(lambda u: np.array(objective_vector(
-                    residuals(evaluate(cell_at(u), fit_t, workers=1), fit_t), [t.fit_margin for t in fit_t])),
-                                  todo))
-            for u, r in zip(todo, res, strict=True):
-                cache[tuple(u)] = r
-        return [cache[tuple(u)] for u in us]
+    def get(self, cell: str, key: tuple[float, ...]) -> list[float] | None:
+        """Cached simulated values, or None."""
+        return self.cache.get((cell, key))
 
-    def fun(u: np.ndarray) -> np.ndarray:
-        return fun_many([u])[0]
+    def put(self, cell: str, key: tuple[float, ...], values: dict[str, float], sim: list[float]) -> None:
+        """Remember one cell simulation and append it to the checkpoint file."""
+        self.cache[(cell, key)] = sim
+        if self.path is not None:
+            with open(self.path, "a") as fh:
+                fh.write(json.dumps({"cell": cell, "key": list(key), "values": values,
+                                     "sim": [s if math.isfinite(s) else None for s in sim]}) + "\n")
+                fh.flush()
 
-    h = 2e-3
 
-    def jac(u: np.ndarray) -> np.ndarray:
-        pts = []
-        steps = []
-        for j in range(len(u)):
-            uj = u.copy()
-            s = h if u[j] + h <= 1.0 else -h
-            uj[j] += s
-            pts.append(uj)
-            steps.append(s)
-        f0 = fun(u)
-        cols = fun_many(pts)
-        return np.column_stack([(c - f0) / s for c, s in zip(cols, steps, strict=True)])
+@dataclass(frozen=True)
+class Constraint:
+    """A plausibility band on a metric of one cell's experiment (not a document number)."""
 
-    rng = np.random.default_rng(seed)
-    u_starts = [np.array([fp.to_unit(fp.start) for fp in free])]
-    for _ in range(starts):
-        u_starts.append(rng.uniform(0.05, 0.95, size=len(free)))
-    best: Any = None
-    for k, u0 in enumerate(u_starts):
-        say(f"{name}: start {k + 1}/{len(u_starts)} ({method})")
-        if method == "trf":
-            r = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf", x_scale=1.0,
-                              max_nfev=max_nfev, xtol=1e-6, ftol=1e-6, gtol=1e-8, verbose=verbose)
-            cost, x, nfev, msg, status = float(r.cost), r.x, int(r.nfev), str(r.message), int(r.status)
-        elif method == "nelder-mead":
-            from scipy.optimize import minimize
+    cell: str
+    experiment: str
+    metric: str
+    lo: float
+    hi: float
+    source: str
 
-            track: dict[str, float] = {"n": 0, "best": math.inf}
+    def penalty(self, value: float) -> float:
+        """0 inside the band, 10 per band width outside, ``FAILED_RESIDUAL`` when not computable."""
+        if not math.isfinite(value):
+            return FAILED_RESIDUAL
+        width = self.hi - self.lo
+        return MARGIN_PENALTY * max(self.lo - value, value - self.hi, 0.0) / width
 
-            def obj(u: np.ndarray, track: dict[str, float] = track) -> float:
-                c = 0.5 * float(np.sum(fun(np.clip(u, 0.0, 1.0)) ** 2))
-                track["n"] += 1
-                track["best"] = min(track["best"], c)
-                if track["n"] % 25 == 0:
-                    say(f"{name}: {int(track['n'])} simulations, best cost {track['best']:.4g}")
-                return c
 
-            r = minimize(obj, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(u0),
-                         options={"maxfev": max_nfev, "xatol": 1e-4, "fatol": 1e-3, "adaptive": True,
-                                  "disp": bool(verbose)})
-            cost, x, nfev, msg, status = float(r.fun), np.clip(r.x, 0.0, 1.0), int(r.nfev), str(r.message), int(r.status)
-        else:
-            raise ParameterError(f"unknown method '{method}' (nelder-mead, trf)", field="method")
-        say(f"{name}: start {k + 1} cost {cost:.4g} after {nfev} evaluations ({msg})")
-        if best is None or cost < best[0]:
-            best = (cost, x, nfev, msg, status)
-    values = {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, best[1], strict=True)}
-    cell = base.with_values(values)
-    values = {**pre, **values}
-    sim = evaluate(cell, targets, workers=workers)
-    rows = []
-    for s, t in zip(sim, targets, strict=True):
-        rows.append({
-            "id": t.id, "paper": t.paper, "simulated": s, "unit": t.unit, "tolerance": t.tolerance,
-            "residual_in_tolerances": (s - t.paper) / t.tolerance if math.isfinite(s) else None,
-            "fitted": t.fit_weight > 0,
-        })
-    return {
-        "values": values,
-        "residuals": rows,
-        "method": method,
-        "cost": best[0],
-        "nfev": best[2],
-        "optimizer_status": best[4],
-        "optimizer_message": best[3],
-    }
+def parse_constraints(doc: dict[str, Any]) -> list[Constraint]:
+    """The ``[[constraints]]`` of a targets file."""
+    out = []
+    for i, d in enumerate(doc.get("constraints", [])):
+        try:
+            c = Constraint(str(d["cell"]), str(d["experiment"]), str(d["metric"]), float(d["lo"]), float(d["hi"]),
+                           str(d.get("source", "")))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ParameterError(f"constraint needs cell, experiment, metric, lo, hi: {e}", record=f"constraints[{i}]") from None
+        if c.metric not in ("coulombic_efficiency", "max_charge") or not c.lo < c.hi:
+            raise ParameterError("metric must be coulombic_efficiency or max_charge, with lo < hi",
+                                 record=f"constraints[{i}]", field="metric")
+        out.append(c)
+    return out
+
+
+def constraint_value(c: Constraint, runs: dict[str, Any]) -> float:
+    """The metric a constraint bounds, from a cell's runs."""
+    from cellworks.lis.twins.metrics import coulombic_efficiency, max_charge
+
+    run = runs.get(c.experiment)
+    if run is None or run.status != "ok":
+        return math.nan
+    return coulombic_efficiency(run) if c.metric == "coulombic_efficiency" else max_charge(run)
+
+
+def _sim_values(cell: Any, doc: dict[str, Any], targets: Sequence[Target], constraints: Sequence[Constraint],
+                workers: int) -> list[float]:
+    needed = experiments_needed(targets) | {c.experiment for c in constraints}
+    runs = run_experiments(cell, doc, sorted(needed), workers=workers)
+    out = []
+    for t in targets:
+        run = runs.get(t.experiment)
+        out.append(math.nan if run is not None and run.status != "ok" else simulated_value(t, runs, cell, smooth=True))
+    return out + [constraint_value(c, runs) for c in constraints]
 
 
 def run_fit(
@@ -248,45 +206,125 @@ def run_fit(
     cells: Sequence[str] | None = None,
     seed: int = 0,
     starts: int = 0,
-    max_nfev: int = 60,
+    max_nfev: int = 300,
     workers: int = 2,
     command: str = "",
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    progress: Callable[[int, float], None] | None = None,
     log: Callable[[str], None] | None = None,
-    method: str = "nelder-mead",
 ) -> dict[str, Any]:
-    """Fit every (or the named) cell of a targets file; the JSON-ready result."""
+    """Calibrate the cells of a targets file (shared + per-cell free parameters) on their fitted
+    targets; the JSON-ready result (values, residuals of the fitted targets, command, provenance)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    from scipy.optimize import minimize
+
+    say = log or (lambda s: None)
     doc = load_targets(targets_path)
-    targets = parse_targets(doc)
     names = list(cells) if cells else list(doc["cells"])
     for n in names:
         if n not in doc["cells"]:
             raise ParameterError(f"no cell '{n}' in the targets file", file=str(targets_path), field="cells")
+    all_fitted = fitted_targets(doc)
+    shared = free_parameters(doc.get("shared", {}).get("free", {}), "shared")
+    per_cell = {n: free_parameters(doc["cells"][n].get("free", {}), f"cells.{n}", n) for n in names}
+    free = shared + [fp for n in names for fp in per_cell[n]]
+    targets = {n: [t for t in all_fitted if t.cell == n and t.metric != "r_ct"] for n in names}
+    constraints = {n: [c for c in parse_constraints(doc) if c.cell == n] for n in names}
+    pre: dict[str, dict[str, float]] = {}
+    for n in names:
+        rct = [t for t in all_fitted if t.cell == n and t.metric == "r_ct"]
+        if rct:
+            pre[n] = {"exchange_current_scale": exchange_scale_for_rct(cell_from_spec(n, doc), rct[0].paper, n)}
+            say(f"{n}: exchange_current_scale = {pre[n]['exchange_current_scale']:.6g} from R_ct = {rct[0].paper:g} Ohm")
+        else:
+            pre[n] = {}
+    if not free or not any(targets.values()):
+        raise ParameterError("nothing to fit (no free parameters or no fitted targets)", file=str(targets_path))
+    store = Checkpoint(checkpoint, resume)
+    if store.loaded:
+        say(f"resuming: {store.loaded} cell simulations from {checkpoint}")
+    n_eval = [0]
+    best = [math.inf]
+
+    def cell_values(u: np.ndarray, n: str) -> dict[str, float]:
+        vals = dict(pre[n])
+        for fp, ui in zip(free, u, strict=True):
+            if fp.cell in ("", n):
+                vals[fp.name] = fp.from_unit(float(ui))
+        return vals
+
+    def simulate_cell(n: str, u: np.ndarray) -> list[float]:
+        key = tuple(round(float(ui), KEY_DIGITS) for fp, ui in zip(free, u, strict=True) if fp.cell in ("", n))
+        hit = store.get(n, key)
+        if hit is not None:
+            return hit
+        vals = cell_values(u, n)
+        sim = _sim_values(cell_from_spec(n, doc, vals), doc, targets[n], constraints[n], workers=1)
+        store.put(n, key, vals, sim)
+        return sim
+
+    def fun(u: np.ndarray) -> float:
+        u = np.clip(u, 0.0, 1.0)
+        todo = [n for n in names if targets[n]]
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as ex:
+            sims = dict(zip(todo, ex.map(lambda n: simulate_cell(n, u), todo), strict=True))
+        vec: list[float] = []
+        for n in todo:
+            k = len(targets[n])
+            vec += objective_vector(residuals(sims[n][:k], targets[n]), [t.fit_margin for t in targets[n]])
+            vec += [c.penalty(v) for c, v in zip(constraints[n], sims[n][k:], strict=True)]
+        c = 0.5 * float(np.sum(np.square(vec)))
+        n_eval[0] += 1
+        best[0] = min(best[0], c)
+        if progress is not None:
+            progress(n_eval[0], best[0])
+        return c
+
+    rng = np.random.default_rng(seed)
+    u_starts = [np.array([fp.to_unit(fp.start) for fp in free])]
+    u_starts += [rng.uniform(0.05, 0.95, size=len(free)) for _ in range(starts)]
+    best_run: Any = None
+    for k, u0 in enumerate(u_starts):
+        say(f"start {k + 1}/{len(u_starts)}")
+        r = minimize(fun, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(u0),
+                     options={"maxfev": max_nfev, "xatol": 1e-4, "fatol": 1e-3, "adaptive": True})
+        say(f"start {k + 1}: cost {float(r.fun):.4g} after {int(r.nfev)} evaluations ({r.message})")
+        if best_run is None or float(r.fun) < best_run[0]:
+            best_run = (float(r.fun), np.clip(r.x, 0.0, 1.0), int(r.nfev), str(r.message), int(r.status))
+    u_best = best_run[1]
     out: dict[str, Any] = {
         "command": command,
         "targets_file": targets_path.name,
         "targets_sha256": file_sha256(targets_path),
-        "seed": seed,
-        "starts": starts,
-        "max_nfev": max_nfev,
-        "method": method,
+        "seed": seed, "starts": starts, "max_nfev": max_nfev, "method": "nelder-mead",
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cost": best_run[0], "nfev": best_run[2], "optimizer_message": best_run[3],
+        "held_out_read": False,  # the calibration saw only fitted targets (fitted_targets)
+        "shared": {"values": {fp.name: fp.from_unit(float(ui)) for fp, ui in zip(free, u_best, strict=True)
+                              if fp.cell == ""}},
         "cells": {},
     }
     for n in names:
-        tt = [t for t in targets if t.cell == n]
-        out["cells"][n] = fit_cell(n, doc["cells"][n], tt, seed=seed, starts=starts, max_nfev=max_nfev,
-                                   workers=workers, log=log, method=method)
+        vals = cell_values(u_best, n)
+        own = {k: v for k, v in vals.items() if k not in out["shared"]["values"]}
+        sim = simulate_cell(n, u_best) if targets[n] else []
+        k = len(targets[n])
+        rows = [{"id": t.id, "paper": t.paper, "simulated": s, "unit": t.unit, "tolerance": t.tolerance,
+                 "residual_in_tolerances": (s - t.paper) / t.tolerance if math.isfinite(s) else None, "role": t.role}
+                for s, t in zip(sim[:k], targets[n], strict=True)]
+        cons = [{"experiment": c.experiment, "metric": c.metric, "band": [c.lo, c.hi], "simulated": v,
+                 "inside": c.lo <= v <= c.hi, "source": c.source} for c, v in zip(constraints[n], sim[k:], strict=True)]
+        out["cells"][n] = {"values": own, "residuals": rows, "constraints": cons}
     return out
 
 
 def compare_values(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
     """Relative difference of every parameter present in both (for the reproducibility check)."""
-    out = {}
-    for k in sorted(set(a) & set(b)):
-        den = max(abs(a[k]), abs(b[k]), 1e-300)
-        out[k] = abs(a[k] - b[k]) / den
-    return out
+    return {k: abs(a[k] - b[k]) / max(abs(a[k]), abs(b[k]), 1e-300) for k in sorted(set(a) & set(b))}
 
 
-__all__ = ["FreeParameter", "compare_values", "evaluate", "fit_cell", "free_parameters", "objective_vector", "residuals",
-           "run_fit"]
+__all__ = ["Checkpoint", "Constraint", "FreeParameter", "constraint_value", "parse_constraints", "compare_values", "exchange_scale_for_rct", "free_parameters",
+           "objective_vector", "residuals", "run_fit"]

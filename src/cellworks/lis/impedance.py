@@ -1,4 +1,4 @@
-"""Lumped small-signal impedance of a Li–S cell state (used by the EIS part).
+"""Lumped small-signal impedance of a Li–S cell state, either model (used by the EIS part).
 
 ``Z(f) = R_ohmic + R_layer + R_ct,a ∥ C_dl,a + R_ct,c ∥ C_dl,c``. The cathode charge-transfer
 resistance is ``−dV/dI`` of the current balance ``i_H + i_L = I`` linearised at the state (the two
@@ -26,7 +26,7 @@ _SPECIES = ("S8_g", "S4_g", "S2_g", "S_g", "Sp_g")
 def _state_vector(params: LiSParameters, state: Any) -> np.ndarray:
     import numpy as np
 
-    from cellworks.lis import model
+    from cellworks.lis.kernels import marinescu as model
 
     if state is None:
         return model.initial_state(params)
@@ -54,10 +54,49 @@ def _state_vector(params: LiSParameters, state: Any) -> np.ndarray:
                          field="state")
 
 
-def impedance_elements(params: LiSParameters, state: Any = None, current_A: float = 0.0) -> dict[str, float]:
-    """The lumped elements at a state and operating current (cycling sign: > 0 on charge)."""
-    from cellworks.lis import model
+def _chain3_elements(p: Any, state: Any, current_A: float) -> dict[str, float]:
+    """Lumped elements of the three-reaction model: R_ct of its three couples in parallel (−dV/dI of
+    its closed-form current balance at the state and current), the lithium's, the series
+    resistances (contacts, protective layer, electrolyte at the state's polysulfide)."""
+    import numpy as np
 
+    from cellworks.lis.chain3 import initial_state, pack_params
+    from cellworks.lis.kernels import chain3 as k
+
+    y = initial_state(p)
+    if state is not None:
+        arr = np.asarray([state[s] for s in _SPECIES] if isinstance(state, Mapping) else state, dtype=float)
+        if arr.shape == (5,):
+            if np.any(arr <= 0):
+                raise ParameterError("species masses must be > 0", field="state")
+            y[:5] = np.log(arr)
+        elif arr.shape == y.shape:
+            y = arr.copy()
+        else:
+            raise ParameterError("state must be None, a mapping of species masses, 5 masses or a state vector",
+                                 field="state")
+    P = pack_params(p)
+    m = np.exp(y[:5])
+    e_h, e_m, e_l = k.potentials(y, P)
+    a_h, a_m, a_l = k._exchange(y, P, m[4])
+    dv_di = k._cathode(e_h, e_m, e_l, -current_A, P, a_h, a_m, a_l)[4]
+    r_sym, _ = k.resistances(m[1], m[2], m[3], m[4], P)
+    return {
+        "R_ohmic_Ohm": r_sym - p.layer_resistance_Ohm,
+        "R_layer_Ohm": p.layer_resistance_Ohm,
+        "R_ct_cathode_Ohm": -float(dv_di),
+        "R_ct_anode_Ohm": anode.charge_transfer_resistance_Ohm(p.anode_i0_A_per_m2, p.anode_area_m2, p.temperature_K),
+        "C_dl_cathode_F": p.C_dl_cathode_F_per_m2 * p.reaction_area_m2,
+        "C_dl_anode_F": p.C_dl_anode_F_per_m2 * p.anode_area_m2,
+    }
+
+
+def impedance_elements(params: Any, state: Any = None, current_A: float = 0.0) -> dict[str, float]:
+    """The lumped elements at a state and operating current (cycling sign: > 0 on charge)."""
+    from cellworks.lis.kernels import marinescu as model
+
+    if getattr(params, "MODEL", "") == "chain3":
+        return _chain3_elements(params.validate(), state, current_A)
     p = params.validate()
     y = _state_vector(p, state)
     P = model.pack_params(p)
@@ -76,7 +115,7 @@ def impedance_elements(params: LiSParameters, state: Any = None, current_A: floa
     }
 
 
-def charge_transfer_resistance_Ohm(params: LiSParameters, state: Any = None, current_A: float = 0.0) -> dict[str, float]:
+def charge_transfer_resistance_Ohm(params: Any, state: Any = None, current_A: float = 0.0) -> dict[str, float]:
     """Cathode and anode charge-transfer resistances and their sum [Ω]."""
     el = impedance_elements(params, state, current_A)
     return {
@@ -86,7 +125,7 @@ def charge_transfer_resistance_Ohm(params: LiSParameters, state: Any = None, cur
     }
 
 
-def cell_impedance(params: LiSParameters, state: Any, freq_Hz: Any, current_A: float = 0.0) -> np.ndarray:
+def cell_impedance(params: Any, state: Any, freq_Hz: Any, current_A: float = 0.0) -> np.ndarray:
     """Complex impedance [Ω] at ``freq_Hz`` (array-like) of the cell at ``state`` (None: initial)."""
     import numpy as np
 

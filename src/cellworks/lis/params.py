@@ -17,12 +17,21 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
 
 from cellworks.constants import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from cellworks.errors import ParameterError
 
 #: theoretical capacity of sulfur, 16 e⁻ per S₈ (2 e⁻ per S atom) with M_S = 32 g/mol [mAh/g]
 THEORETICAL_MAH_PER_G_S = 2 * FARADAY_C_PER_MOL / 32.0 / 3.6
+
+
+class FieldInfo(NamedTuple):
+    """Unit, source and kind of a parameter field (``literature``, ``assumption`` or ``fitted``)."""
+
+    unit: str
+    source: str
+    kind: str = "literature"
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class LiSParameters:
     Masses are grams of sulfur in each species (S₈⁰, S₄²⁻, S₂²⁻, S²⁻ dissolved; Sₚ precipitated
     Li₂S counted as its sulfur). Currents per gram (A/g) refer to ``sulfur_mass_g``.
     """
+
+    MODEL: ClassVar[str] = "marinescu2016"
 
     name: str = "marinescu2016"
     source: str = (
@@ -87,12 +98,14 @@ class LiSParameters:
     # ------------------------------------------------------------------------------------------
     @property
     def sulfur_total_initial_g(self) -> float:
+        """Sulfur in the initial species [g]."""
         return (
             self.S8_initial_g + self.S4_initial_g + self.S2_initial_g + self.S_initial_g + self.Sp_initial_g
         )
 
     @property
     def capacity_nominal_Ah(self) -> float:
+        """1C [Ah]: ``nominal_capacity_Ah`` or 1675 mAh/g × sulfur mass."""
         if self.nominal_capacity_Ah > 0:
             return self.nominal_capacity_Ah
         return THEORETICAL_MAH_PER_G_S * self.sulfur_mass_g / 1000.0
@@ -106,6 +119,7 @@ class LiSParameters:
 
     @property
     def series_resistance_Ohm(self) -> float:
+        """Ohmic + protective layer [Ω]."""
         return self.resistance_ohmic_Ohm + self.layer_resistance_Ohm
 
     def validate(self) -> LiSParameters:
@@ -147,6 +161,53 @@ class LiSParameters:
 
 _M2016 = LiSParameters()
 
+_T1 = "Marinescu, Zhang & Offer, PCCP 18 (2016) 584, Table 1"
+_CW = "cellworks addition (off in marinescu2016)"
+
+
+def _i(unit: str, source: str, kind: str = "literature") -> FieldInfo:
+    return FieldInfo(unit, source, kind)
+
+
+#: unit, source and kind of every numeric field of :class:`LiSParameters` (``cellworks lis params``)
+FIELD_INFO: dict[str, FieldInfo] = {
+    "molar_mass_S_g_per_mol": _i("g/mol", _T1),
+    "temperature_K": _i("K", _T1),
+    "i_H0_A_per_m2": _i("A/m²", _T1 + " (fitted there)"),
+    "i_L0_A_per_m2": _i("A/m²", _T1 + " (fitted there)"),
+    "a_r_m2": _i("m²", _T1 + " (fitted there)"),
+    "electrolyte_volume_L": _i("L", _T1),
+    "rho_s_g_per_L": _i("g/L", _T1),
+    "E_H0_V": _i("V", _T1 + " (fitted there)"),
+    "E_L0_V": _i("V", _T1 + " (fitted there)"),
+    "k_p_per_s": _i("1/s", _T1 + " (fitted there)"),
+    "S_star_g": _i("g", _T1 + " (fitted there)"),
+    "k_s_charge_per_s": _i("1/s", _T1 + " (fitted there)"),
+    "k_s_discharge_per_s": _i("1/s", _T1),
+    "f_s_per_mol": _i("1/mol", "Marinescu et al., JES 165 (2018) A6107 (0: no fade)"),
+    "k_s4_charge_per_s": _i("1/s", _CW + ": S₄²⁻ shuttle on charge", "assumption"),
+    "S8_initial_g": _i("g", "REFERENCE initial state of the 1.7 A discharge (Marinescu 2016)"),
+    "S4_initial_g": _i("g", "REFERENCE initial state of the 1.7 A discharge (Marinescu 2016)"),
+    "S2_initial_g": _i("g", "REFERENCE initial state of the 1.7 A discharge (Marinescu 2016)"),
+    "S_initial_g": _i("g", "REFERENCE initial state of the 1.7 A discharge (Marinescu 2016)"),
+    "Sp_initial_g": _i("g", "REFERENCE initial state of the 1.7 A discharge (Marinescu 2016)"),
+    "sulfur_mass_g": _i("g", _T1 + " (2.7 g)"),
+    "nominal_capacity_Ah": _i("Ah", "0: 1C = 1675 mAh/g × sulfur mass"),
+    "resistance_ohmic_Ohm": _i("Ω", _CW, "assumption"),
+    "cathode_area_m2": _i("m²", _CW, "assumption"),
+    "li_inventory_initial_mol": _i("mol", _CW + ": lithium in excess", "assumption"),
+    "li_plating_efficiency": _i("–", _CW, "assumption"),
+    "anode_area_m2": _i("m²", _CW, "assumption"),
+    "anode_i0_A_per_m2": _i("A/m²", _CW + " (0: ideal reference electrode)", "assumption"),
+    "layer_thickness_m": _i("m", _CW + " (document 001's LiPON layer)", "assumption"),
+    "layer_conductivity_S_per_m": _i("S/m", "LiPON 2e-6 S/cm (document 001)"),
+    "C_dl_cathode_F_per_m2": _i("F/m²", _CW + " (impedance only)", "assumption"),
+    "C_dl_anode_F_per_m2": _i("F/m²", _CW + " (impedance only)", "assumption"),
+    "voltage_floor_V": _i("V", "model validity limit", "assumption"),
+    "voltage_ceiling_V": _i("V", "model validity limit", "assumption"),
+    "species_floor_rel": _i("–", "numerical floor of the exchange currents", "assumption"),
+}
+
 PRESETS: dict[str, LiSParameters] = {
     "marinescu2016": _M2016,
     "marinescu2016_fade": dataclasses.replace(
@@ -181,26 +242,46 @@ PRESETS: dict[str, LiSParameters] = {
 }
 
 
+def _all_presets() -> dict[str, Any]:
+    from cellworks.lis.chain3 import PRESETS as CHAIN3_PRESETS
+
+    return {**PRESETS, **CHAIN3_PRESETS}
+
+
 def list_presets() -> list[dict[str, str]]:
-    """Name and source of every preset."""
-    return [{"name": k, "source": v.source} for k, v in PRESETS.items()]
+    """Name, model and source of every preset (both models)."""
+    return [{"name": k, "model": v.MODEL, "source": v.source} for k, v in _all_presets().items()]
 
 
-def get_preset(name: str) -> LiSParameters:
+def get_preset(name: str) -> Any:
+    """The parameter set of a preset: :class:`LiSParameters` or :class:`~cellworks.lis.chain3.Chain3Parameters`."""
+    presets = _all_presets()
     try:
-        return PRESETS[name]
+        return presets[name]
     except KeyError:
         raise ParameterError(
-            f"unknown preset '{name}' (known: {', '.join(PRESETS)})", field="preset", token=name
+            f"unknown preset '{name}' (known: {', '.join(presets)})", field="preset", token=name
         ) from None
 
 
-NUMERIC_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(LiSParameters) if f.type in ("float", float)
-)
+def numeric_fields(params: Any) -> tuple[str, ...]:
+    """Names of the numeric fields of a parameter dataclass (instance or class)."""
+    return tuple(f.name for f in dataclasses.fields(params) if f.type in ("float", float))
 
 
-def with_overrides(params: LiSParameters, overrides: dict[str, float | str] | list[str] | None) -> LiSParameters:
+NUMERIC_FIELDS: tuple[str, ...] = numeric_fields(LiSParameters)
+
+
+def field_info(params: Any) -> dict[str, FieldInfo]:
+    """Unit, source and kind of every numeric field of a parameter set's class."""
+    if getattr(params, "MODEL", "") == "chain3":
+        from cellworks.lis.chain3 import FIELD_INFO as CHAIN3_INFO
+
+        return CHAIN3_INFO
+    return FIELD_INFO
+
+
+def with_overrides(params: Any, overrides: dict[str, float | str] | list[str] | None) -> Any:
     """Return ``params`` with fields replaced; accepts ``{"name": value}`` or ``["name=value", ...]``."""
     if not overrides:
         return params
@@ -213,31 +294,36 @@ def with_overrides(params: LiSParameters, overrides: dict[str, float | str] | li
                 raise ParameterError("expected name=value", token=text, field="--set")
             key, val = text.split("=", 1)
             items[key.strip()] = val.strip()
+    known = numeric_fields(params)
     changes: dict[str, float | str] = {}
     for k, raw in items.items():
         if k in ("name", "source"):
             changes[k] = str(raw)
             continue
-        if k not in NUMERIC_FIELDS:
+        if k not in known:
             raise ParameterError(
-                f"unknown parameter (known: {', '.join(NUMERIC_FIELDS)})", field=k, token=str(raw)
+                f"unknown parameter (known: {', '.join(known)})", field=k, token=str(raw)
             )
         try:
             changes[k] = float(raw)
         except (TypeError, ValueError):
             raise ParameterError(f"value '{raw}' is not a number", field=k, token=str(raw)) from None
-    out = dataclasses.replace(params, **changes)  # type: ignore[arg-type]
+    out = dataclasses.replace(params, **changes)
     return out.validate()
 
 
 __all__ = [
     "FARADAY_C_PER_MOL",
+    "FIELD_INFO",
     "GAS_CONSTANT_J_PER_MOL_K",
+    "FieldInfo",
     "LiSParameters",
     "NUMERIC_FIELDS",
     "PRESETS",
     "THEORETICAL_MAH_PER_G_S",
+    "field_info",
     "get_preset",
+    "numeric_fields",
     "list_presets",
     "with_overrides",
 ]

@@ -2,7 +2,7 @@
 
 ``simulate(params, protocol)`` converts the protocol steps to arrays (model current ``I > 0`` on
 discharge; the cycling table has current > 0 on charge — converted here, at the boundary), runs
-the compiled driver (:mod:`cellworks.lis.solver`) one cycle at a time (so a progress bar can
+the compiled driver (:mod:`cellworks.lis.kernels.driver`) one cycle at a time (so a progress bar can
 advance and Ctrl-C stops between cycles), and returns a :class:`SimulationResult` whose ``data``
 is a :class:`cellworks.timeseries.CyclingData` with the model states as extra columns.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cellworks.errors import ParameterError
-from cellworks.lis.params import LiSParameters, get_preset
+from cellworks.lis.params import get_preset
 from cellworks.protocol import Control, Limit, Protocol, Step, StepKind, as_protocol
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ STATE_COLUMNS: tuple[str, ...] = (
     "S8_g", "S4_g", "S2_g", "S_g", "Sp_g", "S_shuttled_g", "S_lost_g", "li_inventory_mol",
     "anode_overpotential_V", "cathode_potential_V", "i_H_A", "i_L_A",
 )
+#: extra table column of the three-reaction model (its middle reaction S₄²⁻ → S₂²⁻)
+CHAIN3_COLUMNS: tuple[str, ...] = ("i_M_A",)
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,17 @@ class StepRecord:
     current_end_A: float
     accepted_steps: int
     rejected_steps: int
+    #: charge the shuttle took from the anode during the step (electrons of the shuttle reactions)
+    shuttle_capacity_Ah: float = 0.0
 
     @property
     def duration_s(self) -> float:
+        """Length of the step [s]."""
         return self.end_s - self.start_s
 
     @property
     def failed(self) -> bool:
+        """True when the solver failed in the step."""
         return self.end_reason == "solver failure"
 
 
@@ -68,7 +74,7 @@ class SimulationResult:
     """Output of :func:`simulate`. ``wall_s`` is the simulation's own time; the table in
     ``data`` is assembled on first access."""
 
-    params: LiSParameters
+    params: Any  # LiSParameters or Chain3Parameters
     protocol: Protocol
     steps: list[StepRecord]
     status: str  # "ok" or "failed"
@@ -80,7 +86,7 @@ class SimulationResult:
     final_state: dict[str, Any] = field(default_factory=dict)
     rejections: dict[str, int] = field(default_factory=dict)
     load_s: float = 0.0  # loading the compiled solver (first call in a process), not in wall_s
-    #: output rows of the driver (time, step, current, voltage, …, states); see solver.O_*
+    #: output rows of the driver (time, step, current, voltage, …, states); see kernels/driver.py O_*
     rows: Any = field(default=None, repr=False)
     _builder: Callable[[], CyclingData] | None = field(default=None, repr=False)
     _data: CyclingData | None = field(default=None, repr=False)
@@ -95,21 +101,30 @@ class SimulationResult:
 
     @property
     def time_s(self) -> Any:
-        from cellworks.lis import solver
+        """Time of every output row [s]."""
+        from cellworks.lis.kernels import driver
 
-        return self.rows[:, solver.O_T]
+        return self.rows[:, driver.O_T]
 
     @property
     def voltage_V(self) -> Any:
-        from cellworks.lis import solver
+        """Terminal voltage of every output row [V]."""
+        from cellworks.lis.kernels import driver
 
-        return self.rows[:, solver.O_V]
+        return self.rows[:, driver.O_V]
 
     @property
     def discharge_capacities_Ah(self) -> list[float]:
+        """Capacity of every discharge step [Ah]."""
         return [s.capacity_Ah for s in self.steps if s.kind == "discharge"]
 
+    @property
+    def charge_capacities_Ah(self) -> list[float]:
+        """Capacity of every charge step [Ah] (its shuttle share: ``shuttle_capacity_Ah``)."""
+        return [s.capacity_Ah for s in self.steps if s.kind == "charge"]
+
     def to_summary_dict(self, *, per_step: bool = True) -> dict[str, Any]:
+        """JSON-ready summary: status, end reasons, capacities, shuttle charge, conservation, timing."""
         counts: dict[str, int] = {}
         for s in self.steps:
             counts[s.end_reason] = counts.get(s.end_reason, 0) + 1
@@ -118,6 +133,7 @@ class SimulationResult:
         d: dict[str, Any] = {
             "status": self.status,
             "preset": self.params.name,
+            "model": type(self.params).MODEL,
             "source": self.params.source,
             "protocol": self.protocol.text,
             "n_steps": len(self.steps),
@@ -126,6 +142,8 @@ class SimulationResult:
             "failed_steps": sum(1 for s in self.steps if s.failed),
             "end_reason_counts": counts,
             "capacity_Ah": self.discharge_capacities_Ah,
+            "charge_capacity_Ah": self.charge_capacities_Ah,
+            "shuttle_capacity_Ah": sum(s.shuttle_capacity_Ah for s in self.steps),
             "duration_s": self.steps[-1].end_s if self.steps else 0.0,
             "voltage_min_V": vmin,
             "voltage_max_V": vmax,
@@ -147,7 +165,7 @@ class SimulationResult:
 _KIND = {StepKind.REST: 0, StepKind.CHARGE: 1, StepKind.DISCHARGE: 2, StepKind.HOLD: 3}
 
 
-def _resolve_limit_current(step: Step, limit: Limit, value: float, p: LiSParameters) -> float:
+def _resolve_limit_current(step: Step, limit: Limit, value: float, p: Any) -> float:
     area = p.cathode_area_m2 or None
     if limit is Limit.CURRENT:
         return value
@@ -162,11 +180,11 @@ def _resolve_limit_current(step: Step, limit: Limit, value: float, p: LiSParamet
     raise ParameterError(f"unsupported limit {limit.value}", token=step.text)
 
 
-def protocol_arrays(protocol: Protocol, p: LiSParameters) -> dict[str, np.ndarray]:
+def protocol_arrays(protocol: Protocol, p: Any) -> dict[str, np.ndarray]:
     """Steps → arrays for the compiled driver (model sign: I > 0 on discharge)."""
     import numpy as np
 
-    from cellworks.lis.model import MODE_CURRENT, MODE_POWER, MODE_RESISTANCE, MODE_VOLTAGE
+    from cellworks.lis.kernels.marinescu import MODE_CURRENT, MODE_POWER, MODE_RESISTANCE, MODE_VOLTAGE
 
     steps = protocol.steps
     n = len(steps)
@@ -229,34 +247,37 @@ def _load_compiled() -> float:
         return 0.0
     import numpy as np
 
-    from cellworks.lis import model, solver
+    from cellworks.lis import models
+    from cellworks.lis.kernels import driver
+    from cellworks.lis.kernels.marinescu import NY
 
     t0 = time.perf_counter()
     p = get_preset("marinescu2016")
-    y = model.initial_state(p)
+    y = models.initial_state(p)
     one_i = np.zeros(1, dtype=np.int64)
-    opts = np.ones(solver.NOPT)
-    opts[solver.OPT_METHOD] = METHOD
-    solver.run_steps(
-        model.pack_params(p), y, 0.0, float(np.exp(y[:5]).sum()), one_i, one_i, np.zeros(1), np.full(1, 1e-6),
-        np.full(1, np.nan), np.full(1, np.nan), np.full(1, np.nan), 0, 1, opts, np.full(model.NY, 1e-6),
-        np.full(model.NY, 1e-6), np.empty((16, solver.NOUT)), 0, np.zeros((1, solver.NREC)), 0.0, np.zeros(5),
+    opts = np.ones(driver.NOPT)
+    opts[driver.OPT_METHOD] = METHOD
+    driver.run_steps(
+        models.pack(p), y, 0.0, float(np.exp(y[:5]).sum()), one_i, one_i, np.zeros(1), np.full(1, 1e-6),
+        np.full(1, np.nan), np.full(1, np.nan), np.full(1, np.nan), 0, 1, opts, np.full(NY, 1e-6),
+        np.full(NY, 1e-6), np.empty((16, driver.NOUT)), 0, np.zeros((1, driver.NREC)), 0.0, np.zeros(5),
     )
     dt = time.perf_counter() - t0
     _LOADED.append(dt)
     return dt
 
 
-def _resolve(params: LiSParameters | str) -> LiSParameters:
+def _resolve(params: Any) -> Any:
+    from cellworks.lis.models import model_name
+
     if isinstance(params, str):
         return get_preset(params)
-    if not isinstance(params, LiSParameters):
-        raise ParameterError(f"expected LiSParameters or a preset name, got {type(params).__name__}")
+    model_name(params)  # a parameter set of a known model, or ParameterError
     return params.validate()
 
 
 def simulate(
-    params: LiSParameters | str,
+    params: Any,
     protocol: str | Protocol | Sequence[str],
     *,
     rtol: float = 1e-5,
@@ -269,7 +290,7 @@ def simulate(
     table: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Simulate the cell ``params`` (or a preset name) through ``protocol``.
+    """Simulate the cell ``params`` (a parameter set of any model, or a preset name) through ``protocol``.
 
     Output rows are decimated: a row is written when the voltage moved by ``dv_out_V``, the step
     charge by ``dq_out_Ah`` (default 1 % of the nominal capacity) or the time by ``dt_out_s``, and at
@@ -288,7 +309,10 @@ def simulate(
     """
     import numpy as np
 
-    from cellworks.lis import model, solver
+    from cellworks.lis import models
+    from cellworks.lis.kernels import driver as solver
+    from cellworks.lis.kernels import rodas
+    from cellworks.lis.kernels.marinescu import NY
     from cellworks.timeseries import CyclingData as _CD
     from cellworks.timeseries import Metadata
 
@@ -297,12 +321,12 @@ def simulate(
     p = _resolve(params)
     prot = as_protocol(protocol if isinstance(protocol, (str, Protocol)) else list(protocol))
     arr = protocol_arrays(prot, p)
-    P = model.pack_params(p)
-    y = model.initial_state(p) if initial_state is None else np.array(initial_state, dtype=float).copy()
-    if y.shape != (model.NY,):
-        raise ParameterError(f"initial_state must have {model.NY} entries", field="initial_state")
+    P = models.pack(p)
+    y = models.initial_state(p) if initial_state is None else np.array(initial_state, dtype=float).copy()
+    if y.shape != (NY,):
+        raise ParameterError(f"initial_state must have {NY} entries", field="initial_state")
     m_total = float(np.exp(y[:5]).sum() + y[6])
-    z_start = float(solver._electrons(y))
+    z_start = float(rodas.electrons(y))
     esh_start = float(y[10])
     lost_start = float(y[6])
     opts = np.zeros(solver.NOPT)
@@ -317,8 +341,8 @@ def simulate(
     opts[solver.OPT_ATOL_MASS] = rtol * ATOL_MASS_FACTOR * m_total
     opts[solver.OPT_METHOD] = METHOD
     # error weights: log-masses absolute (= relative on masses); quadratures relative + small floor
-    atol = np.empty(model.NY)
-    rt = np.full(model.NY, rtol)
+    atol = np.empty(NY)
+    rt = np.full(NY, rtol)
     atol[:5] = rtol * LOG_TOL_FACTOR
     rt[:5] = 0.0
     atol[5] = atol[6] = rtol * 1e-3 * m_total
@@ -367,7 +391,7 @@ def simulate(
     from cellworks.lis.params import FARADAY_C_PER_MOL as F
 
     q_total = float(recs[:n_run, solver.RC_Q].sum())
-    z_end = float(solver._electrons(y))
+    z_end = float(rodas.electrons(y))
     lhs = F * ((z_end - z_start) + 2.0 * (y[6] - lost_start)) / p.molar_mass_S_g_per_mol
     rhs_c = q_total + F * (y[10] - esh_start)
     charge_err = abs(lhs - rhs_c)
@@ -418,6 +442,8 @@ def simulate(
             "i_H_A": rows[:, solver.O_IH],
             "i_L_A": rows[:, solver.O_IL],
         }
+        if type(p).MODEL == "chain3":
+            float_cols["i_M_A"] = rows[:, solver.O_IM]
         cols: dict[str, Any] = {
             "test_time_s": float_cols.pop("test_time_s"),
             "cycle_index": arr["cycle"][step0],
@@ -462,7 +488,8 @@ def simulate(
 
 
 def _step_records(prot: Protocol, arr: dict[str, np.ndarray], recs: np.ndarray) -> list[StepRecord]:
-    from cellworks.lis import solver
+    from cellworks.constants import FARADAY_C_PER_MOL
+    from cellworks.lis.kernels import driver as solver
 
     out: list[StepRecord] = []
     steps = prot.steps
@@ -492,13 +519,14 @@ def _step_records(prot: Protocol, arr: dict[str, np.ndarray], recs: np.ndarray) 
                 current_end_A=-float(r[solver.RC_I1]),
                 accepted_steps=int(r[solver.RC_NACC]),
                 rejected_steps=int(r[solver.RC_NREJ]),
+                shuttle_capacity_Ah=float(r[solver.RC_ESH]) * FARADAY_C_PER_MOL / 3600.0,
             )
         )
     return out
 
 
 def simulate_batch(
-    params_list: Sequence[LiSParameters | str],
+    params_list: Sequence[Any],
     protocol: str | Protocol,
     *,
     workers: int | None = None,

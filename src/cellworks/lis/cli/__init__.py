@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from cellworks.lis.cli import design, simulate, sweep, twins
+from cellworks.lis.cli import curves, design, params, simulate, sweep, twins
 
 app = typer.Typer(
-    help="Lithium-sulfur cell simulation (Marinescu 2016 zero-dimensional model), presets, impedance.",
+    help="Lithium-sulfur cells: two zero-dimensional models, presets, document twins, curve fits, design arithmetic.",
     no_args_is_help=True,
 )
 simulate.register(app)
+params.register(app)
+curves.register(app)
 twins.register(app)
 sweep.register(app)
 design.register(app)

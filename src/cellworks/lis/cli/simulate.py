@@ -21,26 +21,41 @@ _JSON = typer.Option("--json", help="Machine-readable output on stdout.")
 
 
 def simulate(
-    preset: Annotated[str, typer.Option("--preset", help="Parameter preset (see `cellworks lis presets`).")] = "marinescu2016",
+    preset: Annotated[str | None, typer.Option("--preset", help="Parameter preset (see `cellworks lis presets`); default: the model's.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model (see `cellworks lis models`): its default preset, or a check that --preset belongs to it.")] = None,
     protocol: Annotated[str, typer.Option("--protocol", help='Experiment text, e.g. "Discharge at 1.7 A until 2.15 V".')] = "Discharge at 1.7 A until 2.15 V",
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: name=value (repeatable).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: name=value (repeatable; names: `cellworks lis params PRESET`).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the cycling table + states to this Parquet file.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write voltage-capacity and species figures (PNG).")] = None,
     rtol: Annotated[float, typer.Option(help="Integrator tolerance (relative on species masses).")] = 1e-5,
     json: Annotated[bool, _JSON] = False,
 ) -> None:
-    """Run a cell through a protocol; print a summary (status, end reasons, capacities, drift)."""
+    """Run a cell through a protocol; print a summary (status, end reasons, capacities, shuttle charge, drift).
+
+    Exit code 0 when the run is ok, 1 (one line on stderr) when the solver failed, 2 for impossible input.
+
+    Examples:
+
+      cellworks lis simulate --preset marinescu2016 --protocol "Discharge at 1.7 A until 2.15 V" --json
+
+      cellworks lis simulate --model chain3 --protocol "(Discharge at 0.2C until 1.5 V, Charge at 0.2C until 2.6 V) * 3"
+    """
     import sys
 
-    from cellworks.clikit import emit_json, progress
+    from cellworks.clikit import emit_json, fail, progress
     from cellworks.errors import ParameterError
+    from cellworks.lis.models import get_model
     from cellworks.lis.params import get_preset, with_overrides
     from cellworks.lis.simulation import simulate as run
     from cellworks.protocol import parse_protocol
 
     if not (0 < rtol < 1):
         raise ParameterError(f"must be in (0, 1), got {rtol}", field="--rtol")
+    if preset is None:
+        preset = get_model(model).default_preset if model else "marinescu2016"
     params = with_overrides(get_preset(preset), set_ or [])
+    if model is not None and get_model(model).name != type(params).MODEL:
+        raise ParameterError(f"preset '{preset}' belongs to model '{type(params).MODEL}'", field="--model", token=model)
     prot = parse_protocol(protocol)
     n = len(prot)
     show = sys.stderr.isatty() and n > 20
@@ -67,20 +82,30 @@ def simulate(
         summary["plot"] = str(plot)
     if json:
         emit_json(summary)
-        return
-    typer.echo(f"status: {res.status}   cycles completed: {res.cycles_completed}/{len(prot.cycles)}")
-    typer.echo(f"end reasons: {summary['end_reason_counts']}")
-    caps = res.discharge_capacities_Ah
-    if caps:
-        typer.echo(f"discharge capacity: first {caps[0]:.4f} Ah, last {caps[-1]:.4f} Ah ({len(caps)} discharges)")
-    typer.echo(
-        f"voltage {summary['voltage_min_V']:.4f}–{summary['voltage_max_V']:.4f} V, duration {summary['duration_s']:.0f} s, "
-        f"sulfur drift {res.sulfur_mass_drift_rel:.1e}, wall {res.wall_s:.3f} s"
-    )
+    else:
+        typer.echo(f"status: {res.status}   cycles completed: {res.cycles_completed}/{len(prot.cycles)}")
+        typer.echo(f"end reasons: {summary['end_reason_counts']}")
+        caps = res.discharge_capacities_Ah
+        if caps:
+            typer.echo(f"discharge capacity: first {caps[0]:.4f} Ah, last {caps[-1]:.4f} Ah ({len(caps)} discharges)")
+        typer.echo(
+            f"voltage {summary['voltage_min_V']:.4f}–{summary['voltage_max_V']:.4f} V, duration {summary['duration_s']:.0f} s, "
+            f"shuttle {summary['shuttle_capacity_Ah']:.3g} Ah, sulfur drift {res.sulfur_mass_drift_rel:.1e}, "
+            f"wall {res.wall_s:.3f} s"
+        )
+    if res.status == "failed":
+        bad = next((s for s in res.steps if s.failed), None)
+        where = f"step {bad.index} ({bad.text})" if bad is not None else "a step"
+        fail(f"the solver failed at {where}; the output holds the steps before it", code=1)
 
 
 def presets(json: Annotated[bool, _JSON] = False) -> None:
-    """List parameter presets with their sources."""
+    """List parameter presets with their model and source.
+
+    Example:
+
+      cellworks lis presets --json
+    """
     from cellworks.clikit import emit_json
     from cellworks.lis.params import list_presets
 
@@ -89,7 +114,7 @@ def presets(json: Annotated[bool, _JSON] = False) -> None:
         emit_json(items)
         return
     for it in items:
-        typer.echo(f"{it['name']}: {it['source']}")
+        typer.echo(f"{it['name']} [{it['model']}]: {it['source']}")
 
 
 def impedance(
@@ -104,7 +129,11 @@ def impedance(
 ) -> None:
     """Impedance spectrum of the cell in its initial state (lumped ohmic + layer + two R_ct||C_dl).
 
-    Example: cellworks lis impedance --out z.csv && cellworks eis drt z.csv
+    Examples:
+
+      cellworks lis impedance --preset marinescu2016_lipon --points 5 --json
+
+      cellworks lis impedance --out z.csv && cellworks eis drt z.csv
     """
     import numpy as np
 

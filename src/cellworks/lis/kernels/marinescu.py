@@ -1,4 +1,4 @@
-"""The zero-dimensional Li–S model as compiled pure functions (numba, ``cache=True``).
+"""Marinescu, Zhang & Offer (2016): the two-reaction Li–S model as compiled pure functions (numba, ``cache=True``).
 
 Equations (Marinescu, Zhang & Offer, PCCP 18 (2016) 584; fade: Marinescu et al., JES 165 (2018)
 A6107), model current ``I > 0`` on discharge::
@@ -26,7 +26,7 @@ form; so V exists and is unique for every state and current. The five sulfur spe
 as natural logarithms of their masses (``u = ln S``): they stay positive by construction and the
 log singularities of E_H, E_L at S → 0 become linear in the state (the logarithmic barrier is what
 drives a species back from zero physically). Total sulfur and electrons are restored exactly after
-each accepted step by a projection (see solver.py).
+each accepted step by a projection (see rodas.py).
 
 State vector (``NY`` = 11): ``ln S₈, ln S₄, ln S₂, ln S, ln Sₚ, S_sh [g], S_lost [g], n_Li [mol],
 q [A·s] (this step, model sign), energy [J] (this step, model sign), e_sh [mol e⁻ from the shuttle]``.
@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
-from cellworks.lis.params import FARADAY_C_PER_MOL as F
-from cellworks.lis.params import GAS_CONSTANT_J_PER_MOL_K as R
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole folder's source)
+from cellworks.constants import FARADAY_C_PER_MOL as F
+from cellworks.constants import GAS_CONSTANT_J_PER_MOL_K as R
 
 if TYPE_CHECKING:
     from cellworks.lis.params import LiSParameters
@@ -60,8 +60,10 @@ ELECTRON_WEIGHT = np.array([0.0, 0.5, 1.0, 2.0, 2.0])
 
 # packed parameter vector
 (P_MS, P_T, P_IH0, P_IL0, P_AR, P_V, P_RHO, P_EH0, P_EL0, P_KP, P_SSTAR, P_KSCH, P_KSDIS, P_FS, P_RS,
- P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C, P_UMIN, P_KS4CH) = range(26)
-NP = 26
+ P_ANODE_I0A, P_LIEFF, P_VFLOOR, P_VCEIL, P_FLOOR, P_LNFH, P_LNFL, P_B, P_C, P_UMIN, P_KS4CH, P_MODEL) = range(27)
+NP = 27
+#: value of ``P[P_MODEL]`` for this model (the driver dispatches on it, kernels/dispatch.py)
+MODEL_ID = 0
 
 # control modes
 MODE_CURRENT, MODE_VOLTAGE, MODE_POWER, MODE_RESISTANCE = 0, 1, 2, 3
@@ -97,10 +99,12 @@ def pack_params(p: LiSParameters) -> np.ndarray:
     out[P_C] = R * p.temperature_K / (4.0 * F)
     out[P_UMIN] = math.log(1e-30 * p.sulfur_total_initial_g)
     out[P_KS4CH] = p.k_s4_charge_per_s
+    out[P_MODEL] = MODEL_ID
     return out
 
 
 def initial_state(p: LiSParameters) -> np.ndarray:
+    """The state vector (log-masses of the preset's initial species, lithium inventory)."""
     y = np.zeros(NY)
     y[0] = math.log(p.S8_initial_g)
     y[1] = math.log(p.S4_initial_g)

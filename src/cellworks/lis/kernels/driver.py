@@ -1,16 +1,16 @@
-"""Compiled protocol driver: adaptive Rodas4 integration, exact conservation, event location.
+"""Compiled protocol driver: adaptive Rosenbrock integration, exact conservation, event location.
 
-* **Integrator** — Rodas4 (Hairer & Wanner, *Solving ODEs II*, §VI.4; the coefficients of their
-  RODAS code): a 6-stage, L-stable, stiffly accurate Rosenbrock method of order 4 with an embedded
-  order-3 error estimate. The Jacobian is a forward finite difference of the compiled right-hand
-  side, recomputed every step (6 extra evaluations; the other 5 states are quadratures that do not
-  feed back). Step size control: ``h ← h·clip(0.9·err^(−1/4), 0.2, 6)``.
+The driver is shared by every model of :mod:`cellworks.lis` (the model is chosen by the parameter
+vector, :mod:`cellworks.lis.kernels.dispatch`); the Rosenbrock steps and the projection are in
+:mod:`cellworks.lis.kernels.rodas`.
+
+* **Integrator** — Rodas4 (or Rodas3), Jacobian from the model every step. Step size control:
+  predictive (Gustafsson) as in Hairer & Wanner's RODAS, ``h ← h·clip(0.9·err^(−1/4), 0.2, 6)``.
 * **Conservation** — species are integrated as log-masses, so positivity is exact; after every
   accepted step the state is projected (Newton, two multipliers) back onto the two linear
   invariants: total sulfur ``ΣS_i + S_lost = const`` and electrons
-  ``Σ w_i·S_i/M_s = Z₀ + q/F + e_sh − 2·ΔS_lost/M_s`` (w = 0, ½, 1, 2, 2 e⁻ per S). The projection
-  is the standard manifold projection (Hairer, Lubich & Wanner, *Geometric Numerical
-  Integration*, §IV.4); its size (≈ the local error) is reported as ``projection_max``.
+  ``Σ w_i·S_i/M_s = Z₀ + q/F + e_sh − 2·ΔS_lost/M_s`` (w = 0, ½, 1, 2, 2 e⁻ per S). Its size (≈ the
+  local error) is reported as ``projection_max``.
 * **Events** — voltage, current and capacity cut-offs, anode lithium exhaustion and the model's
   voltage floor/ceiling ("sulfur exhausted") are located by Illinois root finding on the step
   fraction θ, re-stepping from the accepted point with θ·h; time limits clamp the last step.
@@ -24,8 +24,9 @@
   resolve the voltage running away in the direction of the current.
 * **Shuttle** — a charge whose current is (almost) all carried by the shuttle is stationary: it is
   ended with reason ``shuttle: charge cannot progress`` when its net progress falls below
-  ``1e-3`` of the current; a charge ended by its time/capacity limit without reaching its voltage
-  cut-off while ≥ 90 % of its current fed the shuttle gets the same reason.
+  ``SHUTTLE_STALL_FRACTION`` of the current; a charge ended by its time/capacity limit without
+  reaching its voltage cut-off while ≥ ``SHUTTLE_DOMINANT_FRACTION`` of its current fed the shuttle
+  gets the same reason.
 """
 
 from __future__ import annotations
@@ -35,26 +36,28 @@ import math
 import numpy as np
 from numba import njit
 
-from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
-from cellworks.lis.model import (
+from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole folder's source)
+from cellworks.constants import FARADAY_C_PER_MOL as F
+from cellworks.lis.kernels.chain3 import MODEL_ID as MODEL_CHAIN3
+from cellworks.lis.kernels.dispatch import (
+    control_current,
+    outputs,
+    rhs,
+    shuttle_fraction,
+    shuttle_on,
+)
+from cellworks.lis.kernels.marinescu import (
     MODE_CURRENT,
     N_DYN,
     NY,
     P_FLOOR,
-    P_FS,
-    P_KS4CH,
-    P_KSCH,
-    P_KSDIS,
+    P_MODEL,
     P_MS,
     P_VCEIL,
     P_VFLOOR,
     U_FLOOR,
-    control_current,
-    jacobian,
-    outputs,
-    rhs,
 )
-from cellworks.lis.params import FARADAY_C_PER_MOL as F
+from cellworks.lis.kernels.rodas import EXHAUSTED, electrons, project, step
 
 # --- end reasons
 R_RUNNING, R_VOLTAGE, R_CURRENT, R_CAPACITY, R_LITHIUM, R_SULFUR, R_TIME, R_SHUTTLE, R_INFEASIBLE, R_FAIL = range(10)
@@ -78,319 +81,30 @@ G_TOL = np.array([1e-9, 1e-9, 1e-9, 1e-12, 1e-9])
 # step kinds
 K_REST, K_CHARGE, K_DISCHARGE, K_HOLD = 0, 1, 2, 3
 
-# output row layout
-O_T, O_STEP, O_I, O_V, O_VC, O_IH, O_IL, O_ETA = range(8)
-O_Y = 8
+# output row layout (i_M: the middle reaction of the three-reaction model; 0 in Marinescu's)
+O_T, O_STEP, O_I, O_V, O_VC, O_IH, O_IL, O_ETA, O_IM = range(9)
+O_Y = 9
 NOUT = O_Y + NY
 
 # step record layout
 (RC_REASON, RC_T0, RC_T1, RC_Q, RC_E, RC_V0, RC_V1, RC_VMIN, RC_VMAX, RC_I1, RC_ROW0, RC_ROW1, RC_NACC,
- RC_NREJ) = range(14)
-NREC = 14
+ RC_NREJ, RC_ESH) = range(15)
+NREC = 15
 
 # options vector layout
 OPT_RTOL, OPT_ATOL_LOG, OPT_H0, OPT_HMAX, OPT_DV, OPT_DQ, OPT_DT, OPT_MAXSTEPS, OPT_ATOL_MASS, OPT_METHOD = range(10)
 NOPT = 10
 
-# --- Rodas4 (Hairer & Wanner), transformed form
-GAMMA = 0.25
-A21 = 1.544
-A31, A32 = 0.9466785280815826, 0.2557011698983284
-A41, A42, A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
-A51, A52, A53, A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950
-C21 = -5.6688
-C31, C32 = -2.430093356833875, -0.2063599157091915
-C41, C42, C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
-C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
-C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
-
-WEIGHTS = (0.0, 0.5, 1.0, 2.0, 2.0)
 #: largest log-mass error accepted per step for a species far below the absolute mass tolerance
 LOG_CAP = 0.1
 #: step forced through a sub-nanosecond relaxation the error control cannot resolve [s]
 H_FORCE = 1e-9
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _lu(a: np.ndarray, piv: np.ndarray) -> bool:
-    n = N_DYN  # fixed size: lets LLVM unroll
-    for k in range(n):
-        p = k
-        best = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > best:
-                best = abs(a[i, k])
-                p = i
-        piv[k] = p
-        if best == 0.0 or not math.isfinite(best):
-            return False
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-        inv = 1.0 / a[k, k]
-        for i in range(k + 1, n):
-            a[i, k] *= inv
-            f = a[i, k]
-            if f != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
-        a[k, k] = inv  # the diagonal of U is stored inverted: solves multiply
-    return True
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _lusolve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
-    n = N_DYN
-    for k in range(n):
-        p = piv[k]
-        if p != k:
-            tmp = b[k]
-            b[k] = b[p]
-            b[p] = tmp
-    for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s -= a[i, j] * b[j]
-        b[i] = s
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s * a[i, i]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _wsolve(A: np.ndarray, piv: np.ndarray, J: np.ndarray, hg: float, b: np.ndarray) -> None:
-    """Solve (I/(hγ) − J)·k = b in place. Only the first N_DYN columns of J are non-zero, so the
-    dynamic block is solved by LU and the quadrature rows by substitution."""
-    _lusolve(A, piv, b)
-    for i in range(N_DYN, NY):
-        acc = b[i]
-        for j in range(N_DYN):
-            acc += J[i, j] * b[j]
-        b[i] = hg * acc
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _prepare(
-    y: np.ndarray, mode: int, value: float, guess: float, P: np.ndarray, f0: np.ndarray,
-    J: np.ndarray, A: np.ndarray, piv: np.ndarray, hg: float,
-) -> float:
-    """Common start of a Rosenbrock step: f(y) into f0, the Jacobian into J and the LU factors of
-    I/(hγ) − J into A. Returns the current at y (the Newton guess of later stages), NaN on failure."""
-    cur = rhs(y, mode, value, guess, P, f0)
-    if not math.isfinite(cur):
-        return math.nan
-    jacobian(y, mode, value, cur, P, J)
-    inv_hg = 1.0 / hg
-    for i in range(N_DYN):
-        for j in range(N_DYN):
-            A[i, j] = -J[i, j]
-        A[i, i] += inv_hg
-    if not _lu(A, piv):
-        return math.nan
-    return cur
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _finish(u: np.ndarray, k_last: np.ndarray, ynew: np.ndarray) -> bool:
-    """Common end of a stiffly accurate Rosenbrock step: ynew = u + k_last, finite or rejected.
-
-    A species below e^-650 g (far below one molecule) is zero: its log-mass is held there. The
-    mass this neglects is < 1e-280 g, however fast the species' own log-rate is.
-    """
-    for i in range(NY):
-        ynew[i] = u[i] + k_last[i]
-        if not math.isfinite(ynew[i]):
-            return False
-    for i in range(5):
-        if ynew[i] < U_FLOOR:
-            ynew[i] = U_FLOOR
-    return True
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def rodas_step(
-    y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
-) -> bool:
-    """One Rodas4 step of size h from y into ynew; the error estimate is left in ws[6].
-
-    ``J`` (NY × N_DYN) receives the Jacobian, ``A`` (N_DYN × N_DYN) the LU factors.
-    """
-    f0 = ws[0]
-    k1 = ws[1]
-    k2 = ws[2]
-    k3 = ws[3]
-    k4 = ws[4]
-    k5 = ws[5]
-    k6 = ws[6]
-    u = ws[7]
-    fu = ws[8]
-    hg = h * GAMMA
-    guess = _prepare(y, mode, value, guess, P, f0, J, A, piv, hg)
-    if not math.isfinite(guess):
-        return False
-    inv_h = 1.0 / h
-    # stage 1
-    for i in range(NY):
-        k1[i] = f0[i]
-    _wsolve(A, piv, J, hg, k1)
-    # stage 2
-    for i in range(NY):
-        u[i] = y[i] + A21 * k1[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k2[i] = fu[i] + C21 * inv_h * k1[i]
-    _wsolve(A, piv, J, hg, k2)
-    # stage 3
-    for i in range(NY):
-        u[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k3[i] = fu[i] + inv_h * (C31 * k1[i] + C32 * k2[i])
-    _wsolve(A, piv, J, hg, k3)
-    # stage 4
-    for i in range(NY):
-        u[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k4[i] = fu[i] + inv_h * (C41 * k1[i] + C42 * k2[i] + C43 * k3[i])
-    _wsolve(A, piv, J, hg, k4)
-    # stage 5
-    for i in range(NY):
-        u[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k5[i] = fu[i] + inv_h * (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i])
-    _wsolve(A, piv, J, hg, k5)
-    # stage 6 (stiffly accurate)
-    for i in range(NY):
-        u[i] += k5[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k6[i] = fu[i] + inv_h * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i])
-    _wsolve(A, piv, J, hg, k6)
-    return _finish(u, k6, ynew)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def rodas3_step(
-    y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
-) -> bool:
-    """One Rodas3 step (Sandu et al. 1997; γ = 1/2, 4 stages, 3 function evaluations, stiffly
-    accurate, order 3 with an embedded order-2 estimate left in ws[6])."""
-    f0 = ws[0]
-    k1 = ws[1]
-    k2 = ws[2]
-    k3 = ws[3]
-    k4 = ws[6]
-    u = ws[7]
-    fu = ws[8]
-    hg = 0.5 * h
-    guess = _prepare(y, mode, value, guess, P, f0, J, A, piv, hg)
-    if not math.isfinite(guess):
-        return False
-    inv_h = 1.0 / h
-    for i in range(NY):
-        k1[i] = f0[i]
-    _wsolve(A, piv, J, hg, k1)
-    for i in range(NY):
-        k2[i] = f0[i] + 4.0 * inv_h * k1[i]
-    _wsolve(A, piv, J, hg, k2)
-    for i in range(NY):
-        u[i] = y[i] + 2.0 * k1[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k3[i] = fu[i] + inv_h * (k1[i] - k2[i])
-    _wsolve(A, piv, J, hg, k3)
-    for i in range(NY):
-        u[i] = y[i] + 2.0 * k1[i] + k3[i]
-    if not math.isfinite(rhs(u, mode, value, guess, P, fu)):
-        return False
-    for i in range(NY):
-        k4[i] = fu[i] + inv_h * (k1[i] - k2[i] - (8.0 / 3.0) * k3[i])
-    _wsolve(A, piv, J, hg, k4)
-    return _finish(u, k4, ynew)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _step(
-    method: int, y: np.ndarray, h: float, mode: int, value: float, guess: float, P: np.ndarray,
-    ynew: np.ndarray, ws: np.ndarray, J: np.ndarray, A: np.ndarray, piv: np.ndarray,
-) -> bool:
-    if method == 3:
-        return rodas3_step(y, h, mode, value, guess, P, ynew, ws, J, A, piv)
-    return rodas_step(y, h, mode, value, guess, P, ynew, ws, J, A, piv)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _electrons(y: np.ndarray) -> float:
-    z = 0.0
-    for i in range(5):
-        z += WEIGHTS[i] * math.exp(y[i])
-    return z
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _species_mass(y: np.ndarray) -> float:
-    m = 0.0
-    for i in range(5):
-        m += math.exp(y[i])
-    return m
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def project(y: np.ndarray, m_target: float, z_target: float) -> float:
-    """Shift the log-masses by λ₁ + λ₂·w_i so that Σ S_i = m_target and Σ w_i S_i = z_target.
-
-    Returns max(|λ₁|, |λ₂|) (a relative correction) or inf when the target cannot be met.
-    """
-    m0 = math.exp(y[0])  # w = 0
-    m4 = math.exp(y[1])  # w = 1/2
-    m2 = math.exp(y[2])  # w = 1
-    m12 = math.exp(y[3]) + math.exp(y[4])  # w = 2
-    l1 = 0.0
-    l2 = 0.0
-    for _ in range(8):
-        e1 = math.exp(l1)
-        eh = math.exp(0.5 * l2)
-        e2 = eh * eh
-        a0 = e1 * m0
-        a4 = e1 * eh * m4
-        a2 = e1 * e2 * m2
-        a1 = e1 * e2 * e2 * m12
-        s0 = a0 + a4 + a2 + a1
-        s1 = 0.5 * a4 + a2 + 2.0 * a1
-        s2 = 0.25 * a4 + a2 + 4.0 * a1
-        f1 = s0 - m_target
-        f2 = s1 - z_target
-        det = s0 * s2 - s1 * s1
-        if det <= 1e-13 * s0 * s2 or z_target <= 0.0:
-            d1 = math.log(m_target / s0)
-            d2 = 0.0
-            l1 += d1
-        else:
-            d1 = (s2 * f1 - s1 * f2) / det
-            d2 = (s0 * f2 - s1 * f1) / det
-            l1 -= d1
-            l2 -= d2
-        if abs(d1) + abs(d2) < 1e-13:
-            break
-    if not (math.isfinite(l1) and math.isfinite(l2)):
-        return math.inf
-    for i in range(5):
-        y[i] += l1 + l2 * WEIGHTS[i]
-    return max(abs(l1), abs(l2))
+#: projection corrections above this (relative) reject a step: the state left the invariants
+PROJECTION_REJECT = 1e-3
+#: a charge without limits is stationary when all but this share of its current feeds the shuttle
+SHUTTLE_STALL_FRACTION = 1e-3
+#: a time/capacity-limited charge short of its cut-off ends "shuttle" when this share fed the shuttle
+SHUTTLE_DOMINANT_FRACTION = 0.9
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -416,7 +130,7 @@ def _record(out: np.ndarray, n: int, t: float, step: int, cur: float, y: np.ndar
         bigger = np.empty((2 * out.shape[0] + 16, NOUT))
         bigger[:n] = out[:n]
         out = bigger
-    v, vc, ih, il, eta = outputs(y, cur, P)
+    v, vc, ih, im, il, eta = outputs(y, cur, P)
     out[n, O_T] = t
     out[n, O_STEP] = step
     out[n, O_I] = cur
@@ -425,23 +139,10 @@ def _record(out: np.ndarray, n: int, t: float, step: int, cur: float, y: np.ndar
     out[n, O_IH] = ih
     out[n, O_IL] = il
     out[n, O_ETA] = eta
+    out[n, O_IM] = im
     for i in range(NY):
         out[n, O_Y + i] = y[i]
     return out
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _shuttle_fraction(y: np.ndarray, cur: float, P: np.ndarray) -> float:
-    """Fraction of a charge current consumed by the shuttle (electrons)."""
-    if cur >= 0.0:
-        return 0.0
-    ms = P[P_MS]
-    ks = P[P_KSCH]
-    phi = min(max(P[P_FS] * y[5] / ms, 0.0), 1.0)
-    e_sh = ks * math.exp(y[0]) * ((1.0 - phi) * 0.5 + 2.0 * phi) / ms
-    # the polysulfide (S₄²⁻) shuttle on charge, 1 e⁻ per S atom (model.rhs)
-    e_sh += P[P_KS4CH] * math.exp(y[1]) / ms
-    return e_sh * F / abs(cur)
 
 
 @njit(cache=True, nogil=True)
@@ -482,6 +183,7 @@ def run_steps(
     max_steps = int(opts[OPT_MAXSTEPS])
     method = int(opts[OPT_METHOD])
     expo = -1.0 / 3.0 if method == 3 else -0.25
+    exact = P[P_MODEL] == MODEL_CHAIN3  # projection mode of the three-reaction model (rodas.project)
     for s in range(s0, s1):
         kind = kinds[s]
         mode = modes[s]
@@ -532,7 +234,7 @@ def run_steps(
             if g_old[k] <= 0.0:
                 reason = EVENT_REASON[k]
                 break
-        z0 = _electrons(y)
+        z0 = electrons(y)
         esh0 = y[10]
         lost0 = y[6]
         ms = P[P_MS]
@@ -555,7 +257,7 @@ def run_steps(
         n_acc = 0
         n_rej = 0
         # a shuttle runs in this step: Marinescu's S₈ shuttle of its direction, or the S₄²⁻ one on charge
-        sh_on = (P[P_KSCH] if cur < 0.0 else P[P_KSDIS]) > 0.0 or (cur < 0.0 and P[P_KS4CH] > 0.0)
+        sh_on = shuttle_on(cur, P)
         ln_floor = math.log(max(P[P_FLOOR], 1e-300))
         while reason == R_RUNNING:
             if n_acc + n_rej > max_steps:
@@ -567,7 +269,7 @@ def run_steps(
             if tau + h >= dur:
                 h = dur - tau
                 by_time = True
-            ok = _step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
+            ok = step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
             err = math.inf
             if ok:
                 acc = 0.0
@@ -590,8 +292,12 @@ def run_steps(
             if ok and err <= 1.0:
                 m_t = m_total - ynew[6]
                 z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
-                lam = project(ynew, m_t, z_t)
-            if not (ok and err <= 1.0 and lam < 1e-3):
+                lam = project(ynew, m_t, z_t, exact, sdir)
+            # the step asks the sulfur for electrons beyond all-Li₂S (discharge) or all-S₈ (charge):
+            # it overshot the end of the reactant; shorter steps reach the cut-off before it, or,
+            # when not even the step clock's resolution does, the step ends "sulfur exhausted"
+            exhausted = lam == EXHAUSTED and sdir != 0.0
+            if not (ok and err <= 1.0 and lam < PROJECTION_REJECT):
                 if not ok:
                     stats[0] += 1
                 elif err > 1.0:
@@ -600,7 +306,7 @@ def run_steps(
                     stats[2] += 1
                 n_rej += 1
                 last_rejected = True
-                if ok and math.isfinite(err) and lam < 1e-3:
+                if ok and math.isfinite(err) and lam < PROJECTION_REJECT:
                     h *= max(0.2, 0.9 * err**expo)
                 else:
                     h *= 0.25
@@ -620,7 +326,7 @@ def run_steps(
                     # accepted since the last restart (τ > 0), so this cannot loop
                     # (``rejections["clock_restarts"]``). A voltage cut-off or the model's voltage
                     # floor/ceiling then ends a step whose last reactant is really exhausted.
-                    runaway = (sdir > 0.0 and v_last < v_prev) or (sdir < 0.0 and v_last > v_prev)
+                    runaway = (sdir > 0.0 and v_last < v_prev) or (sdir < 0.0 and v_last > v_prev) or exhausted
                     if h >= 1e-300 and tau > 0.0:
                         t_start = t
                         dur = dur - tau
@@ -639,13 +345,13 @@ def run_steps(
                     # of H_FORCE s, accept it if finite and conservative, and count it
                     # (``rejections["forced"]``).
                     h = min(max(H_FORCE, 1e-9 * tau), dur - tau)
-                    ok = _step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
+                    ok = step(method, y, h, mode, value, cur, P, ynew, ws, J, A, piv)
                     lam = math.inf
                     if ok:
                         m_t = m_total - ynew[6]
                         z_t = z0 + ms * (ynew[8] / F + (ynew[10] - esh0)) - 2.0 * (ynew[6] - lost0)
-                        lam = project(ynew, m_t, z_t)
-                    if not (ok and lam < 1e-3):
+                        lam = project(ynew, m_t, z_t, exact, sdir)
+                    if not (ok and lam < PROJECTION_REJECT):
                         # a dissolved species has run out (below species_floor_rel of the sulfur,
                         # far below one molecule) and its sub-nanosecond relaxation cannot be
                         # followed: the reaction it feeds is exhausted — a physical end of a step that
@@ -691,13 +397,13 @@ def run_steps(
                         th = b_t - b_g * (b_t - a_t) / (b_g - a_g) if b_g != a_g else 0.5 * (a_t + b_t)
                         if not (a_t < th < b_t):
                             th = 0.5 * (a_t + b_t)
-                        if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
+                        if not step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
                             th = 0.5 * (a_t + b_t)
-                            if not _step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
+                            if not step(method, y, th * h, mode, value, cur, P, ytry, ws, J, A, piv):
                                 break
                         m_t = m_total - ytry[6]
                         z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
-                        if project(ytry, m_t, z_t) >= 1e-3:
+                        if project(ytry, m_t, z_t, exact, sdir) >= PROJECTION_REJECT:
                             break  # not a trustworthy state: keep the bracket found so far
                         c_try = control_current(ytry, mode, value, cur, P)
                         if not math.isfinite(c_try):
@@ -720,13 +426,13 @@ def run_steps(
                         best_theta = b_t
                         best_k = k
                 if best_theta < 1.0:
-                    ok2 = _step(method, y, best_theta * h, mode, value, cur, P, ytry, ws, J, A, piv)
+                    ok2 = step(method, y, best_theta * h, mode, value, cur, P, ytry, ws, J, A, piv)
                     lam2 = math.inf
                     if ok2:
                         m_t = m_total - ytry[6]
                         z_t = z0 + ms * (ytry[8] / F + (ytry[10] - esh0)) - 2.0 * (ytry[6] - lost0)
-                        lam2 = project(ytry, m_t, z_t)
-                    c2 = control_current(ytry, mode, value, cur, P) if lam2 < 1e-3 else math.nan
+                        lam2 = project(ytry, m_t, z_t, exact, sdir)
+                    c2 = control_current(ytry, mode, value, cur, P) if lam2 < PROJECTION_REJECT else math.nan
                     if math.isfinite(c2):
                         for i in range(NY):
                             ynew[i] = ytry[i]
@@ -754,16 +460,16 @@ def run_steps(
             if by_time and reason == R_RUNNING:
                 reason = R_TIME
                 if math.isfinite(vcut) and kind != K_DISCHARGE and sh_on:
-                    if _shuttle_fraction(y, cur, P) >= 0.9:
+                    if shuttle_fraction(y, cur, P) >= SHUTTLE_DOMINANT_FRACTION:
                         reason = R_SHUTTLE
             # a charge without time or capacity limit whose current all feeds the shuttle is
             # stationary: it would never reach its voltage (or, held, its current) cut-off
             no_limit = not math.isfinite(dur) and not math.isfinite(qcuts[s])
             if reason == R_RUNNING and no_limit and sh_on and cur < 0.0:
-                if (math.isfinite(vcut) or math.isfinite(icuts[s])) and _shuttle_fraction(y, cur, P) >= 1.0 - 1e-3:
+                if (math.isfinite(vcut) or math.isfinite(icuts[s])) and shuttle_fraction(y, cur, P) >= 1.0 - SHUTTLE_STALL_FRACTION:
                     reason = R_SHUTTLE
             if reason == R_CAPACITY and math.isfinite(vcut) and kind == K_CHARGE and sh_on:
-                if _shuttle_fraction(y, cur, P) >= 0.9:
+                if shuttle_fraction(y, cur, P) >= SHUTTLE_DOMINANT_FRACTION:
                     reason = R_SHUTTLE
             if (
                 reason != R_RUNNING
@@ -803,15 +509,11 @@ def run_steps(
         recs[s, RC_ROW1] = n_out
         recs[s, RC_NACC] = n_acc
         recs[s, RC_NREJ] = n_rej
+        recs[s, RC_ESH] = y[10] - esh0  # mol e⁻ the shuttle took from the anode in this step
         current_guess = cur
         if status != 0:
             return t, out, n_out, status, proj_max, current_guess
     return t, out, n_out, status, proj_max, current_guess
 
 
-def species_mass_total(y: np.ndarray) -> float:
-    return float(np.exp(y[:5]).sum())
-
-
-__all__ = ["REASONS", "run_steps", "rodas_step", "project", "NOUT", "NREC", "NOPT"]
-_ = (P_KSDIS,)
+__all__ = ["NOPT", "NOUT", "NREC", "REASONS", "run_steps"]
