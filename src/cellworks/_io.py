@@ -11,7 +11,7 @@ Outputs
     temporary one. :func:`sweep_stale_temps` removes temporary files of ours whose writer is gone
     (a SIGKILL, a power cut).
 
-Reading (see ``docs/robustness.md``)
+Reading (limits in :mod:`cellworks.limits`)
     :func:`check_count` refuses a count field that the bytes left cannot hold;
     :func:`read_bytes_limited` refuses a file larger than a limit; :func:`open_zip` and
     :func:`read_zip_member` open archives whose member names are not valid UTF-8 (decoded with
@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from cellworks.errors import FileFormatError, InputError, LimitError, OutputError
+from cellworks.errors import FileFormatError, LimitError, OutputError
+from cellworks.limits import env_limit
 
 if TYPE_CHECKING:
     import zipfile
@@ -43,34 +44,16 @@ if TYPE_CHECKING:
 # limits settable from the environment
 
 
-def env_limit(name: str, default: float) -> float:
-    """The limit ``CELLWORKS_<name>`` from the environment, else ``default`` (a positive number;
-    ``1e7``, ``2_000_000`` and ``2e9`` are all accepted)."""
-    raw = os.environ.get(f"CELLWORKS_{name}")
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw.strip().replace("_", ""))
-    except ValueError:
-        value = float("nan")
-    if not (value > 0 and value != float("inf")):
-        raise InputError(f"must be a positive number, got {raw!r}", field=f"CELLWORKS_{name}")
-    return value
-
-
-#: defaults of the reading limits (bytes and ratios); see :func:`unpacked_size_limit`
-MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB: no instrument member we know comes close
-MAX_UNPACK_RATIO = 200.0  # deflate of real data: 2-40x; zip bombs: 1000x
+#: defaults of the reading limits (see :mod:`cellworks.limits`)
 UNPACK_RATIO_FLOOR_BYTES = 64 << 20  # small members may compress better (zero-filled blocks)
-MAX_FILE_BYTES = 4 << 30
 
 
 def unpacked_size_limit(compressed_bytes: int) -> int:
     """Largest size a compressed member of ``compressed_bytes`` may unpack to:
     ``min(absolute, max(ratio * compressed, 64 MiB))`` with ``CELLWORKS_MAX_UNPACKED_BYTES``
     (default 1 GiB) and ``CELLWORKS_MAX_UNPACK_RATIO`` (default 200)."""
-    absolute = env_limit("MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
-    ratio = env_limit("MAX_UNPACK_RATIO", MAX_UNPACK_RATIO)
+    absolute = env_limit("MAX_UNPACKED_BYTES")
+    ratio = env_limit("MAX_UNPACK_RATIO")
     return int(min(absolute, max(ratio * max(compressed_bytes, 0), UNPACK_RATIO_FLOOR_BYTES)))
 
 
@@ -110,7 +93,7 @@ def read_bytes_limited(path: str | Path, *, limit: int | None = None) -> bytes:
     """The whole file, refused (one line) when larger than ``limit`` (default
     ``CELLWORKS_MAX_FILE_BYTES``, 4 GiB) or not a regular file (a FIFO would block forever)."""
     p = Path(path)
-    cap = int(limit if limit is not None else env_limit("MAX_FILE_BYTES", MAX_FILE_BYTES))
+    cap = int(limit if limit is not None else env_limit("MAX_FILE_BYTES"))
     with open(p, "rb") as fh:
         st = os.fstat(fh.fileno())
         import stat
@@ -181,7 +164,7 @@ def open_zip(source: bytes | str | Path, *, file: str | Path) -> zipfile.ZipFile
         raise FileFormatError(f"not a readable zip archive ({type(exc).__name__}: {exc}); truncated or corrupt?",
                               file=file) from None
     total = 0
-    absolute = env_limit("MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
+    absolute = env_limit("MAX_UNPACKED_BYTES")
     for info in zf.infolist():
         check_unpacked_size(info.file_size, info.compress_size, file=file, member=display_name(info))
         total += info.file_size

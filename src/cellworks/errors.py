@@ -99,3 +99,7 @@ class OutputError(InputError):
 class LimitError(InputError):
     """Input that asks for more work or memory than a configured limit allows (a protocol of
     10^20 steps, a compressed member that would unpack to gigabytes, a count the file cannot hold)."""
+
+
+class ProtocolLimitError(ProtocolError, LimitError):
+    """A protocol beyond a limit: more expanded steps or deeper nesting than allowed."""
