@@ -226,6 +226,7 @@ _HOST = hashlib.sha1(os.uname().nodename.encode() if hasattr(os, "uname") else b
 _TEMP_RE = re.compile(r"^\.(?P<stem>.+)\.tmp\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.(?P<rand>[0-9a-f]{8})(?P<suffix>\.[^.]*)?$")
 #: temporary path -> the user's path, for every temporary file this process made (error messages)
 TEMP_TARGETS: dict[str, str] = {}
+_LIVE_TEMPS: set[str] = set()  # created and neither committed nor discarded yet
 _STALE_FOREIGN_S = 24 * 3600.0  # another host's temp file: stale after a day
 
 
@@ -246,6 +247,7 @@ def _new_temp(target: Path, suffix: str = "") -> tuple[int, Path]:
         except FileExistsError:
             continue
         TEMP_TARGETS[str(tmp)] = str(target)
+        _LIVE_TEMPS.add(str(tmp))
         return fd, tmp
     raise OutputError("cannot create a temporary file beside it", file=target)
 
@@ -471,15 +473,31 @@ def _commit(tmp: Path, target: Path) -> None:
         if named is not None:
             raise OutputError(f"would overwrite an input of this command ({named})", file=target)
     os.replace(tmp, target)
+    _LIVE_TEMPS.discard(str(tmp))
     if g is not None:
         g.written.add(_key(target))
 
 
 def _discard(tmp: Path) -> None:
+    _LIVE_TEMPS.discard(str(tmp))
     try:
         os.unlink(tmp)
     except FileNotFoundError:
         pass
+
+
+def discard_live_temps() -> list[str]:
+    """Remove every temporary file this process is still writing (called when it is interrupted:
+    a writer in another thread may never reach its own clean-up)."""
+    removed = []
+    for tmp in list(_LIVE_TEMPS):
+        _LIVE_TEMPS.discard(tmp)
+        try:
+            os.unlink(tmp)
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
 
 
 @contextmanager

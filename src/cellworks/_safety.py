@@ -50,7 +50,7 @@ class CommandFailed(Exception):  # noqa: N818 (a carrier, not an error of its ow
 class Interrupted(BaseException):  # noqa: N818
     """Ctrl-C or SIGTERM, carried past click (which would turn it into a silent exit 130)."""
 
-    def __init__(self, signum: int = signal.SIGINT) -> None:
+    def __init__(self, signum: int = int(signal.SIGINT)) -> None:
         super().__init__("interrupted" if signum == signal.SIGINT else "terminated")
         self.signum = signum
 
@@ -248,14 +248,18 @@ def _paths(value: Any) -> list[Path]:
 def _check_numbers(info: CommandInfo, kwargs: dict[str, Any]) -> None:
     from cellworks.errors import ParameterError
 
+    def values(name: str) -> list[Any]:
+        v = kwargs.get(name)
+        return list(v) if isinstance(v, (list, tuple)) else [v]
+
     for name, (flag, inf_default) in info.floats.items():
-        for v in kwargs.get(name) if isinstance(kwargs.get(name), (list, tuple)) else [kwargs.get(name)]:
+        for v in values(name):
             if isinstance(v, float) and math.isnan(v):
                 raise ParameterError("not a number (NaN)", field=flag)
             if isinstance(v, float) and math.isinf(v) and not inf_default:
                 raise ParameterError(f"must be finite, got {v}", field=flag)
     for name, flag in info.ints.items():
-        for v in kwargs.get(name) if isinstance(kwargs.get(name), (list, tuple)) else [kwargs.get(name)]:
+        for v in values(name):
             if isinstance(v, int) and not -_INT64 <= v < _INT64:
                 raise ParameterError(f"out of range ({v})", field=flag)
     for p in info.params:
@@ -512,7 +516,7 @@ def signal_handlers() -> Iterator[SignalState]:
         raise KeyboardInterrupt if signum == signal.SIGINT else Interrupted(signum)
 
     try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (int(signal.SIGINT), int(signal.SIGTERM)):
             if signal.getsignal(sig) is signal.SIG_IGN:  # e.g. a background job: keep it ignored
                 continue
             previous[sig] = signal.signal(sig, handler)

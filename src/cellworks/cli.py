@@ -124,11 +124,18 @@ def main(argv: list[str] | None = None) -> int:
             if os.environ.get("CELLWORKS_DEBUG") and not isinstance(exc, (SystemExit, _safety.Interrupted)):
                 raise
             line, code = _safety.report(exc, sig.signum)
+            if code in (_safety.EXIT_INTERRUPTED, _safety.EXIT_TERMINATED):
+                from cellworks._io import discard_live_temps
+
+                discard_live_temps()
             if code == 2 and line and "unexpected extra argument" in line:
                 line = _safety.flag_value_hint(args, cmd) or line
             _print_error(line)
             return code
         if sig.signum is not None:  # an interruption click turned into a silent exit 130
+            from cellworks._io import discard_live_temps
+
+            discard_live_temps()
             line, code = _safety.report(KeyboardInterrupt(), sig.signum)
             _print_error(line)
             return code
