@@ -554,6 +554,30 @@ class GuardedStream:
 
 
 @contextmanager
+def one_line_diagnostics() -> Iterator[None]:
+    """Python warnings as one ``warning: ...`` line each, and third-party log records (NewareNDA
+    logs "File does not contain any valid records." before our reader raises its own error) kept
+    off the terminal, so an error is one line; ``CELLWORKS_DEBUG=1`` shows the log records."""
+    import logging
+    import warnings
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        sys.stderr.write(f"warning: {_one_line(str(message))}\n")
+
+    previous_show = warnings.showwarning
+    warnings.showwarning = show  # type: ignore[assignment]
+    root = logging.getLogger()
+    quiet = logging.NullHandler()
+    if not os.environ.get("CELLWORKS_DEBUG"):
+        root.addHandler(quiet)  # a handler on the root: logging's last-resort stderr printer stays silent
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous_show
+        root.removeHandler(quiet)
+
+
+@contextmanager
 def guarded_std_streams() -> Iterator[None]:
     out, err = sys.stdout, sys.stderr
     sys.stdout = GuardedStream(out)  # type: ignore[assignment]

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else list(argv)
     cmd = command()
-    with _safety.guarded_std_streams(), _safety.signal_handlers() as sig:
+    with _safety.guarded_std_streams(), _safety.one_line_diagnostics(), _safety.signal_handlers() as sig:
         try:
             rv = cmd.main(args=args, prog_name="cellworks", standalone_mode=False)
         except BrokenPipeError:  # `cellworks ... | head`: the reader left; nothing to say

@@ -9,6 +9,7 @@ parent-death handling).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -58,14 +59,36 @@ def start_local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         "processes": True,
         "host": host,
         "dashboard_address": dashboard,
-        "silence_logs": 40,  # errors only: a killed worker is reported in the manifest instead
+        # critical only: a killed worker or a lost scheduler connection is reported in the manifest
+        # and on one line, not as worker log tracebacks on the user's terminal
+        "silence_logs": 50,
         # the workers' dask config, kept by their nannies across worker restarts
         "config": dask.config.merge(dask.config.config, {"distributed": {"worker": {"profile": {"enabled": False}}}}),
         **kwargs,
     }
     # None removes the variable from what the nannies export before spawning (dask >= 2023.3)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), \
+            _children_ignore_sigint():
         return LocalCluster(**opts)
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes spawned inside the block ignore Ctrl-C (an ignored signal survives ``exec``; the
+    nannies pass it on to the workers they start). Ctrl-C in a terminal reaches the whole process
+    group: only the driver should react, by closing the cluster, so the user sees one
+    "interrupted" line instead of a log traceback per worker."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _scheduler_client(scheduler: str) -> tuple[Any, Callable[[], None]]:
@@ -198,8 +221,6 @@ def _process_pool() -> Any:
 
 def _stop_pool(pool: Any) -> None:
     """Shut the pool down without waiting; terminate workers still running a task."""
-    import contextlib
-
     procs = list(getattr(pool, "_processes", {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
