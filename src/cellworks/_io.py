@@ -91,18 +91,23 @@ def check_count(
 
 def read_bytes_limited(path: str | Path, *, limit: int | None = None) -> bytes:
     """The whole file, refused (one line) when larger than ``limit`` (default
-    ``CELLWORKS_MAX_FILE_BYTES``, 4 GiB) or not a regular file (a FIFO would block forever)."""
+    ``CELLWORKS_MAX_FILE_BYTES``, 4 GiB) or not a regular file (a FIFO or a device would block or
+    never end)."""
+    import stat
+
     p = Path(path)
     cap = int(limit if limit is not None else env_limit("MAX_FILE_BYTES"))
-    with open(p, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        import stat
-
+    # non-blocking open: opening a FIFO for reading would wait for a writer forever
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", closefd=True) as fh:
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise FileFormatError("not a regular file", file=p)
         if st.st_size > cap:
             raise LimitError(f"file is {_size_text(st.st_size)}, above the limit of {_size_text(cap)} "
                              "(set CELLWORKS_MAX_FILE_BYTES to raise it)", file=p)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
         return fh.read(cap + 1)
 
 

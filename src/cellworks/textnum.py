@@ -19,8 +19,9 @@ cut (or ``None``); :func:`check_tail` raises the one-line
 * the last record has fewer fields than every earlier one.
 
 Columns written in a shortest-round-trip format (``0.1``, ``0.25``, ``1.125``) have no fixed shape;
-nothing is claimed for them. A text that ends with a newline ended a record on purpose, so the
-checks apply only to a text whose last line has no newline (pass ``ended_with_newline``).
+nothing is claimed for them. A text that ends with a newline ended its last line on purpose, so
+the number shapes are judged only when the last line has no newline (pass ``ended_with_newline``);
+the field count always.
 
 Imports only :mod:`re`.
 """
@@ -63,12 +64,14 @@ def shape(token: str) -> Shape | None:
 
 
 def _column_reason(last: str, earlier: Sequence[str]) -> str | None:
-    if not last.strip():
-        return "is empty"
-    now = shape(last)
     before = [s for s in (shape(v) for v in earlier) if s is not None]
-    if now is None or len(before) < MIN_HISTORY or len(before) < len(earlier):
-        return None  # not numbers, or too little (or mixed) history to judge
+    if len(before) < MIN_HISTORY or len(before) < len(earlier):
+        return None  # not a column of numbers, or too little history to judge
+    if not last.strip():
+        return "is empty where every earlier value is a number"
+    now = shape(last)
+    if now is None:
+        return None
     if now.ends_open and not any(b.ends_open for b in before):
         return f"'{last.strip()}' ends in '{last.strip()[-1]}'"
     exps = {b.exponent_digits for b in before}
@@ -85,10 +88,12 @@ def _column_reason(last: str, earlier: Sequence[str]) -> str | None:
     return None
 
 
-def truncated_tail(rows: Sequence[Sequence[str]], columns: Sequence[str] | None = None) -> str | None:
+def truncated_tail(rows: Sequence[Sequence[str]], columns: Sequence[str] | None = None, *,
+                   fields_only: bool = False) -> str | None:
     """Why the last of ``rows`` (records split into fields) looks cut off, or None.
 
-    ``columns`` names the fields for the message (default: ``column 1``, ``column 2``, ...).
+    ``columns`` names the fields for the message (default: ``column 1``, ``column 2``, ...);
+    ``fields_only`` applies only the field-count rule (the number shapes are not judged).
     """
     if len(rows) < MIN_HISTORY + 1:
         return None
@@ -96,6 +101,8 @@ def truncated_tail(rows: Sequence[Sequence[str]], columns: Sequence[str] | None 
     widths = {len(r) for r in earlier}
     if len(widths) == 1 and len(last) < min(widths):
         return f"the last record has {len(last)} fields where every earlier one has {min(widths)}"
+    if fields_only:
+        return None
     for k, token in enumerate(last):
         history = [r[k] for r in earlier if k < len(r)]
         reason = _column_reason(token, history)
@@ -115,12 +122,11 @@ def check_tail(
 ) -> None:
     """Raise :class:`~cellworks.errors.FileFormatError` when the last record looks cut mid-number.
 
-    ``ended_with_newline=True`` (the text's last character is a newline) skips the check: the
-    writer finished that record. ``record`` names the last record in the message (``"line 68"``).
+    ``ended_with_newline=True`` (the text's last character is a newline) skips the number-shape
+    rules (the writer finished that line) but not the field count: a record with fewer fields than
+    every earlier one is cut, newline or not. ``record`` names the last record (``"line 68"``).
     """
-    if ended_with_newline:
-        return
-    reason = truncated_tail(rows, columns)
+    reason = truncated_tail(rows, columns, fields_only=bool(ended_with_newline))
     if reason is not None:
         from cellworks.errors import FileFormatError
 
