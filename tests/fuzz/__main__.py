@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tests.fuzz.campaign import run_campaign
+from .campaign import run_campaign
 
 
 def main() -> int:

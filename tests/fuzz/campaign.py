@@ -6,8 +6,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fuzz.runner import Outcome, run_all, summary
-from tests.fuzz.targets import SRC, file_cases, option_cases, protocol_cases
+from .runner import Outcome, run_all, summary
+from .targets import SRC, file_cases, option_cases, protocol_cases
 
 
 @dataclass

@@ -31,7 +31,8 @@ from pathlib import Path
 TIME_LIMIT_S = 30
 WALL_LIMIT_S = float(os.environ.get("FUZZ_WALL_LIMIT_S", "180"))
 RSS_LIMIT_BYTES = 1 << 30
-ADDRESS_SPACE_CAP = 6 << 30  # the kernel stops a runaway child long before the machine swaps
+ADDRESS_SPACE_CAP = 3 << 30  # a runaway child gets MemoryError (flagged) long before the machine swaps; the
+# largest legitimate address space seen is 1.4 GiB (an Arbin .res through access-parser)
 _ALLOWED_EXTRA = ("warning:", "note:", "skipped ")
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fuzz.mutators import mutate
-from tests.fuzz.runner import Case
+from .mutators import mutate
+from .runner import Case
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"

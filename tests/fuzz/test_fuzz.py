@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.campaign import run_campaign
-from tests.fuzz.targets import READERS
+from .campaign import run_campaign
+from .targets import READERS
 
 
 @pytest.mark.slow
