@@ -12,42 +12,6 @@ from cellworks.cli import main
 DATA = Path(__file__).resolve().parents[1] / "data" / "gcms"
 GASOLINE = DATA / "agilent-gcms-gasoline.cdf"
 
-# normal boiling points, °C (CRC Handbook): on a non-polar column these elute in this order
-BP = {"n-Hexane": 68.7, "Benzene": 80.1, "Toluene": 110.6, "Ethylbenzene": 136.2, "m-Xylene": 139.1,
-      "p-Xylene": 138.4, "o-Xylene": 144.4}
-
-
-@pytest.fixture(scope="module")
-def identified(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
-    import contextlib
-    import io
-
-    out = tmp_path_factory.mktemp("id")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        rc = main(["gcms", "identify", str(GASOLINE), "--json", "--plot", str(out / "tic.png"),
-                   "--mirror", str(out / "mirror.png")])
-    assert rc == 0
-    assert (out / "tic.png").stat().st_size > 10_000 and (out / "mirror.png").stat().st_size > 5_000
-    return json.loads(buf.getvalue())  # type: ignore[no-any-return]
-
-
-def test_gasoline_aromatics_identified_in_boiling_point_order(identified: dict) -> None:  # type: ignore[type-arg]
-    best: dict[str, tuple[float, int]] = {}
-    for c in identified["components"]:
-        b = c["best"]
-        if b["name"] in BP and (b["name"] not in best or b["mf"] > best[b["name"]][1]):
-            best[b["name"]] = (c["rt_s"], b["mf"])
-    for name in ("Benzene", "Toluene", "Ethylbenzene", "n-Hexane"):
-        assert best[name][1] >= 800, name
-    xylenes = [n for n in best if n.endswith("Xylene") and best[n][1] >= 800]
-    assert len(xylenes) >= 2
-    # elution order follows boiling points (m/p-xylene co-elute: compare with o-xylene only)
-    order = sorted(best, key=lambda n: best[n][0])
-    bps = [BP[n] for n in order if n not in ("p-Xylene",)]
-    assert bps == sorted(bps)
-
-
 def test_peaks_json_and_ion_traces(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rc = main(["gcms", "peaks", str(GASOLINE), "--ion", "91", "--ion", "78", "--json", "--plot",
                str(tmp_path / "eic.png")])

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cellworks.gcms.analyze import analyze
+from cellworks.gcms.pipeline import analyze
 from cellworks.gcms.synth import synthesize_calibration, synthesize_sample
+from cellworks.gcms.table1 import compare_with_table1
 
 
 @pytest.mark.slow
@@ -25,7 +26,7 @@ def test_blank_rows_have_unit_z_spread(tmp_path: Path) -> None:
     for k, seed in enumerate((7302, 7304, 7306)):
         runs = [*synthesize_sample("initial", tmp_path / f"r{k}" / "i.cdf", seed=seed),
                 *synthesize_sample("concentrate", tmp_path / f"r{k}" / "c.cdf", seed=seed + 1)]
-        res = analyze(runs, cal)
+        res = compare_with_table1(analyze(runs, cal).as_dict())
         for row in res["rows"]:
             for r in row["results"].values():
                 if str(r.get("document_cell", "")).startswith("<") and r.get("detection_limit_vol_pct"):

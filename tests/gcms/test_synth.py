@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from scipy.io import netcdf_file
 
 from cellworks.cli import main
+from cellworks.gcms.quant import CS2_RATIO_DOCUMENT
 from cellworks.gcms.readers import read_run
 from cellworks.gcms.synth import sample_spectra, synthesize_sample
 
@@ -67,7 +69,7 @@ def test_enriched_spectra() -> None:
     sp = sample_spectra()
     ge2 = sp["Ge2H6"]
     assert sum(ge2.get(m, 0.0) for m in (70, 71, 72, 73)) < 1e-3 * max(ge2.values())  # only ⁷⁴Ge ions
-    assert sp["CS2"][78] / sp["CS2"][76] == pytest.approx(5.9)  # document: 5.9 : 1
+    assert sp["CS2"][78] / sp["CS2"][76] == pytest.approx(CS2_RATIO_DOCUMENT)  # the document's 5.9 : 1
     assert sp["benzene"].get(79, 0.0) < 1e-3 * sp["benzene"][78]
     assert sp["GeH3Cl"][37] / sp["GeH3Cl"][35] == pytest.approx(0.24240515 / 0.75759485, rel=1e-3)
 
@@ -75,7 +77,15 @@ def test_enriched_spectra() -> None:
 def test_cli_synth_and_bad_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["gcms", "synth", "--sample", "rectified", "--column", "ptmsp", "--mode", "sim", "--seed", "5",
                "--out", str(tmp_path / "r.cdf")])
-    assert rc == 0 and (tmp_path / "r-ptmsp-sim.cdf").exists()
+    # one run asked for: written to exactly --out
+    assert rc == 0 and (tmp_path / "r.cdf").exists() and not (tmp_path / "r-ptmsp-sim.cdf").exists()
+    capsys.readouterr()
+    # several runs: <stem>-<column>-<mode>.cdf beside --out, listed on stdout
+    assert main(["gcms", "synth", "--sample", "initial", "--seed", "5", "--out", str(tmp_path / "runs" / "i.cdf"),
+                 "--json"]) == 0
+    files = sorted(Path(f).name for f in json.loads(capsys.readouterr().out)["files"])
+    assert files == ["i-plot-scan.cdf", "i-plot-sim.cdf", "i-ptmsp-scan.cdf", "i-ptmsp-sim.cdf"]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == files
     assert main(["gcms", "synth", "--sample", "dirty", "--out", str(tmp_path / "x.cdf")]) == 2
     assert capsys.readouterr().err.startswith("error:")
 

@@ -3,9 +3,9 @@ isotope clusters of natural or enriched elements, isobars, calibrated quantities
 
 Importing this package is light; each name loads its module on first use::
 
-    from cellworks.gcms import identify_run, load_builtin, read_run
+    from cellworks.gcms import identify_run, read_run
     run = read_run("tests/data/gcms/agilent-gcms-gasoline.cdf")
-    report = identify_run(run, load_builtin())
+    report = identify_run(run)          # one compound per component, MF + RMF + RI, confidence
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ _EXPORTS = {
     "Run": "cellworks.gcms.run",
     "find_peaks_run": "cellworks.gcms.peaks",
     "deconvolve": "cellworks.gcms.peaks",
-    "retention_index": "cellworks.gcms.peaks",
     "load_builtin": "cellworks.gcms.library",
     "load_library": "cellworks.gcms.library",
     "read_msp": "cellworks.gcms.library",
@@ -25,7 +24,22 @@ _EXPORTS = {
     "match_factor": "cellworks.gcms.scores",
     "reverse_match_factor": "cellworks.gcms.scores",
     "SearchIndex": "cellworks.gcms.search",
-    "identify_run": "cellworks.gcms.search",
+    "identify_run": "cellworks.gcms.identification",
+    "identify": "cellworks.gcms.identification",
+    "IdentifyParams": "cellworks.gcms.identification",
+    "library_sources": "cellworks.gcms.library",
+    "centroid_run": "cellworks.gcms.run",
+    "ei_search_warnings": "cellworks.gcms.run",
+    "retention_index": "cellworks.gcms.retention",
+    "analyze": "cellworks.gcms.pipeline",
+    "Analysis": "cellworks.gcms.pipeline",
+    "compare_with_table1": "cellworks.gcms.table1",
+    "from_matchms": "cellworks.gcms.matchms_io",
+    "to_matchms": "cellworks.gcms.matchms_io",
+    "library_from_matchms": "cellworks.gcms.matchms_io",
+    "components_to_matchms": "cellworks.gcms.matchms_io",
+    "scan_spectrum": "cellworks.gcms.peaks",
+    "boiling_point_index": "cellworks.gcms.retention",
     "parse_formula": "cellworks.gcms.isotopes",
     "isotope_pattern": "cellworks.gcms.isotopes",
     "find_isobars": "cellworks.gcms.isobars",

@@ -57,6 +57,41 @@ class LibrarySpectrum:
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     @property
+    def kind(self) -> str:
+        """Origin class of the spectrum: ``SRS``/``ESTIMATE``/``COMPUTED`` (the built-in
+        library's ``Source:`` prefixes) or ``user`` (any other record: a measured library)."""
+        return source_kind(self.source)
+
+    @property
+    def is_measured(self) -> bool:
+        """False for ESTIMATE and COMPUTED records (not a measured spectrum)."""
+        return self.kind not in ("ESTIMATE", "COMPUTED")
+
+    @property
+    def ri_kind(self) -> str | None:
+        """How the library RI was obtained: ``exact`` (n-alkane), ``derived`` (boiling point),
+        ``cited``/``user`` (a value given in the file); ``None`` without an RI."""
+        if self.ri is None:
+            return None
+        return self.extra.get("RI_Kind", "user")
+
+    @property
+    def ri_uncertainty(self) -> float:
+        """Uncertainty of the library RI in index units (``RI_Uncertainty:``; 0 if not stated)."""
+        try:
+            return max(float(self.extra.get("RI_Uncertainty", "0")), 0.0)
+        except ValueError:
+            return 0.0
+
+    @property
+    def licence(self) -> str:
+        """The record's licence as stated in the file (``License:``/``Licence:``), or ``""``."""
+        for k, v in self.extra.items():
+            if k.strip().lower() in ("license", "licence"):
+                return v
+        return ""
+
+    @property
     def base_peak_mz(self) -> float:
         return float(self.mz[np.argmax(self.intensity)]) if self.mz.size else float("nan")
 
@@ -241,12 +276,43 @@ def write_msp(lib: Library | Iterable[LibrarySpectrum], path: str | Path) -> Non
         fh.write(format_msp(spectra))
 
 
+def source_kind(source: str) -> str:
+    """``SRS``/``ESTIMATE``/``COMPUTED``/``user``: the first word of a built-in record's source."""
+    head = source.split(":", 1)[0].strip()
+    return head if head in ("SRS", "ESTIMATE", "COMPUTED") else "user"
+
+
 def load_builtin() -> Library:
     """The built-in compact EI (70 eV) library (``gcms/data/builtin_ei.msp``; every record states
     its public source in its ``Source:`` line)."""
     return read_msp(BUILTIN_MSP, name="cellworks built-in EI")
 
 
-def load_library(path: str | Path | None) -> Library:
-    """``None`` → built-in library; else an MSP file."""
-    return load_builtin() if path is None else read_msp(path)
+def load_library(path: str | Path | Iterable[str | Path] | None = None, *, extend: bool = False) -> Library:
+    """The library a search uses: the built-in one (``path`` None), or the MSP file(s) given,
+    which replace it — or, with ``extend=True``, are searched together with it (built-in first).
+    A user's NIST or MassBank export is read as it is; its licence stays the user's business and
+    :func:`library_sources` reports what each file states."""
+    if path is None:
+        return load_builtin()
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    libs = [read_msp(p) for p in paths]
+    if extend:
+        libs.insert(0, load_builtin())
+    spectra = tuple(s for lib in libs for s in lib.spectra)
+    name = " + ".join(lib.name for lib in libs)
+    return Library(spectra, name, "; ".join(lib.path for lib in libs))
+
+
+def library_sources(lib: Library) -> list[dict[str, Any]]:
+    """Per origin (built-in kinds, user files): number of spectra and the licences stated."""
+    groups: dict[str, dict[str, Any]] = {}
+    for s in lib.spectra:
+        key = s.kind
+        g = groups.setdefault(key, {"kind": key, "n_spectra": 0, "licences": {}})
+        g["n_spectra"] += 1
+        lic = s.licence or ("MIT (see gcms/data/SOURCES.md)" if key == "SRS" else
+                            "not applicable (not a measured spectrum)" if key in ("ESTIMATE", "COMPUTED") else
+                            "not stated in the file: the user is responsible for its terms")
+        g["licences"][lic] = g["licences"].get(lic, 0) + 1
+    return list(groups.values())

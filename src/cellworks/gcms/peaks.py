@@ -21,8 +21,15 @@ clean apex spectra, retention indices.
   assigned to the nearest component apex (midway: to the apex where the ion is more intense).
   A component's **clean spectrum** holds only its assigned ions, each background-subtracted by
   its own baseline, so co-eluting compounds whose apexes differ by a scan or more are separated.
-* **retention index** (van den Dool & Kratz, J. Chromatogr. 11 (1963) 463):
-  ``RI = 100 * (n + (t - t_n) / (t_{n+1} - t_n))`` between bracketing n-alkanes.
+* **saturation** (:func:`saturated_region`): a chromatographic peak is curved everywhere in its
+  upper half; a *plateau* — at least ``SATURATION_MIN_POINTS`` consecutive points within
+  ``SATURATION_FLAT_TOL`` of each other, spanning at least ``SATURATION_MIN_SPAN`` of the peak's
+  FWHM (a Gaussian stays within 5 % of its apex over only 0.27 FWHM) — means the detector or the
+  acquisition clipped it. Every maximum inside the region above half the plateau level is then
+  one peak (noise on a flat top is not a valley), flagged ``saturated``; its ion ratios are
+  distorted, so its spectrum identifies only tentatively.
+* **retention index**: see :mod:`cellworks.gcms.retention` (``retention_index`` is re-exported
+  here for older callers).
 """
 
 from __future__ import annotations
@@ -34,7 +41,16 @@ import numpy as np
 import numpy.typing as npt
 
 from cellworks.errors import ParameterError
+from cellworks.gcms.retention import retention_index
 from cellworks.gcms.run import Run
+
+__all__ = ["Component", "Peak", "PeakParams", "apex_spectrum", "baseline", "deconvolve", "find_peaks_run",
+           "find_peaks_trace", "noise_sigma", "retention_index", "saturated_region", "scan_spectrum", "smooth"]
+
+SATURATION_FLAT_TOL = 0.05  # relative spread of the plateau points
+SATURATION_MIN_POINTS = 4
+SATURATION_MIN_SPAN = 0.4  # plateau span / FWHM (an unclipped Gaussian gives 0.27 within 5 %)
+SATURATION_MIN_SNR = 50.0  # only strong peaks can saturate a detector; small broad peaks are noise-flat
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -70,6 +86,7 @@ class Peak:
     fwhm_s: float
     snr: float
     trace: str = "TIC"
+    saturated: bool = False
 
     @property
     def apex_time_min(self) -> float:
@@ -197,7 +214,81 @@ def find_peaks_trace(t_s: npt.ArrayLike, y: npt.ArrayLike, params: PeakParams | 
         lo, hi, area, fwhm = _integrate(t, yc, ys, ap, sigma, lo_lim, hi_lim)
         peaks.append(Peak(ap, float(t[ap]), lo, hi, float(t[lo]), float(t[hi]), float(yc[ap]), area, fwhm,
                           float(yc[ap] / sigma), trace))
-    return peaks
+    return _merge_saturated(t, yc, peaks, sigma)
+
+
+def _plateaus(y: FloatArray, floor: float) -> list[tuple[int, int]]:
+    """Runs of ≥ SATURATION_MIN_POINTS consecutive points above ``floor`` whose values stay within
+    SATURATION_FLAT_TOL of each other."""
+    runs: list[tuple[int, int]] = []
+    n = y.size
+    i = 0
+    while i < n:
+        if y[i] < floor:
+            i += 1
+            continue
+        j, lo_v, hi_v = i, y[i], y[i]
+        while j + 1 < n and y[j + 1] >= floor:
+            nlo, nhi = min(lo_v, y[j + 1]), max(hi_v, y[j + 1])
+            if nlo < (1.0 - SATURATION_FLAT_TOL) * nhi:
+                break
+            lo_v, hi_v, j = nlo, nhi, j + 1
+        if j - i + 1 >= SATURATION_MIN_POINTS:
+            runs.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    return runs
+
+
+def saturated_region(t_s: npt.ArrayLike, y: npt.ArrayLike, sigma: float) -> list[tuple[int, int, int, int]]:
+    """Saturated peaks of a baseline-corrected trace: ``(lo, hi, plateau_lo, plateau_hi)`` scan
+    indices of the region above half the plateau level and of the plateau (module docstring)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    yc = np.asarray(y, dtype=np.float64)
+    out: list[tuple[int, int, int, int]] = []
+    for i, j in _plateaus(yc, SATURATION_MIN_SNR * max(sigma, 1e-300)):
+        level = float(yc[i : j + 1].mean())
+        lo, hi = i, j
+        while lo > 0 and yc[lo - 1] >= 0.5 * level:
+            lo -= 1
+        while hi < yc.size - 1 and yc[hi + 1] >= 0.5 * level:
+            hi += 1
+        if out and lo <= out[-1][1]:
+            continue
+        top = float(yc[lo : hi + 1].max())
+        above = np.flatnonzero(yc[lo : hi + 1] >= 0.5 * top)
+        fwhm = float(t[lo + above[-1]] - t[lo + above[0]]) if above.size > 1 else 0.0
+        span = float(t[j] - t[i])
+        if fwhm > 0 and span >= SATURATION_MIN_SPAN * fwhm:
+            out.append((lo, hi, i, j))
+    return out
+
+
+def _merge_saturated(t: FloatArray, yc: FloatArray, peaks: list[Peak], sigma: float) -> list[Peak]:
+    """One flagged peak per saturated region (every maximum inside it merged)."""
+    regions = saturated_region(t, yc, sigma)
+    if not regions or not peaks:
+        return peaks
+    out: list[Peak] = []
+    used: set[int] = set()
+    for lo, hi, _, _ in regions:
+        inside = [k for k, pk in enumerate(peaks) if lo <= pk.apex_scan <= hi]
+        if not inside:
+            continue
+        used.update(inside)
+        a = min(min(peaks[k].start_scan for k in inside), lo)
+        b = max(max(peaks[k].end_scan for k in inside), hi)
+        ap = int(a + np.argmax(yc[a : b + 1]))
+        seg = np.clip(yc[a : b + 1], 0.0, None)
+        area = float(np.trapezoid(seg, t[a : b + 1])) if b > a else 0.0
+        above = np.flatnonzero(yc[a : b + 1] >= 0.5 * yc[ap])
+        fwhm = float(t[a + above[-1]] - t[a + above[0]]) if above.size > 1 else float("nan")
+        trace = peaks[inside[0]].trace
+        out.append(Peak(ap, float(t[ap]), a, b, float(t[a]), float(t[b]), float(yc[ap]), area, fwhm,
+                        float(yc[ap] / max(sigma, 1e-300)), trace, saturated=True))
+    out.extend(pk for k, pk in enumerate(peaks) if k not in used)
+    return sorted(out, key=lambda pk: pk.apex_scan)
 
 
 def find_peaks_run(run: Run, ions: list[float] | None = None, params: PeakParams | None = None,
@@ -304,42 +395,56 @@ def deconvolve(run: Run, params: PeakParams | None = None, mz_min: int = 1,
                   float(raw_model[si] / msig), "component")
         out.append(Component(si, float(t[si]), mz_c.astype(np.int64), spec, int(good.sum()), pk,
                              {"tic_at_apex": float(tic_c[si])}))
-    return out
+    return _merge_saturated_components(t, mat.sum(axis=1), out, w)
+
+
+def _merge_saturated_components(t: FloatArray, tic: FloatArray, comps: list[Component],
+                                window_points: int) -> list[Component]:
+    """Components whose apex lies in a saturated region of the TIC become one flagged component
+    with the region's span and summed area. Its spectrum is that of the largest component whose
+    apex lies outside the plateau: scans on the flanks are not clipped, so their ion ratios are
+    the compound's own."""
+    yc = tic - baseline(tic, window_points)
+    regions = saturated_region(t, yc, noise_sigma(yc))
+    if not regions:
+        return comps
+    out = list(comps)
+    for lo, hi, p_lo, p_hi in regions:
+        inside = [c for c in out if lo <= c.apex_scan <= hi]
+        if not inside:
+            continue
+        flank = [c for c in inside if not p_lo <= c.apex_scan <= p_hi]
+        keep = max(flank or inside, key=lambda c: c.peak.area)
+        a = min([lo, *(c.peak.start_scan for c in inside)])
+        b = max([hi, *(c.peak.end_scan for c in inside)])
+        pk = keep.peak
+        merged = Peak(pk.apex_scan, pk.apex_time_s, a, b, float(t[a]), float(t[b]), pk.height,
+                      float(sum(c.peak.area for c in inside)), pk.fwhm_s, pk.snr, pk.trace, saturated=True)
+        new = Component(keep.apex_scan, keep.apex_time_s, keep.mz, keep.intensity, keep.n_ions, merged,
+                        {**keep.extra, "saturated": 1.0, "merged_components": float(len(inside))})
+        out = [c for c in out if not (lo <= c.apex_scan <= hi)] + [new]
+    return sorted(out, key=lambda c: c.apex_scan)
+
+
+def scan_spectrum(run: Run, scan: int, half_width_scans: int = 0,
+                  background: tuple[list[int], list[int]] | None = None) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Unit-mass spectrum at ``scan`` (mean of the scans within ±``half_width_scans``), minus the
+    mean of the background scans ``(before, after)`` (each side averaged, then the sides averaged;
+    scans outside the run ignored); negative values clipped. Returns the non-zero ``(m/z, I)``."""
+    masses, mat = run.unit_mass_matrix()
+    n = mat.shape[0]
+    a, b = max(scan - half_width_scans, 0), min(scan + half_width_scans + 1, n)
+    v = mat[a:b].mean(axis=0)
+    if background is not None:
+        parts = [mat[idx].mean(axis=0) for idx in ([i for i in side if 0 <= i < n] for side in background) if idx]
+        if parts:
+            v = v - np.mean(parts, axis=0)
+    v = np.clip(v, 0, None)
+    nz = np.flatnonzero(v > 0)
+    return masses[nz].astype(np.int64), v[nz]
 
 
 def apex_spectrum(run: Run, peak: Peak, subtract_background: bool = True) -> tuple[npt.NDArray[np.int64], FloatArray]:
     """Unit-mass spectrum at a peak's apex minus the mean of the spectra at its start and end."""
-    masses, _ = run.unit_mass_matrix()
-    from cellworks.gcms.spectrum import dense, to_unit_mass
-
-    def spec(i: int) -> FloatArray:
-        m, y = to_unit_mass(*run.scan(i))
-        return dense(m, y, int(masses.max()) if masses.size else 0)
-
-    v = spec(peak.apex_scan)
-    if subtract_background:
-        v = v - 0.5 * (spec(peak.start_scan) + spec(peak.end_scan))
-    v = np.clip(v, 0, None)
-    nz = np.flatnonzero(v > 0)
-    return nz.astype(np.int64), v[nz]
-
-
-def retention_index(t_s: npt.ArrayLike, ladder: Mapping[int, float]) -> FloatArray:
-    """Linear (temperature-programmed) retention indices from an n-alkane ladder
-    ``{carbon number: retention time s}``; NaN outside the ladder."""
-    if len(ladder) < 2:
-        raise ParameterError("an alkane ladder needs at least two n-alkanes", field="ladder")
-    items = sorted(ladder.items(), key=lambda kv: kv[1])
-    n = np.array([k for k, _ in items], dtype=np.float64)
-    tr = np.array([v for _, v in items], dtype=np.float64)
-    if np.any(np.diff(tr) <= 0) or np.any(np.diff(n) <= 0):
-        raise ParameterError("ladder retention times must increase with carbon number", field="ladder")
-    t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
-    out = np.full(t.shape, np.nan)
-    k = np.searchsorted(tr, t, side="right") - 1
-    ok = (k >= 0) & (k < tr.size - 1)
-    kk = k[ok]
-    out[ok] = 100.0 * (n[kk] + (n[kk + 1] - n[kk]) * (t[ok] - tr[kk]) / (tr[kk + 1] - tr[kk]))
-    exact = t == tr[-1]
-    out[exact] = 100.0 * n[-1]
-    return out
+    bg = ([peak.start_scan], [peak.end_scan]) if subtract_background else None
+    return scan_spectrum(run, peak.apex_scan, 0, bg)

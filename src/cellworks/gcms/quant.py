@@ -310,6 +310,9 @@ DOCUMENT_TABLE1: dict[str, tuple[str, str, str, str]] = {
     "2-C3H7Cl": ("(5 ± 1)·10⁻⁵", "<9·10⁻⁷", "(8 ± 2)·10⁻⁴", "9·10⁻⁷"),
 }
 
+#: ¹²C³²S³⁴S : ¹²C³²S₂ of the CS₂ in the enriched germane (document 002: "5.9 : 1"; REFERENCE.md §3)
+CS2_RATIO_DOCUMENT = 5.9
+
 ION_SWAP_NOTE = (
     "Document 002's Table 1 prints m/z 78 for toluene and 91 for benzene; toluene's characteristic "
     "ion is m/z 91 (C₇H₇⁺, tropylium) and benzene's m/z 78 (C₆H₆⁺). cellworks quantifies toluene on "

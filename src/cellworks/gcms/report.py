@@ -7,13 +7,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cellworks.gcms.quant import CS2_RATIO_DOCUMENT
 from cellworks.report import Figure, Section, Table, figure_png
 
-BOILING_POINT_C = {  # CRC Handbook of Chemistry and Physics (normal boiling points, °C)
-    "2-Methylpentane": 60.3, "3-Methylpentane": 63.3, "n-Hexane": 68.7, "Benzene": 80.1,
-    "2-Methylhexane": 90.0, "3-Methylhexane": 92.0, "n-Heptane": 98.4, "Toluene": 110.6,
-    "Ethylbenzene": 136.2, "m-Xylene": 139.1, "p-Xylene": 138.4, "o-Xylene": 144.4,
-}
+
+def _boiling_points() -> dict[str, float]:
+    """Normal boiling points (°C) by compound name (``gcms/data/boiling_points.csv``)."""
+    from cellworks.gcms.retention import load_boiling_points
+
+    return {name: bp for name, bp, _ in load_boiling_points().values()}
 
 
 def _find_run() -> Path | None:
@@ -26,40 +28,37 @@ def _find_run() -> Path | None:
 
 
 def build_section(workdir: Path, quick: bool = False) -> Section:
+    """The gasoline run identified (whole run and zoom), hand-worked match factors, and the
+    impurity analysis of document 002 on synthesised runs (``cellworks demo``)."""
+    from cellworks.gcms.identification import identify_run
     from cellworks.gcms.library import load_builtin
     from cellworks.gcms.plots import eic_figure, mirror_figure, tic_figure
     from cellworks.gcms.readers import read_run
     from cellworks.gcms.scores import match_factor
-    from cellworks.gcms.search import identify_run
 
     figures: list[Figure] = []
     tables: list[Table] = []
     notes: list[str] = [
         "Document 002's Table 1 lists m/z 78 as the SIM ion of toluene and 91 for benzene; the "
-        "characteristic ions are the other way round (benzene M+ 78, toluene tropylium 91). cellworks "
+        "characteristic ions are the other way round (benzene M⁺ 78, toluene tropylium 91). cellworks "
         "uses 78 for benzene and 91 for toluene.",
-        "The built-in library's hydrocarbon and gas spectra are SRS RGA patterns (MIT, principal ions "
-        "only); branched alkanes, trimethylbenzenes, siloxanes and a few others are ESTIMATES and the Ge "
-        "hydrides, AsH3 and CS2 are COMPUTED isotope patterns with assumed fragment ratios (each record "
-        "says which in 'Source:'). Principal-ions-only reference spectra lower the identity MF of complete "
-        "measured spectra; the reverse MF (RMF) is shown beside it.",
     ]
     lib = load_builtin()
     run_path = _find_run()
     if run_path is not None:
         run = read_run(run_path)
-        rep = identify_run(run, lib, t_range_s=(60.0, 480.0 if quick else 1500.0))
+        rep = identify_run(run, lib, t_range_s=(60.0, 720.0) if quick else None)
         comps = [c for c in rep["components"] if c["identified"]]
-        big = sorted(comps, key=lambda c: -float(c["area"]))[:22]
-        figures.append(Figure(figure_png(tic_figure(run, [(float(c["rt_s"]), c["best"]["name"]) for c in big],
-                                                    "gasoline (P071 Essence super BP), TIC")),
-                              "TIC of the real gasoline run (agilent-gcms-gasoline.cdf, 6401 scans) with the "
-                              "largest identified components labelled (Biller–Biemann deconvolution, identity MF "
-                              "against the built-in library)."))
-        figures.append(Figure(figure_png(eic_figure(run, [57, 78, 91, 106], t_range_min=(1.5, 8.0))),
+        labels = [(float(c["rt_s"]), c["name"]) for c in comps]
+        figures.append(Figure(figure_png(tic_figure(run, labels, "gasoline (P071 Essence super BP), TIC")),
+                              "Whole run (agilent-gcms-gasoline.cdf, 6401 scans, 0–63 min): identified "
+                              "components numbered in elution order and named in the table under the plot."))
+        figures.append(Figure(figure_png(tic_figure(run, labels, "gasoline, 1.5–11 min", t_range_min=(1.5, 11.0))),
+                              "The same run zoomed to 1.5–11 min, where most components elute."))
+        figures.append(Figure(figure_png(eic_figure(run, [57, 78, 91, 106], t_range_min=(1.5, 11.0))),
                               "Extracted-ion chromatograms (unit mass): m/z 57 alkanes, 78 benzene, 91 alkyl "
-                              "benzenes, 106 C8 aromatics."))
-        tol = next((c for c in comps if c["best"]["name"] == "Toluene"), None)
+                              "benzenes, 106 C₈ aromatics."))
+        tol = next((c for c in comps if c["name"] == "Toluene"), None)
         if tol is not None:
             spec = lib[int(tol["best"]["library_index"])]
             figures.append(Figure(figure_png(mirror_figure(
@@ -68,14 +67,24 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
                 f"Toluene: MF {tol['best']['mf']}, RMF {tol['best']['rmf']}")),
                 "Mirror plot: clean (background-subtracted, deconvolved) apex spectrum against the library."))
         rows = []
-        for c in comps:
+        bps = _boiling_points()
+        for k, c in enumerate(comps, start=1):
             b = c["best"]
-            bp = BOILING_POINT_C.get(b["name"])
-            rows.append((f"{c['rt_min']:.3f}", b["name"], b["mf"], b["rmf"], b["source_kind"],
-                         "" if bp is None else f"{bp:.1f}", f"{float(c['area']):.3g}"))
-        tables.append(Table(("RT / min", "best hit", "MF", "RMF", "library source", "b.p. / °C (CRC)", "area"),
-                            tuple(rows), "Components with identity MF ≥ 700. On a non-polar column the "
-                            "hydrocarbons elute in boiling-point order — the b.p. column lets the reader check."))
+            bp = bps.get(b["name"])
+            rows.append((k, f"{c['rt_min']:.3f}", "" if c["ri"] is None else f"{c['ri']:.0f}", b["name"],
+                         "" if b["library_ri"] is None else f"{b['library_ri']:.0f} ({b['ri_kind']})",
+                         b["mf"], b["rmf"], c["confidence"], "" if bp is None else f"{bp:.1f}"))
+        tables.append(Table(("no.", "t_R / min", "RI (run)", "compound", "RI (library)", "MF", "RMF", "confidence",
+                             "b.p. / °C (CRC)"), tuple(rows),
+                            f"{rep['summary']['identified']} of {rep['summary']['components']} components identified "
+                            f"(the others are 'unknown'); one component per compound. RI: van den Dool–Kratz from the "
+                            f"n-alkanes found in the run ({', '.join('C' + k for k in rep['ladder_s'])}). Confidence: "
+                            "MF+RI (measured reference, RI inside the window), MF only (no RI to compare), tentative "
+                            "(ESTIMATE reference spectrum or saturated peak)."))
+        notes.append("The built-in library's hydrocarbon and gas spectra are SRS RGA patterns (MIT, principal ions "
+                     "only); branched alkanes, trimethylbenzenes and a few others are ESTIMATES (identifications based "
+                     "on them are 'tentative'). Library RIs: exact for n-alkanes, otherwise derived from the boiling "
+                     "point with a stated ±30 uncertainty.")
     else:
         notes.append("gasoline fixture not found: the run figures are skipped.")
     # hand-worked match factors (tests/gcms/test_scores.py)
@@ -93,12 +102,13 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     notes.extend(n2)
     return Section(
         title="GC–MS: runs, peaks and library identification",
-        intro=("Reads real EI GC–MS runs (ANDI/AIA netCDF, JCAMP-DX, CSV, mzML), finds and integrates peaks, "
-               "separates co-eluting compounds (Biller–Biemann), and identifies them with the NIST identity "
-               "match factor through an exact inverted-index search (document 002's workflow)."),
+        intro=("A real gasoline run (Agilent ANDI export) is read, its co-eluting compounds separated "
+               "(Biller–Biemann) and identified over the whole run: one library compound per component, "
+               "identity and reverse NIST match factors and van den Dool–Kratz retention indices from the "
+               "n-alkanes found in the run. Document 002's Table 1 is then reproduced from synthesised runs."),
         figures=tuple(figures), tables=tuple(tables),
         how_to_run=("cellworks gcms identify tests/data/gcms/agilent-gcms-gasoline.cdf --plot tic.png "
-                    "--mirror mirror.png\ncellworks gcms peaks RUN.cdf --ion 78 --ion 91 --json\n"
+                    "--mirror mirror.png\ncellworks gcms peaks tests/data/gcms/agilent-gcms-gasoline.cdf --ion 78 --ion 91 --json\n"
                     "cellworks gcms library info --names\npython benchmarks/gcms_search.py --json"),
         notes=tuple(notes), anchor="gcms",
     )
@@ -163,7 +173,7 @@ def _isotope_table(res: Mapping[str, Any]) -> Table:
             if row["key"] in ("CS2", "benzene", "2-C3H7Cl") and r.get("isotopes"):
                 rows.append((row["label"], s, r["isotopes"]))
     return Table(("impurity", "sample", "isotope evidence"), tuple(rows),
-                 "Departures from natural isotopic composition (document: ¹²C³²S³⁴S : ¹²C³²S₂ = 5.9 : 1; no m/z 79 "
+                 f"Departures from natural isotopic composition (document: ¹²C³²S³⁴S : ¹²C³²S₂ = {CS2_RATIO_DOCUMENT:g} : 1; no m/z 79 "
                  "for benzene; no ³⁷Cl partners m/z 65 and 80 for 2-chloropropane).")
 
 
@@ -275,8 +285,9 @@ def analysis_section(res: Mapping[str, Any], runs: Sequence[str | Path]) -> Sect
 
 def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[Table], list[str]]:
     """Synthesise calibration and sample runs, analyse them and return (figures, tables, notes)."""
-    from cellworks.gcms.analyze import analyze
+    from cellworks.gcms.pipeline import analyze
     from cellworks.gcms.synth import synthesize_calibration, synthesize_sample
+    from cellworks.gcms.table1 import compare_with_table1
 
     wd = Path(workdir) / "gcms-part2"
     cal = synthesize_calibration(wd / "cal" / "calibration.json", seed=11)
@@ -284,7 +295,7 @@ def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[
     runs: list[Path] = []
     for i, s in enumerate(samples):
         runs += synthesize_sample(s, wd / "runs" / f"{s}.cdf", seed=101 + i)
-    res = analyze(runs, cal)
+    res = compare_with_table1(analyze(runs, cal).as_dict())
     sec = analysis_section(res, runs)
     figures = list(sec.figures)
     tables = list(sec.tables)
@@ -297,21 +308,21 @@ def build_parts(workdir: Path, quick: bool = False) -> tuple[list[Figure], list[
                      f"the detection limit, {v['limit_rows_dl_within_3x_of_C_min']} with DL within 3× of C_min.")
     for r in res["isotope_ratios"]:
         notes.append(f"CS₂ in the {r['sample']} sample: ¹²C³²S³⁴S : ¹²C³²S₂ = {r['ratio_12C32S34S_to_12C32S2']:.2f} "
-                     f"± {r['sd']:.2f} (document: 5.9 : 1).")
+                     f"± {r['sd']:.2f} (document: {CS2_RATIO_DOCUMENT:g} : 1).")
     if not quick:
         p1 = synthesize_sample("concentrate", wd / "trueness" / "p.cdf", seed=301, columns=("ptmsp",),
                                modes=("sim",), replicates=3)
         p2 = synthesize_sample("concentrate", wd / "trueness" / "p2.cdf", seed=302, columns=("ptmsp",),
                                modes=("sim",), pressure_factor=2.0, replicates=3)
         scan = [p for p in runs if "concentrate" in p.name and "scan" in p.name]
-        tr = analyze([*scan, *p1, *p2], cal)["trueness"]
+        tr = analyze([*scan, *p1, *p2], cal).trueness
         tables.append(_trueness_table(tr, "Trueness by sample-size variation: concentrate at p and 2p, "
                                           "3 injections each (document 002: no significant difference)."))
         p2e = synthesize_sample("concentrate", wd / "trueness" / "p2e.cdf", seed=303, columns=("ptmsp",),
                                 modes=("sim",), pressure_factor=2.0, replicates=3)
         p1e = synthesize_sample("concentrate", wd / "trueness" / "pe.cdf", seed=304, columns=("ptmsp",),
                                 modes=("sim",), replicates=3, constant_error=0.3)
-        tre = analyze([*scan, *p1e, *p2e], cal)["trueness"]
+        tre = analyze([*scan, *p1e, *p2e], cal).trueness
         tables.append(_trueness_table(tre, "The same check with a constant error injected into the p runs (a "
                                            "fixed amount of each impurity, 30 % of its amount at p, added "
                                            "independently of the sample size): the check flags it."))

@@ -8,7 +8,7 @@ Within a scan the m/z are ascending. Times are seconds from injection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -59,6 +59,7 @@ class Run:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     stored_tic: FloatArray | None = None
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -68,7 +69,7 @@ class Run:
     def from_scans(
         cls,
         scan_times_s: npt.ArrayLike,
-        scans: list[tuple[npt.ArrayLike, npt.ArrayLike]],
+        scans: Sequence[tuple[npt.ArrayLike, npt.ArrayLike]],
         metadata: Mapping[str, Any] | None = None,
         source: str = "",
     ) -> Run:
@@ -131,7 +132,12 @@ class Run:
 
     def unit_mass_matrix(self, mz_min: int | None = None, mz_max: int | None = None) -> tuple[IntArray, FloatArray]:
         """Dense nominal-mass matrix ``(masses, M)`` with ``M[scan, k]`` the summed intensity at
-        nominal mass ``masses[k]`` (bins of :func:`nominal_mass`)."""
+        nominal mass ``masses[k]`` (bins of :func:`nominal_mass`). Kept with the run (built once per
+        range); do not modify the returned arrays."""
+        key = ("unit_mass_matrix", mz_min, mz_max)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
         nm = nominal_mass(self.mz)
         lo = int(nm.min()) if mz_min is None and nm.size else int(mz_min or 0)
         hi = int(nm.max()) if mz_max is None and nm.size else int(mz_max or 0)
@@ -139,6 +145,9 @@ class Run:
         keep = (nm >= lo) & (nm <= hi)
         mat = np.zeros((self.n_scans, masses.size))
         np.add.at(mat, (self._scan_ids()[keep], nm[keep] - lo), self.intensity[keep])
+        masses.flags.writeable = False
+        mat.flags.writeable = False
+        self._cache[key] = (masses, mat)
         return masses, mat
 
     # -- SIM ----------------------------------------------------------------------------
@@ -166,7 +175,88 @@ class Run:
             for m in np.unique(nm)
         }
 
+    # -- acquisition ----------------------------------------------------------------------
+    @property
+    def ionization(self) -> str:
+        """Ionisation stated by the file, normalised: ``EI``, ``CI``, ``ESI``, ``APCI``, another
+        stated mode as written, or ``unknown`` (not stated or blank, as Thermo exports write)."""
+        text = str(self.metadata.get("ionization_mode", "")).strip()
+        low = text.lower().replace("-", " ")
+        if not low:
+            return "unknown"
+        for key, names in (("EI", ("electron impact", "electron ionization", "electron ionisation", "ei", "ei+")),
+                           ("CI", ("chemical ionization", "chemical ionisation", "ci", "ci+", "ci-")),
+                           ("APCI", ("atmospheric pressure chemical ionization",)),
+                           ("ESI", ("electrospray ionization", "electrospray ionisation", "es+", "es-", "esi"))):
+            if low in names:
+                return key
+        return text
+
+    @property
+    def data_type(self) -> str:
+        """``centroid``, ``profile`` or ``library`` as the file states it (ANDI ``experiment_type``,
+        JCAMP ``##DATA_FORMAT``); otherwise inferred: a dense m/z grid (median spacing within a scan
+        below 0.3) is profile data."""
+        text = str(self.metadata.get("data_type", "")).strip().lower()
+        if text.startswith("centroid"):
+            return "centroid"
+        if text.startswith("continuum") or text.startswith("profile"):
+            return "profile"
+        if text.startswith("library"):
+            return "library"
+        if self.mz.size < 2:
+            return "centroid"
+        d = np.diff(self.mz)
+        same = np.ones(d.size, dtype=bool)
+        same[self.offsets[1:-1] - 1] = False  # no differences across scan boundaries
+        d = d[same & (d > 0)]
+        return "profile" if d.size and float(np.median(d)) < 0.3 else "centroid"
+
     def __repr__(self) -> str:
         t = self.scan_times_s
         span = f"{t[0] / 60:.2f}–{t[-1] / 60:.2f} min" if t.size else "empty"
         return f"Run({self.n_scans} scans, {self.mz.size} centroids, {span}, source={self.source!r})"
+
+
+def ei_search_warnings(run: Run) -> list[str]:
+    """Why an EI library search may not apply to ``run`` (empty when it does): a stated
+    ionisation other than EI, or profile (continuum) data that was not centroided."""
+    out = []
+    ion = run.ionization
+    if ion not in ("EI", "unknown"):
+        out.append(f"ionisation mode is {run.metadata.get('ionization_mode', ion)!s}: an EI (70 eV) library "
+                   "search does not apply")
+    if run.data_type == "profile":
+        out.append("profile (continuum) spectra: an EI library search expects centroids (use --centroid)")
+    return out
+
+
+def centroid_run(run: Run) -> Run:
+    """Centroid profile spectra: every local maximum of a scan's profile (between its neighbouring
+    minima, within a contiguous stretch of non-zero points) becomes one centroid at the
+    intensity-weighted mean m/z with the summed intensity."""
+    scans: list[tuple[FloatArray, FloatArray]] = []
+    for i in range(run.n_scans):
+        m, y = run.scan(i)
+        mm: list[float] = []
+        yy: list[float] = []
+        if m.size:
+            step = float(np.median(np.diff(m))) if m.size > 1 else 1.0
+            breaks = np.flatnonzero((np.diff(m) > 1.5 * step) | (y[1:] <= 0) | (y[:-1] <= 0)) + 1
+            for seg_m, seg_y in zip(np.split(m, breaks), np.split(y, breaks), strict=True):
+                pos = seg_y > 0
+                seg_m, seg_y = seg_m[pos], seg_y[pos]
+                if seg_y.size == 0:
+                    continue
+                # boundaries at local minima of the segment
+                mins = np.flatnonzero((seg_y[1:-1] <= seg_y[:-2]) & (seg_y[1:-1] < seg_y[2:])) + 1
+                for pm, py in zip(np.split(seg_m, mins), np.split(seg_y, mins), strict=True):
+                    tot = float(py.sum())
+                    if tot > 0:
+                        mm.append(float((pm * py).sum() / tot))
+                        yy.append(tot)
+        scans.append((np.asarray(mm), np.asarray(yy)))
+    meta = dict(run.metadata)
+    meta["data_type"] = "Centroided Mass Spectrum (centroided by cellworks)"
+    return Run.from_scans(run.scan_times_s, scans, meta, run.source)
+

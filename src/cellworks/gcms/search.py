@@ -19,183 +19,28 @@ Query, in one compiled pass (numba):
    MF = 0 and are never in a non-zero top-k.
 
 The exact MF used here is the same formula as :func:`cellworks.gcms.scores.match_factor_float`
-(tested against it).
+(tested against it). The kernels live in :mod:`cellworks.gcms.search_kernels` and are loaded on the
+first index build, so importing this module does not import numba.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from cellworks import _numba_cache  # noqa: F401  (numba cache keyed on the whole part's source)
 from cellworks.errors import InputError
 from cellworks.gcms.library import Library
 from cellworks.gcms.spectrum import to_unit_mass
 
-if TYPE_CHECKING:
-    from cellworks.gcms.peaks import PeakParams
-    from cellworks.gcms.run import Run
 
-try:  # numba is a runtime dependency; keep a pure-NumPy fallback for exotic platforms
-    from numba import njit
-except ImportError:  # pragma: no cover
-    def njit(*args, **kwargs):  # type: ignore[no-untyped-def,no-redef]
-        def deco(f):  # type: ignore[no-untyped-def]
-            return f
-        return deco if not args or not callable(args[0]) else args[0]
+def _kernels() -> Any:
+    """The compiled kernels, imported (and numba loaded) on first use."""
+    from cellworks.gcms import search_kernels
 
-MASS_K = 0.5
-
-
-@njit(cache=True, nogil=True)
-def _exact_mf(row_mz, row_s, row_w, row_norm2, wu, su, a, norm_u2):  # type: ignore[no-untyped-def]
-    dot = 0.0
-    n = 0
-    prev_sl = 0.0
-    prev_su = 0.0
-    fr_num = 0.0
-    fr_den = 0.0
-    for j in range(row_mz.shape[0]):
-        m = row_mz[j]
-        if m < su.shape[0]:
-            s_u = su[m]
-            if s_u > 0.0:
-                dot += row_w[j] * wu[m]
-                s_l = row_s[j]
-                if n > 0:
-                    r = (s_l * prev_su) / (prev_sl * s_u)
-                    if r > 1.0:
-                        r = 1.0 / r
-                    fr_num += r * m
-                    fr_den += m
-                prev_sl = s_l
-                prev_su = s_u
-                n += 1
-    if norm_u2 <= 0.0 or row_norm2 <= 0.0:
-        return 0.0
-    fd = dot * dot / (row_norm2 * norm_u2)
-    if n < 2:
-        return fd
-    fr = fr_num / fr_den
-    return (a * fd + n * fr) / (a + n)
-
-
-@njit(cache=True, nogil=True)
-def _insert(top_s, top_i, k, s, i):  # type: ignore[no-untyped-def]
-    # keep top_s descending (ties: smaller index first); top_i = -1 marks empty
-    pos = k
-    while pos > 0:
-        ps = top_s[pos - 1]
-        pi = top_i[pos - 1]
-        if pi >= 0 and (ps > s or (ps == s and pi < i)):
-            break
-        pos -= 1
-    if pos >= k:
-        return
-    for q in range(k - 1, pos, -1):
-        top_s[q] = top_s[q - 1]
-        top_i[q] = top_i[q - 1]
-    top_s[pos] = s
-    top_i[pos] = i
-
-
-@njit(cache=True, nogil=True)
-def _query(indptr, mz, s, w, norm2, inv_ptr, inv_row, inv_w, q_mz, q_int, k, n_seed, acc, cnt, ub):  # type: ignore[no-untyped-def]
-    max_m = inv_ptr.shape[0] - 2
-    n_rows = norm2.shape[0]
-    wu = np.zeros(max_m + 1)
-    su = np.zeros(max_m + 1)
-    a = 0
-    norm_u2 = 0.0
-    for j in range(q_mz.shape[0]):
-        m = q_mz[j]
-        if q_int[j] > 0.0:
-            a += 1
-            sq = np.sqrt(q_int[j])
-            ww = sq * np.sqrt(m * 1.0)
-            norm_u2 += ww * ww
-            if m <= max_m:
-                su[m] = sq
-                wu[m] = ww
-    # 1. inverted lists of the query's peaks: dot products and common-peak counts
-    for j in range(q_mz.shape[0]):
-        m = q_mz[j]
-        if m > max_m or q_int[j] <= 0.0:
-            continue
-        wq = np.float32(wu[m])
-        for p in range(inv_ptr[m], inv_ptr[m + 1]):
-            r = inv_row[p]
-            acc[r] += inv_w[p] * wq
-            cnt[r] += 1
-    # 2. upper bounds (sequential pass) and the seed set of the n_seed highest bounds
-    seed_s = np.full(n_seed, -1.0)
-    seed_i = np.full(n_seed, -1, dtype=np.int64)
-    inv_nu = 1.0 / norm_u2 if norm_u2 > 0 else 0.0
-    floor = -1.0
-    for r in range(n_rows):
-        b = cnt[r]
-        if b == 0:
-            ub[r] = -1.0
-            continue
-        d = acc[r]
-        fd = d * d * inv_nu / norm2[r]
-        # float32 accumulation (relative error < 1e-6): inflate so the bound stays an upper bound
-        fd = fd * 1.00001 + 1e-9
-        u = fd if b < 2 else (a * fd + b) / (a + b)
-        ub[r] = u
-        if u > floor:
-            _insert(seed_s, seed_i, n_seed, u, r)
-            if seed_i[n_seed - 1] >= 0:
-                floor = seed_s[n_seed - 1]
-    top_s = np.full(k, -1.0)
-    top_i = np.full(k, -1, dtype=np.int64)
-    for q in range(n_seed):
-        r = seed_i[q]
-        if r < 0:
-            break
-        mf = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
-                       norm2[r], wu, su, a, norm_u2)
-        _insert(top_s, top_i, k, mf, r)
-        ub[r] = -2.0  # done
-    # 3. every row whose bound reaches the current k-th best exact score is scored exactly
-    n_exact = 0
-    tau = top_s[k - 1] if top_i[k - 1] >= 0 else -1.0
-    for r in range(n_rows):
-        if ub[r] >= tau - 1e-12 and ub[r] > -1.5 and cnt[r] > 0:
-            mf = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
-                           norm2[r], wu, su, a, norm_u2)
-            _insert(top_s, top_i, k, mf, r)
-            tau = top_s[k - 1] if top_i[k - 1] >= 0 else -1.0
-            n_exact += 1
-    n_touched = 0
-    for r in range(n_rows):
-        if cnt[r] > 0:
-            n_touched += 1
-            cnt[r] = 0
-            acc[r] = 0.0
-    return top_i, top_s, n_touched, n_exact + n_seed
-
-
-@njit(cache=True)
-def _invert(indptr, mz, w, max_m):  # type: ignore[no-untyped-def]
-    n_rows = indptr.shape[0] - 1
-    counts = np.zeros(max_m + 2, dtype=np.int64)
-    for j in range(mz.shape[0]):
-        counts[mz[j] + 1] += 1
-    inv_ptr = np.cumsum(counts)
-    fill = inv_ptr[:-1].copy()
-    inv_row = np.empty(mz.shape[0], dtype=np.int32)
-    inv_w = np.empty(mz.shape[0], dtype=np.float32)
-    for r in range(n_rows):
-        for j in range(indptr[r], indptr[r + 1]):
-            m = mz[j]
-            inv_row[fill[m]] = r
-            inv_w[fill[m]] = w[j]
-            fill[m] += 1
-    return inv_ptr, inv_row, inv_w
+    return search_kernels
 
 
 @dataclass(frozen=True)
@@ -222,7 +67,7 @@ class SearchIndex:
         row = np.repeat(np.arange(n), np.diff(self.indptr))
         self.norm2 = np.bincount(row, weights=self.w * self.w, minlength=n)
         self.max_mz = int(self.mz.max()) if self.mz.size else 0
-        self.inv_ptr, self.inv_row, self.inv_w = _invert(self.indptr, self.mz, self.w, self.max_mz)
+        self.inv_ptr, self.inv_row, self.inv_w = _kernels()._invert(self.indptr, self.mz, self.w, self.max_mz)
         self.names = names
         self._acc = np.zeros(n, dtype=np.float32)
         self._cnt = np.zeros(n, dtype=np.int32)
@@ -264,11 +109,23 @@ class SearchIndex:
         qm, qy = to_unit_mass(mz, intensity) if np.asarray(mz).dtype.kind == "f" else (
             np.asarray(mz, dtype=np.int64), np.asarray(intensity, dtype=np.float64))
         n_seed = max(64, 4 * k)
-        idx, sc, nt, ne = _query(self.indptr, self.mz, self.s, self.w, self.norm2, self.inv_ptr, self.inv_row,
+        idx, sc, nt, ne = _kernels()._query(self.indptr, self.mz, self.s, self.w, self.norm2, self.inv_ptr, self.inv_row,
                                  self.inv_w, qm, qy, k, n_seed, self._acc, self._cnt, self._ub)
         self.last_n_touched, self.last_n_exact = int(nt), int(ne)
         keep = idx >= 0
         return idx[keep], sc[keep]
+
+    def cosine(self, mz: npt.ArrayLike, intensity: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Weighted cosine (W = I^½·m^½, the F_D part of the MF before squaring; matchms'
+        ``CosineGreedy(mz_power=0.5, intensity_power=0.5)`` on unit masses) of the query against
+        every library row, through the inverted index."""
+        qm, qy = to_unit_mass(mz, intensity) if np.asarray(mz).dtype.kind == "f" else (
+            np.asarray(mz, dtype=np.int64), np.asarray(intensity, dtype=np.float64))
+        return _kernels()._cosine_all(self.norm2, self.inv_ptr, self.inv_row, self.inv_w, qm, qy)  # type: ignore[no-any-return]
+
+    def cosine_matrix(self, queries: list[tuple[npt.ArrayLike, npt.ArrayLike]]) -> npt.NDArray[np.float64]:
+        """:meth:`cosine` of many queries: shape ``(n_library, n_queries)`` (matchms' layout)."""
+        return np.column_stack([self.cosine(m, y) for m, y in queries]) if queries else np.zeros((self.n_spectra, 0))
 
     def hits(self, mz: npt.ArrayLike, intensity: npt.ArrayLike, k: int = 10) -> list[Hit]:
         from cellworks.gcms.scores import to_score
@@ -294,164 +151,12 @@ def brute_force_topk(index: SearchIndex, mz: npt.ArrayLike, intensity: npt.Array
     return order, scores[order]
 
 
-# --------------------------------------------------------------------------------------
-# identification of a whole run
-# --------------------------------------------------------------------------------------
-N_ALKANES = {
-    "n-Pentane": 5, "n-Hexane": 6, "n-Heptane": 7, "n-Octane": 8, "n-Nonane": 9, "n-Decane": 10,
-    "Undecane": 11, "Dodecane": 12, "Tridecane": 13,
-}
-
-
-def source_kind(source: str) -> str:
-    """``SRS``/``ESTIMATE``/``COMPUTED``/other: the first word of a built-in record's source."""
-    head = source.split(":", 1)[0].strip()
-    return head if head in ("SRS", "ESTIMATE", "COMPUTED") else ("user" if source else "unknown")
-
-
-def identify_run(run: Run, library: Library | None = None, *, min_mf: int = 700, top_k: int = 5,
-                 ladder_s: dict[int, float] | None = None, isomer_window: int = 25,
-                 ri_tolerance: float = 15.0, params: PeakParams | None = None, ladder_min_mf: int = 800,
-                 t_range_s: tuple[float, float] | None = None) -> dict[str, Any]:
-    """Deconvolve ``run``, search every component, and return a JSON-ready report.
-
-    Hits are ranked by identity MF. Isomers (same formula) within ``isomer_window`` MF units of
-    the best hit are spectrally indistinguishable; when retention indices are available (an
-    n-alkane ladder ``{carbon number: rt s}``, given, or taken from n-alkane hits with
-    MF >= ``ladder_min_mf``) and the library states RIs, the tie among them is broken by the
-    smallest |RI difference| (the MF values reported are unchanged). Without retention indices,
-    a compound that is the best hit of several identified components keeps the one with the
-    highest MF (components under 5 % of the group's largest area are left alone); each other
-    such component takes, if it has one, an unused isomer within the
-    window whose library RI lies on the correct side of the keeper's (a compound elutes once,
-    and isomers elute in the order of their retention indices). ``chosen_by`` says which rule
-    chose the reported hit.
-    """
-    from cellworks.gcms.library import load_builtin
-    from cellworks.gcms.peaks import deconvolve, retention_index
-    from cellworks.gcms.scores import reverse_match_factor, to_score
-
-    lib = library if library is not None else load_builtin()
-    index = SearchIndex.from_library(lib)
-    comps = deconvolve(run, params, t_range_s=t_range_s)
-    rows: list[dict[str, Any]] = []
-    for c in comps:
-        idx, sc = index.query(c.mz, c.intensity, top_k)
-        hits: list[dict[str, Any]] = []
-        for i, score in zip(idx.tolist(), sc.tolist(), strict=True):
-            spec = lib[i]
-            hits.append({
-                "name": spec.name, "formula": spec.formula, "cas": spec.cas, "library_ri": spec.ri,
-                "mf": to_score(score), "rmf": reverse_match_factor(c.mz, c.intensity, spec.mz, spec.intensity),
-                "library_index": i, "source_kind": source_kind(spec.source),
-            })
-        rows.append({"rt_s": c.apex_time_s, "rt_min": c.apex_time_s / 60.0, "scan": c.apex_scan,
-                     "area": c.peak.area, "height": c.peak.height, "snr": c.peak.snr, "fwhm_s": c.peak.fwhm_s,
-                     "start_s": c.peak.start_time_s, "end_s": c.peak.end_time_s, "n_ions": c.n_ions,
-                     "spectrum": {"mz": c.mz.tolist(), "intensity": c.intensity.tolist()}, "hits": hits})
-    # retention-index ladder (given, or from confident n-alkane hits, kept only if monotonic)
-    ladder = dict(ladder_s) if ladder_s else {}
-    ladder_origin = "given" if ladder else "none"
-    if not ladder:
-        best_alk: dict[int, tuple[int, float]] = {}
-        for row in rows:
-            h0 = row["hits"][0] if row["hits"] else None
-            if h0 is not None and h0["name"] in N_ALKANES and h0["mf"] >= ladder_min_mf:
-                n = N_ALKANES[h0["name"]]
-                if n not in best_alk or h0["mf"] > best_alk[n][0]:
-                    best_alk[n] = (h0["mf"], float(row["rt_s"]))
-        items = sorted((n, t) for n, (_, t) in best_alk.items())
-        if len(items) >= 2 and all(b[1] > a[1] for a, b in zip(items, items[1:], strict=False)):
-            ladder = dict(items)
-            ladder_origin = f"auto (n-alkane hits with MF >= {ladder_min_mf})"
-    for row in rows:
-        ri = float(retention_index([float(row["rt_s"])], ladder)[0]) if len(ladder) >= 2 else float("nan")
-        row["ri"] = ri if np.isfinite(ri) else None
-        hits = row["hits"]
-        best = hits[0] if hits else None
-        row["isomers_within_window"] = [h["name"] for h in hits[1:] if best is not None
-                                        and h["formula"] == best["formula"] and best["mf"] - h["mf"] <= isomer_window]
-        chosen_by = "mf"
-        if best is not None and row["ri"] is not None:
-            close = [h for h in hits if h["formula"] == best["formula"] and best["mf"] - h["mf"] <= isomer_window
-                     and h["library_ri"] is not None]
-            if len(close) > 1:
-                pick = min(close, key=lambda h: abs(float(h["library_ri"]) - float(row["ri"])))
-                if pick is not best and abs(float(pick["library_ri"]) - float(row["ri"])) <= ri_tolerance:
-                    best = pick
-                    chosen_by = "mf+ri"
-        row["best"] = best
-        row["chosen_by"] = chosen_by
-        row["identified"] = bool(best is not None and best["mf"] >= min_mf)
-    _resolve_duplicates(rows, isomer_window)
-    for row in rows:
-        row["identified"] = bool(row["best"] is not None and row["best"]["mf"] >= min_mf)
-    return {"source": run.source, "n_scans": run.n_scans, "library": lib.name, "library_size": len(lib),
-            "min_mf": min_mf, "ladder_s": {str(k): v for k, v in sorted(ladder.items())},
-            "ladder_origin": ladder_origin, "components": rows}
-
-
-def _resolve_duplicates(rows: list[dict[str, Any]], isomer_window: int) -> None:
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["identified"] and row["best"] is not None:
-            by_name.setdefault(row["best"]["name"], []).append(row)
-    used = set(by_name)
-    for full_group in by_name.values():
-        # minor members (< 5 % of the group's largest area: tails, noise) keep their labels
-        big = max(float(r["area"]) for r in full_group)
-        group = [r for r in full_group if float(r["area"]) >= 0.05 * big]
-        if len(group) < 2:
-            continue
-        keeper = max(group, key=lambda r: r["best"]["mf"])
-        k_ri = keeper["best"]["library_ri"]
-        if k_ri is None:
-            continue
-        for row in group:
-            if row is keeper:
-                continue
-            best = row["best"]
-            earlier = float(row["rt_s"]) < float(keeper["rt_s"])
-            for h in row["hits"]:
-                if (h["name"] in used or h["formula"] != best["formula"] or h["library_ri"] is None
-                        or best["mf"] - h["mf"] > isomer_window):
-                    continue
-                if (float(h["library_ri"]) < float(k_ri)) == earlier:
-                    row["best"] = h
-                    row["chosen_by"] = f"mf+elution order (isomers within {isomer_window} MF)"
-                    used.add(h["name"])
-                    break
-
-
-@njit(cache=True, nogil=True)
-def _score_all(indptr, mz, s, w, norm2, q_mz, q_int, max_m):  # type: ignore[no-untyped-def]
-    wu = np.zeros(max_m + 1)
-    su = np.zeros(max_m + 1)
-    a = 0
-    norm_u2 = 0.0
-    for j in range(q_mz.shape[0]):
-        if q_int[j] > 0.0:
-            a += 1
-            sq = np.sqrt(q_int[j])
-            ww = sq * np.sqrt(q_mz[j] * 1.0)
-            norm_u2 += ww * ww
-            if q_mz[j] <= max_m:
-                su[q_mz[j]] = sq
-                wu[q_mz[j]] = ww
-    n = indptr.shape[0] - 1
-    out = np.empty(n)
-    for r in range(n):
-        out[r] = _exact_mf(mz[indptr[r]:indptr[r + 1]], s[indptr[r]:indptr[r + 1]], w[indptr[r]:indptr[r + 1]],
-                           norm2[r], wu, su, a, norm_u2)
-    return out
-
-
 def brute_force_topk_fast(index: SearchIndex, mz: npt.ArrayLike, intensity: npt.ArrayLike,
                           k: int = 10) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Exhaustive scoring of every row with the compiled exact MF (no pruning); ties by row."""
     qm, qy = to_unit_mass(mz, intensity) if np.asarray(mz).dtype.kind == "f" else (
         np.asarray(mz, dtype=np.int64), np.asarray(intensity, dtype=np.float64))
-    scores = _score_all(index.indptr, index.mz, index.s, index.w, index.norm2, qm, qy, index.max_mz)
+    scores = _kernels()._score_all(index.indptr, index.mz, index.s, index.w, index.norm2, qm, qy, index.max_mz)
     top = np.argpartition(-scores, min(k, scores.size - 1))[: k + 1] if scores.size > k else np.arange(scores.size)
     cand = np.flatnonzero(scores >= scores[top].min()) if top.size else top
     order = cand[np.lexsort((cand, -scores[cand]))][:k]

@@ -14,8 +14,11 @@ What is simulated (the *instrument* and the *samples*; the analyser never import
 * spectra: the built-in library's natural-abundance spectra re-isotoped (fragment decomposition,
   :mod:`cellworks.gcms.clusters`) to ⁷⁴Ge-enriched Ge species, ¹²C₆H₆, ¹²C₃H₇³⁵Cl and a CS₂ that is
   a 5.9 : 1 mixture of ¹²C³²S³⁴S and ¹²C³²S₂;
-* noise: white detector noise per SIM group set so that the 3s detection limit equals Table 1's
-  C_min, ion-statistics noise, a drifting background on the air/water ions, EMG peak shapes;
+* noise (the instrument constants below, stated assumptions, independent of Table 1's C_min): white
+  detector noise of ``SIM_WHITE_NOISE`` counts per SIM point, ion statistics (variance
+  ``SHOT_FACTOR``·signal on peaks, background and the matrix tail alike), a drifting background on
+  the air/water ions; EMG peak shapes. The detection limits the analysis then finds are a
+  prediction, compared with C_min by :mod:`cellworks.gcms.table1`;
 * samples at Table 1's concentrations ("<" rows absent), optional inlet-pressure factor (p, 2p),
   a constant-error injection (a fixed amount of each impurity added by the inlet, independent of
   p), and calibration runs of the standards (18 compounds with standards) at four levels.
@@ -34,7 +37,14 @@ from cellworks._io import atomic_path, atomic_write
 from cellworks.errors import ParameterError
 from cellworks.gcms.clusters import Variant, reisotope
 from cellworks.gcms.isotopes import GE74_MATRIX
-from cellworks.gcms.quant import DOCUMENT_TABLE1, SAMPLES, TARGETS, Target, parse_table_value
+from cellworks.gcms.quant import (
+    CS2_RATIO_DOCUMENT,
+    DOCUMENT_TABLE1,
+    SAMPLES,
+    TARGETS,
+    Target,
+    parse_table_value,
+)
 
 SOURCE = "Krylov, Sozin, Bulanov et al., Analitika i Kontrol 21 (2017) 25–32 (document 002)"
 
@@ -69,7 +79,9 @@ RT_MIN: dict[str, float] = {
 
 EXTRA_SIM_IONS: dict[str, tuple[int, ...]] = {"CS2": (76,)}  # CS₂ also on 76 for the 78:76 ratio
 
-K_COUNTS = 2.0e9  # area (counts·s) per Å² of cross section per vol.% at p_ref, unit ion fraction
+K_COUNTS = 2.0e9  # area (counts·s) per Å² of cross section per vol.% at p_ref, unit ion fraction (assumed)
+SIM_WHITE_NOISE = 10.0  # counts RMS per SIM point (electron-multiplier/ADC noise at 0.1 s dwell; assumed)
+SHOT_FACTOR = 0.5  # variance per count of signal in SIM (ion statistics with the multiplier's gain; assumed)
 P_REF_KPA = 20.0  # inlet pressure of the standards and of the "p" runs
 SIM_DT_S = 0.1
 SCAN_DT_S = 0.35
@@ -78,7 +90,7 @@ SCAN_NOISE = 40.0  # counts, white noise of one m/z in one full scan
 SCAN_THRESHOLD = 120.0  # centroids below this are not stored (as an instrument threshold does)
 INSTRUMENT_SEED = 5973  # the simulated instrument's own deviations from the σ relation
 CL_ION_SHARE = 0.08  # Cl⁺ share of GeH₃Cl's ion current (document 002, Fig. 2: m/z 35, 37 present)
-CS2_RATIO_34 = 5.9  # ¹²C³²S³⁴S : ¹²C³²S₂ (document 002)
+CS2_RATIO_34 = CS2_RATIO_DOCUMENT  # the simulated samples carry the document's ¹²C³²S³⁴S : ¹²C³²S₂
 MATRIX_TAIL_COUNTS = 4.0e5  # ⁷⁴GeH₄ still entering the source when the filament comes on (counts)
 MATRIX_TAIL_TAU_S = 4.0  # its exponential decay time
 INJECTION_RSD = 0.015  # relative scatter of the dosed amount between injections (valve dosing)
@@ -186,12 +198,10 @@ class SimGroup:
 def sim_groups(column: str, spectra: Mapping[str, Mapping[int, float]] | None = None) -> list[SimGroup]:
     """SIM groups of a column: compounds closer than 0.3 min share a group; boundaries halfway.
 
-    The white noise of each ion in a group is set so that 3·s(area)/S equals Table 1's C_min
-    for the group's compound on that ion (a typical integration: 3 FWHM ≈ 7σ wide on a straight
-    baseline through the flanks).
+    Every ion of every group has the instrument's white noise ``SIM_WHITE_NOISE`` (ion statistics
+    are added where the signal is simulated). Nothing here depends on Table 1's C_min.
     """
     spectra = spectra if spectra is not None else sample_spectra()
-    fac = true_sensitivity_factor()
     tg = sorted((t for t in TARGETS if t.column == column), key=lambda t: RT_MIN[t.key])
     clusters: list[list[Target]] = []
     for t in tg:
@@ -206,17 +216,10 @@ def sim_groups(column: str, spectra: Mapping[str, Mapping[int, float]] | None = 
         end = COLUMNS[column].run_end_min if i == len(clusters) - 1 else 0.5 * (
             RT_MIN[cl[-1].key] + RT_MIN[clusters[i + 1][0].key])
         ions: list[int] = []
-        noise: dict[int, float] = {}
         for t in cl:
             for m in (t.quant_mz, *EXTRA_SIM_IONS.get(t.key, ())):
                 if m not in ions:
                     ions.append(m)
-            _, cmin, _ = parse_table_value("<" + DOCUMENT_TABLE1[t.key][3])
-            s_area = cmin * fac[t.key] * spectra[t.key].get(t.quant_mz, 0.0) / 3.0
-            # a typical integration: 3 FWHM (≈ 7σ) wide, straight baseline from the flanks (+30 %)
-            n_w = 7.0 * peak_sigma_s(RT_MIN[t.key]) / SIM_DT_S
-            sd = s_area / (SIM_DT_S * math.sqrt(1.3 * n_w))
-            noise[t.quant_mz] = min(noise.get(t.quant_mz, math.inf), sd)
         # a qualifier ion per group (the compound's strongest other ion), chosen so that
         # neighbouring groups never monitor the same set of ions
         spec = spectra[cl[0].key]
@@ -225,8 +228,7 @@ def sim_groups(column: str, spectra: Mapping[str, Mapping[int, float]] | None = 
                 ions.append(m)
                 break
         prev_ions = set(ions)
-        for m in ions:
-            noise.setdefault(m, min(noise.values()))
+        noise = {m: SIM_WHITE_NOISE for m in ions}
         out.append(SimGroup(start, end, tuple(sorted(ions)), noise, tuple(t.key for t in cl)))
         start = end
     return out
@@ -325,7 +327,7 @@ def simulate(
         cols = np.asarray(idx, dtype=np.int64)
         y = sig[np.ix_(rows, cols)] + bg[np.ix_(rows, cols)]
         sd = np.array([g.noise[m] for m in g.ions])
-        ys[k] = y + rng.normal(0.0, 1.0, y.shape) * np.sqrt(sd**2 + 0.5 * np.abs(y))
+        ys[k] = y + rng.normal(0.0, 1.0, y.shape) * np.sqrt(sd**2 + SHOT_FACTOR * np.abs(y))
     pos = {k: 0 for k in ys}
     empty = (np.zeros(0), np.zeros(0))
     ions_f = {k: np.asarray(g.ions, float) for k, g in enumerate(groups)}
@@ -424,8 +426,13 @@ def _attrs(sample: str, column: str, mode: str, pressure_kpa: float, title: str)
 
 
 def output_paths(out: str | Path, columns: Sequence[str], modes: Sequence[str], replicates: int) -> list[tuple[str, str, int, Path]]:
-    """File names: ``<stem>-<column>-<mode>[-r<k>].cdf`` beside ``out``."""
+    """Files written for ``out``: exactly ``out`` when one run is asked for (one column, one mode,
+    one replicate); otherwise ``<stem>-<column>-<mode>[-r<k>].cdf`` beside ``out`` (``runs/x.cdf``
+    → ``runs/x-plot-scan.cdf``, ``runs/x-plot-sim.cdf``, ``runs/x-ptmsp-scan.cdf``,
+    ``runs/x-ptmsp-sim.cdf``)."""
     o = Path(out)
+    if len(columns) == 1 and len(modes) == 1 and replicates == 1:
+        return [(columns[0], modes[0], 1, o if o.suffix else o.with_suffix(".cdf"))]
     stem = o.stem if o.suffix.lower() in (".cdf", ".nc") else o.name
     res = []
     for c in columns:

@@ -33,7 +33,8 @@ GCMS_COLUMNS: dict[str, str] = {
 
 def gcms_analyze_folder(folder: str | Path, calibration: str | Path, pattern: str = "*.cdf") -> pd.DataFrame:
     """Batch task of ``cellworks gcms analyze DIR``: one folder of runs (e.g. one day, one sample
-    set) through ``cellworks.gcms.analyze.analyze`` with the calibration manifest ``calibration``.
+    set) through :func:`cellworks.gcms.pipeline.analyze` with the calibration manifest ``calibration``;
+    the document columns come from :func:`cellworks.gcms.table1.compare_with_table1`.
 
     One row per impurity and sample (columns :data:`GCMS_COLUMNS`). Bind ``calibration`` with
     ``functools.partial`` and pass ``options={"calibration": folder_sha256(<calibration folder>)}``
@@ -42,12 +43,13 @@ def gcms_analyze_folder(folder: str | Path, calibration: str | Path, pattern: st
     import pandas as pd
 
     from cellworks.errors import InputError
-    from cellworks.gcms.analyze import analyze
+    from cellworks.gcms.pipeline import analyze
+    from cellworks.gcms.table1 import compare_with_table1
 
     runs = sorted(Path(folder).glob(pattern))
     if not runs:
         raise InputError(f"no run files matching {pattern}", file=folder)
-    res = analyze(runs, calibration)
+    res = compare_with_table1(analyze(runs, calibration).as_dict())
     records = []
     for row in res["rows"]:
         for sample, r in row["results"].items():

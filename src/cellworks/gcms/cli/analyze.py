@@ -17,8 +17,12 @@ def register(app: typer.Typer) -> None:
 
 
 def synth(
-    out: Annotated[Path, typer.Option(help="Output: run files are <stem>-<column>-<mode>[-r<k>].cdf beside it; "
-                                           "for --sample calibration, the JSON manifest.")],
+    out: Annotated[Path, typer.Option(help="Output file. One run (one --column, one --mode, one replicate) is written "
+                                           "to exactly this path; several runs are written beside it as "
+                                           "<stem>-<column>-<mode>[-r<k>].cdf (runs/x.cdf -> runs/x-plot-scan.cdf, "
+                                           "runs/x-plot-sim.cdf, runs/x-ptmsp-scan.cdf, runs/x-ptmsp-sim.cdf); for "
+                                           "--sample calibration: the JSON manifest, runs beside it as "
+                                           "<stem>-L<level>-<column>-<mode>.cdf. The files written are printed.")],
     sample: Annotated[str, typer.Option(help="initial | rectified | concentrate | calibration")] = "initial",
     seed: Annotated[int, typer.Option(help="Random seed of the noise.")] = 0,
     column: Annotated[str, typer.Option(help="plot | ptmsp | both")] = "both",
@@ -73,17 +77,19 @@ def analyze(
 ) -> None:
     """Peaks → identification (library + isotope clusters) → quantification → detection limits → Table 1."""
     from cellworks.clikit import emit_json
-    from cellworks.gcms.analyze import analyze as run_analysis
+    from cellworks.gcms.pipeline import analyze as run_analysis
+    from cellworks.gcms.quant import CS2_RATIO_DOCUMENT
 
     if any(p.is_dir() for p in runs):
         _analyze_batch(runs, calibration, report, scheduler, out, as_json)
         return
-    res = run_analysis(runs, calibration)
+    res = run_analysis(runs, calibration).as_dict()
     if report is not None:
         from cellworks.gcms.report import analysis_section
+        from cellworks.gcms.table1 import compare_with_table1
         from cellworks.report import write_report
 
-        write_report(report, "cellworks gcms analyze", [analysis_section(res, runs)])
+        write_report(report, "cellworks gcms analyze", [analysis_section(compare_with_table1(res), runs)])
         res["report"] = str(report)
     if as_json:
         emit_json(res)
@@ -95,10 +101,10 @@ def analyze(
         typer.echo(f"{row['key']:18s} {row['quant_mz']:4d}  " + "  ".join(f"{c:>22s}" for c in cells))
     for r in res["isotope_ratios"]:
         typer.echo(f"CS2 ({r['sample']}): 12C32S34S : 12C32S2 = {r['ratio_12C32S34S_to_12C32S2']:.2f} "
-                   f"± {r['sd']:.2f} (document 5.9)")
+                   f"± {r['sd']:.2f} (document {CS2_RATIO_DOCUMENT:g})")
     if res.get("cs2_ratio"):
         c = res["cs2_ratio"]
-        typer.echo(f"CS2 pooled: {c['ratio_12C32S34S_to_12C32S2']:.2f} ± {c['sd']:.2f} (document 5.9)")
+        typer.echo(f"CS2 pooled: {c['ratio_12C32S34S_to_12C32S2']:.2f} ± {c['sd']:.2f} (document {CS2_RATIO_DOCUMENT:g})")
     for tr in res["trueness"]:
         typer.echo(f"trueness {tr['sample']} {tr['compound']}: t = {tr['t_stat']:.2f}, p = {tr['t_p_value']:.3f}, "
                    f"Holm-adjusted {tr['t_p_value_holm']:.3f} "

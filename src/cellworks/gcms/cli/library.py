@@ -23,21 +23,24 @@ def library_info(
 ) -> None:
     """Describe an MSP library."""
     from cellworks.clikit import emit_json
-    from cellworks.gcms.library import load_library
+    from cellworks.gcms.library import library_sources, load_library
+    from cellworks.gcms.text import clean
 
     lib = load_library(library)
     out = lib.info()
+    out["sources"] = library_sources(lib)
     if names:
         out["spectra"] = [{"name": s.name, "formula": s.formula, "cas": s.cas, "n_peaks": int(s.mz.size),
-                           "source": s.source} for s in lib]
+                           "source": s.source, "kind": s.kind, "ri": s.ri, "ri_kind": s.ri_kind,
+                           "licence": s.licence} for s in lib]
     if as_json:
         emit_json(out)
     else:
         for k, v in out.items():
             if k != "spectra":
-                typer.echo(f"{k}: {v}")
+                typer.echo(clean(f"{k}: {v}"))
         for s in out.get("spectra", []):  # type: ignore[union-attr]
-            typer.echo(f"  {s['name']} ({s['formula']}): {s['n_peaks']} peaks")
+            typer.echo(clean(f"  {s['name']} ({s['formula']}): {s['n_peaks']} peaks [{s['kind']}]"))
 
 
 @library_app.command("convert")

@@ -45,19 +45,21 @@ def info(run_file: Annotated[Path, typer.Argument(help="Run file (.cdf ANDI/AIA,
     """Summarise a run: scans, time span, m/z range, metadata."""
     from cellworks.clikit import emit_json
     from cellworks.gcms.readers import read_run
+    from cellworks.gcms.text import clean
 
     run = read_run(run_file)
     out = {"file": str(run_file), "n_scans": run.n_scans, "n_centroids": int(run.mz.size),
            "t_start_min": float(run.scan_times_min[0]) if run.n_scans else None,
            "t_end_min": float(run.scan_times_min[-1]) if run.n_scans else None,
            "mz_min": float(run.mz.min()) if run.mz.size else None, "mz_max": float(run.mz.max()) if run.mz.size else None,
-           "is_sim": run.is_sim, "metadata": dict(run.metadata)}
+           "is_sim": run.is_sim, "ionization": run.ionization, "data_type": run.data_type,
+           "metadata": dict(run.metadata)}
     if as_json:
         emit_json(out)
     else:
         for k, v in out.items():
             if k != "metadata":
-                typer.echo(f"{k}: {v}")
+                typer.echo(clean(f"{k}: {v}"))
 
 
 def peaks(
@@ -76,6 +78,7 @@ def peaks(
 
     if tol <= 0:
         raise ParameterError("must be > 0", field="--tol")
+    _refuse_inputs({"--plot": plot}, [run_file])
     run = read_run(run_file)
     res = find_peaks_run(run, list(ion) if ion else None, PeakParams(snr_min=snr), tol)
     if plot is not None:
@@ -97,54 +100,122 @@ def peaks(
                 typer.echo(f"  {p.apex_time_min:8.3f} min  area {p.area:12.4g}  height {p.height:11.4g}  S/N {p.snr:8.1f}")
 
 
+def _parse_range(text: str | None) -> tuple[float, float] | None:
+    """``"a:b"`` minutes → (a, b); None for the whole run."""
+    from cellworks.errors import ParameterError
+
+    if not text:
+        return None
+    a, sep, b = text.partition(":")
+    try:
+        lo, hi = float(a), float(b)
+    except ValueError:
+        raise ParameterError("expected 'start:end' in minutes, e.g. '2:8'", field="--range", token=text) from None
+    if not sep or not (lo < hi):
+        raise ParameterError("expected 'start:end' in minutes with start < end", field="--range", token=text)
+    return lo, hi
+
+
+def _refuse_inputs(outputs: dict[str, Path | None], inputs: list[Path]) -> None:
+    """An output path that is an input file is refused (the input would be replaced)."""
+    from cellworks.errors import ParameterError
+
+    for opt, out in outputs.items():
+        if out is None:
+            continue
+        for src in inputs:
+            if src.exists() and (out.resolve() == src.resolve() or (out.exists() and out.samefile(src))):
+                raise ParameterError(f"refusing to write over the input file {src}", field=opt)
+
+
 def identify(
     run_file: Annotated[Path, typer.Argument(help="Run file (.cdf, .jdx, .csv, .mzML).")],
-    library: Annotated[Path | None, typer.Option(help="MSP library (default: the built-in library).")] = None,
-    min_mf: Annotated[int, typer.Option(help="Report components whose best identity MF is at least this.")] = 700,
-    top: Annotated[int, typer.Option(help="Hits per component.")] = 5,
-    ladder: Annotated[str | None, typer.Option(help="n-alkane ladder 'C:rt_min,...' for retention indices.")] = None,
-    all_components: Annotated[bool, typer.Option("--all", help="Also list components below --min-mf.")] = False,
+    library: Annotated[list[Path] | None, typer.Option(
+        "--library", help="MSP library (NIST, MassBank, ...; repeatable). Replaces the built-in library "
+                          "unless --extend; its licence is the user's (stated ones are reported).")] = None,
+    extend: Annotated[bool, typer.Option("--extend", help="Search the built-in library too.")] = False,
+    min_mf: Annotated[int, typer.Option(help="Lowest identity MF of an acceptable candidate.")] = 600,
+    min_rmf: Annotated[int, typer.Option(help="Lowest reverse MF of an acceptable candidate.")] = 800,
+    ri_window: Annotated[float, typer.Option(
+        help="Retention-index window (index units) around a library RI; derived RIs add their uncertainty.")] = 20.0,
+    allow_repeats: Annotated[bool, typer.Option(
+        "--allow-repeats", help="Let a compound be identified at several retention times.")] = False,
+    exclude_estimates: Annotated[bool, typer.Option(
+        "--exclude-estimates", help="Search measured records only (drop ESTIMATE/COMPUTED records).")] = False,
+    top: Annotated[int, typer.Option(help="Candidates per component.")] = 10,
+    ladder: Annotated[str | None, typer.Option(
+        help="n-alkane ladder 'C:rt_min,...' (default: n-alkanes found in the run).")] = None,
+    centroid: Annotated[bool, typer.Option("--centroid", help="Centroid profile spectra before the search.")] = False,
+    all_components: Annotated[bool, typer.Option("--all", help="Also list the unknown components.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    plot: Annotated[Path | None, typer.Option(help="TIC with identified peaks labelled (PNG).")] = None,
-    mirror: Annotated[Path | None, typer.Option(help="Mirror plot of the largest identified component (PNG).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="TIC of the whole run, identified peaks numbered (PNG).")] = None,
+    plot_range: Annotated[str | None, typer.Option("--range", help="Zoom the plot: 'start:end' minutes.")] = None,
+    mirror: Annotated[Path | None, typer.Option(
+        help="Mirror plot of the largest identified, unsaturated component (PNG).")] = None,
 ) -> None:
-    """Deconvolve a run and identify its components by NIST identity match factor."""
+    """Identify a run's components: one library compound per component and per run, NIST identity
+    and reverse match factors, retention indices; components without an acceptable hit are 'unknown'.
+
+    Example: cellworks gcms identify tests/data/gcms/agilent-gcms-gasoline.cdf --plot tic.png
+    """
     from cellworks.clikit import emit_json
     from cellworks.errors import ParameterError
+    from cellworks.gcms.identification import IdentifyParams, identify_run
     from cellworks.gcms.library import load_library
     from cellworks.gcms.readers import read_run
-    from cellworks.gcms.search import identify_run
+    from cellworks.gcms.run import centroid_run, ei_search_warnings
+    from cellworks.gcms.text import clean
 
-    if not 0 <= min_mf <= 999:
-        raise ParameterError("must be within 0..999", field="--min-mf")
+    _refuse_inputs({"--plot": plot, "--mirror": mirror}, [run_file, *(library or [])])
+    zoom = _parse_range(plot_range)
     run = read_run(run_file)
     if not run.has_spectra:
         raise ParameterError("the run holds no mass spectra (chromatogram-only file)", field=str(run_file))
-    lib = load_library(library)
-    rep = identify_run(run, lib, min_mf=min_mf, top_k=max(1, top), ladder_s=_parse_ladder(ladder))
+    warnings = ei_search_warnings(run)
+    if centroid and run.data_type == "profile":
+        run = centroid_run(run)
+        warnings = [w for w in warnings if "profile" not in w]
+    if warnings:
+        typer.echo(clean(f"warning: {run_file}: " + "; ".join(warnings)), err=True)
+    lib = load_library(library, extend=extend) if library else load_library(None)
+    params = IdentifyParams(min_mf=min_mf, min_rmf=min_rmf, ri_window=ri_window, top_k=max(1, top),
+                            allow_repeats=allow_repeats, exclude_estimates=exclude_estimates)
+    rep = identify_run(run, lib, params, ladder_s=_parse_ladder(ladder))
+    rep["warnings"] = warnings
     comps = rep["components"]
-    shown = comps if all_components else [c for c in comps if c["identified"]]
+    ident = [c for c in comps if c["identified"]]
+    shown = comps if all_components else ident
     if plot is not None or mirror is not None:
         from cellworks.gcms.plots import mirror_figure, save, tic_figure
 
-        ident = [c for c in comps if c["identified"]]
         if plot is not None:
-            big = sorted(ident, key=lambda c: -float(c["area"]))[:18]
-            save(tic_figure(run, [(float(c["rt_s"]), f'{c["best"]["name"]} ({c["best"]["mf"]})') for c in big]), str(plot))
+            save(tic_figure(run, _plot_labels(ident), t_range_min=zoom), str(plot))
         if mirror is not None and ident:
-            c = max(ident, key=lambda c: float(c["area"]))
-            spec = lib[int(c["best"]["library_index"])]
+            # the largest identified peak that is not saturated (a clipped peak's ion ratios are distorted)
+            c = max(ident, key=lambda c: (not c["saturated"], float(c["area"])))
+            spec = lib[int(c["best"]["library_index"])] if not exclude_estimates else lib.find(c["best"]["name"])
             save(mirror_figure(c["spectrum"]["mz"], c["spectrum"]["intensity"], spec.mz, spec.intensity,
-                               f'unknown {c["rt_min"]:.2f} min', spec.name,
-                               f'{spec.name}: MF {c["best"]["mf"]}, RMF {c["best"]["rmf"]}'), str(mirror))
+                               f'unknown {c["rt_min"]:.2f} min', clean(spec.name),
+                               f'{clean(spec.name)}: MF {c["best"]["mf"]}, RMF {c["best"]["rmf"]}'), str(mirror))
     if as_json:
         out = dict(rep)
         out["components"] = shown
         emit_json(out)
-    else:
-        typer.echo(f"{len(shown)} components (library {rep['library']}, {rep['library_size']} spectra)")
-        for c in shown:
-            b = c["best"] or {}
-            ri = f"{c['ri']:6.0f}" if c.get("ri") is not None else "     -"
-            typer.echo(f"  {c['rt_min']:7.3f} min RI {ri}  {b.get('name', '-'):34s} MF {b.get('mf', 0):3d} "
-                       f"RMF {b.get('rmf', 0):3d}  area {c['area']:10.4g}  [{b.get('source_kind', '')}]")
+        return
+    s = rep["summary"]
+    typer.echo(f"{s['identified']} identified, {s['unknown']} unknown of {s['components']} components "
+               f"(library {clean(rep['library'])}, {rep['library_size']} spectra; ladder: {rep['ladder_origin']})")
+    for c in shown:
+        b = c["best"] or {}
+        ri = f"{c['ri']:6.0f}" if c.get("ri") is not None else "     -"
+        name = clean(c["name"]) + (" (or " + ", ".join(clean(a) for a in c["alternatives"]) + ")" if c.get("alternatives") else "")
+        typer.echo(f"  {c['rt_min']:7.3f} min RI {ri}  {name:40s} MF {b.get('mf', 0):3d} RMF {b.get('rmf', 0):3d}  "
+                   f"{c['confidence'] or '':9s} [{b.get('source_kind', '')}]" + ("  saturated" if c["saturated"] else ""))
+
+
+def _plot_labels(ident: list[dict[str, object]]) -> list[tuple[float, str]]:
+    """(rt_s, name) of every identified component, in elution order."""
+    from cellworks.gcms.text import clean
+
+    rows = sorted(ident, key=lambda c: float(c["rt_s"]))  # type: ignore[arg-type]
+    return [(float(c["rt_s"]), clean(str(c["name"]))) for c in rows]  # type: ignore[arg-type]

@@ -98,7 +98,8 @@ def _metadata(nc: Any) -> dict[str, str]:
                 meta[name] = text
     # friendly aliases used across cellworks.gcms
     for alias, key in (("title", "experiment_title"), ("scan_function", "test_scan_function"),
-                       ("ionization_mode", "test_ionization_mode"), ("date", "experiment_date_time_stamp")):
+                       ("ionization_mode", "test_ionization_mode"), ("date", "experiment_date_time_stamp"),
+                       ("data_type", "experiment_type")):
         if key in meta:
             meta[alias] = meta[key]
     meta["format"] = "ANDI/AIA netCDF"
