@@ -74,16 +74,18 @@ def _column_reason(last: str, earlier: Sequence[str]) -> str | None:
         return None
     if now.ends_open and not any(b.ends_open for b in before):
         return f"'{last.strip()}' ends in '{last.strip()[-1]}'"
-    exps = {b.exponent_digits for b in before}
-    if None not in exps:
+    exps = [b.exponent_digits for b in before]
+    all_exp = [e for e in exps if e is not None]
+    if len(all_exp) == len(exps):
         if now.exponent_digits is None:
             return f"'{last.strip()}' has no exponent while every earlier value has one (exponent cut off?)"
-        if len(exps) == 1 and now.exponent_digits < min(exps):  # type: ignore[type-var]
+        if len(set(all_exp)) == 1 and now.exponent_digits < all_exp[0]:
             return f"'{last.strip()}' has fewer exponent digits than every earlier value"
-    decs = {b.decimals for b in before}
-    if len(decs) == 1 and None not in decs:
-        (d,) = decs
-        if d and (now.decimals or 0) < d and (now.exponent_digits is None) == (None in exps):  # type: ignore[operator]
+    decs = [b.decimals for b in before]
+    if len(set(decs)) == 1 and decs[0]:
+        d = decs[0]
+        same_kind = (now.exponent_digits is None) == (not all_exp)
+        if (now.decimals or 0) < d and same_kind:
             return f"'{last.strip()}' has {now.decimals or 0} decimals where every earlier value has {d}"
     return None
 
