@@ -166,7 +166,9 @@ def _plain(p: Any) -> Any:
     if getattr(p, "is_flag", False) and getattr(p, "is_bool_flag", False) and not getattr(p, "count", False):
         cls = type(p)
         if not cls.__name__.startswith("Plain") and hasattr(cls, "display_type_rich"):
-            p.__class__ = _PLAIN.setdefault(cls, _plain_flag_class(cls))
+            if cls not in _PLAIN:
+                _PLAIN[cls] = _plain_flag_class(cls)
+            p.__class__ = _PLAIN[cls]
         if p.default is False or p.default is None:
             p.secondary_opts = []  # --x/--no-x of an off-by-default flag: just --x
     return p
@@ -211,26 +213,48 @@ def _extra_options() -> list[Any]:
     return list(proto.params)
 
 
-def harden(root: Any) -> dict[str, CommandInfo]:
-    """Install the safety layer on every command of ``root``; returns what it found per command."""
-    found: dict[str, CommandInfo] = {}
-    extra: list[Any] | None = None
+_EXTRA: list[Any] = []
+
+
+def harden_command(cmd: Any, path: str) -> CommandInfo:
+    """Install the safety layer on one leaf command now (idempotent); returns what it found."""
+    info: CommandInfo | None = getattr(cmd, "_cellworks_info", None)
+    if info is not None:
+        return info
+    info = describe(cmd, path)
+    added: set[str] = set()
+    if info.outputs:
+        if not _EXTRA:
+            _EXTRA.extend(_extra_options())
+        names = {p.name for p in cmd.params}
+        for opt in _EXTRA:
+            if opt.name not in names:
+                cmd.params.append(opt)
+                added.add(opt.name)
+    cmd.callback = _guarded(cmd.callback, info, added)
+    cmd._cellworks_info = info
+    return info
+
+
+def harden(root: Any) -> None:
+    """Install the safety layer on every command of ``root``.
+
+    Flags are made plain everywhere at once (cheap); the rest of a leaf command (its parameter
+    roles, ``--force``/``--mkdir``, the guarded callback) is installed the first time click asks
+    for its parameters — when it is parsed or its help is shown — so ``cellworks --help`` and a
+    command's start-up pay only for the command that runs.
+    """
     for path, cmd in iter_commands(root):
         plain_flags(cmd)
         if getattr(cmd, "commands", None) is not None or cmd.callback is None:
             continue
-        info = describe(cmd, path)
-        added: set[str] = set()
-        if info.outputs:
-            extra = extra or _extra_options()
-            names = {p.name for p in cmd.params}
-            for opt in extra:
-                if opt.name not in names:
-                    cmd.params.append(opt)
-                    added.add(opt.name)
-        cmd.callback = _guarded(cmd.callback, info, added)
-        found[path] = info
-    return found
+        original = cmd.get_params
+
+        def get_params(ctx: Any, _cmd: Any = cmd, _path: str = path, _orig: Any = original) -> Any:
+            harden_command(_cmd, _path)
+            return _orig(ctx)
+
+        cmd.get_params = get_params
 
 
 # ------------------------------------------------------------------------------------------------
