@@ -428,7 +428,7 @@ def claim_output_dir(path: str | Path) -> Path:
         return p
     named = g.input_named(p)
     if named is not None:
-        raise OutputError(f"output folder is an input of this command ({named}); choose another", file=p)
+        raise OutputError(f"output folder is the input {named} of this command; choose another", file=p)
     if p.exists() and not p.is_dir():
         raise OutputError("exists and is not a folder", file=p)
     if not p.is_dir():
@@ -453,7 +453,7 @@ def _prepare_target(target: Path) -> None:
         return
     named = g.input_named(target)
     if named is not None:
-        raise OutputError(f"would overwrite an input of this command ({named}); choose another output path",
+        raise OutputError(f"would overwrite the input {named} of this command; choose another output path",
                           file=target)
     inside = g.in_folder_output(target)
     if target.is_dir():
@@ -476,7 +476,7 @@ def _commit(tmp: Path, target: Path) -> None:
     if g is not None:  # re-check right before the rename: the input may be a hard link made since
         named = g.input_named(target)
         if named is not None:
-            raise OutputError(f"would overwrite an input of this command ({named})", file=target)
+            raise OutputError(f"would overwrite the input {named} of this command", file=target)
     os.replace(tmp, target)
     _LIVE_TEMPS.discard(str(tmp))
     if g is not None:

@@ -22,15 +22,13 @@ import inspect
 import math
 import os
 import signal
-import sys
 import typing
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cellworks._text import filter_stream_text, safe_text
+from cellworks._text import safe_text
 
 #: exit codes: bad input / usage 2, a failed result 1, interrupted 130, terminated 143, a bug 70
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_INTERNAL = 2, 1, 130, 143, 70
@@ -318,7 +316,7 @@ def plan_outputs(info: CommandInfo, kwargs: dict[str, Any], *, force: bool, mkdi
             if named is None and p.role == "output" and path.exists():
                 named = next((str(path) for d in input_dirs if key.startswith(d.rstrip(os.sep) + os.sep)), None)
             if named is not None:
-                raise OutputError(f"{p.flag} would overwrite an input of this command ({named}); "
+                raise OutputError(f"{p.flag} would overwrite the input {named}; "
                                   "choose another output path", file=path)
             if p.role == "output":
                 if path.is_dir():
@@ -516,97 +514,3 @@ def flag_value_hint(args: list[str], root: Any) -> str | None:
                 if getattr(p, "is_flag", False) and prev in (*p.opts, *p.secondary_opts):
                     return f"{prev} is a flag and takes no value: write '{prev}' alone, not '{prev} {w}'"
     return None
-
-
-# ------------------------------------------------------------------------------------------------
-# process-wide guards: signals and the standard streams
-
-
-@dataclass
-class SignalState:
-    signum: int | None = None
-
-
-@contextmanager
-def signal_handlers() -> Iterator[SignalState]:
-    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (so ``finally`` blocks run
-    and temporary files are removed) and are remembered, so an interruption that surfaces as some
-    other exception (numba's SystemError, click's silent exit 130) is still reported as one."""
-    state = SignalState()
-    previous: dict[int, Any] = {}
-
-    def handler(signum: int, frame: Any) -> None:
-        state.signum = signum
-        raise KeyboardInterrupt if signum == signal.SIGINT else Interrupted(signum)
-
-    try:
-        for sig in (int(signal.SIGINT), int(signal.SIGTERM)):
-            if signal.getsignal(sig) is signal.SIG_IGN:  # e.g. a background job: keep it ignored
-                continue
-            previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread (an embedding application): leave signals alone
-        pass
-    try:
-        yield state
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-class GuardedStream:
-    """A text stream that shows control characters as escapes (our own colours and progress
-    controls pass on a terminal); everything else is the wrapped stream's."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        try:
-            self._tty = bool(stream.isatty())
-        except Exception:
-            self._tty = False
-
-    def write(self, text: Any) -> int:
-        if isinstance(text, str):
-            text = filter_stream_text(text, self._tty)
-        return int(self._stream.write(text) or 0)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-@contextmanager
-def one_line_diagnostics() -> Iterator[None]:
-    """Python warnings as one ``warning: ...`` line each, and third-party log records (NewareNDA
-    logs "File does not contain any valid records." before our reader raises its own error) kept
-    off the terminal, so an error is one line; ``CELLWORKS_DEBUG=1`` shows the log records."""
-    import logging
-    import warnings
-
-    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-        sys.stderr.write(f"warning: {_one_line(str(message))}\n")
-
-    previous_show = warnings.showwarning
-    warnings.showwarning = show  # type: ignore[assignment]
-    root = logging.getLogger()
-    quiet = logging.NullHandler()
-    if not os.environ.get("CELLWORKS_DEBUG"):
-        root.addHandler(quiet)  # a handler on the root: logging's last-resort stderr printer stays silent
-    try:
-        yield
-    finally:
-        warnings.showwarning = previous_show
-        root.removeHandler(quiet)
-
-
-@contextmanager
-def guarded_std_streams() -> Iterator[None]:
-    out, err = sys.stdout, sys.stderr
-    sys.stdout = GuardedStream(out)  # type: ignore[assignment]
-    sys.stderr = GuardedStream(err)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = out, err

@@ -109,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     import os
 
-    from cellworks import _safety
+    from cellworks import _safety, _terminal
 
     args = sys.argv[1:] if argv is None else list(argv)
     cmd = command()
-    with _safety.guarded_std_streams(), _safety.one_line_diagnostics(), _safety.signal_handlers() as sig:
+    with _terminal.guarded_std_streams(), _terminal.one_line_diagnostics(), _terminal.signal_handlers() as sig:
         try:
             rv = cmd.main(args=args, prog_name="cellworks", standalone_mode=False)
         except BrokenPipeError:  # `cellworks ... | head`: the reader left; nothing to say

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cellworks import _safety
+from cellworks import _safety, _terminal
 from cellworks._text import filter_stream_text, safe_text
 from cellworks.cli import command, main
 from cellworks.errors import FileFormatError, InputError, ProtocolError
@@ -198,7 +198,7 @@ def test_library_names_with_escape_sequences_are_printed_escaped(
 def test_warnings_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     import warnings
 
-    with _safety.one_line_diagnostics():
+    with _terminal.one_line_diagnostics():
         warnings.warn("first\nsecond", UserWarning, stacklevel=1)
     err = capsys.readouterr().err
     assert err == "warning: first | second\n"
@@ -231,8 +231,8 @@ def test_sigint_during_lis_simulate_prints_interrupted() -> None:
 def test_sigterm_is_reported_as_terminated(tmp_path: Path) -> None:
     code = (
         "import os, signal, sys\n"
-        "from cellworks import _safety\n"
-        "with _safety.signal_handlers() as st:\n"
+        "from cellworks import _safety, _terminal\n"
+        "with _terminal.signal_handlers() as st:\n"
         "    try:\n"
         "        os.kill(os.getpid(), signal.SIGTERM)\n"
         "    except BaseException as exc:\n"
@@ -280,6 +280,6 @@ def test_the_stream_guard_escapes_what_a_part_forgot() -> None:
     import io
 
     sink = io.StringIO()
-    guarded = _safety.GuardedStream(sink)
+    guarded = _terminal.GuardedStream(sink)
     guarded.write(f"name: Benzene{ESC_TITLE}\n")
     assert sink.getvalue() == "name: Benzene\\x1b]0;pwned\\x07\n"

@@ -92,7 +92,7 @@ def test_output_equal_to_input_is_refused_and_input_untouched(
     values = {n: str(victim) for n in inputs}
     if inputs:
         values[name] = str(victim)
-        expected = "would overwrite an input"
+        expected = "would overwrite the input"
     else:  # nothing read: the existing file is protected by the --force rule instead
         values[name] = str(victim)
         expected = "file exists; add --force"
@@ -128,7 +128,7 @@ def test_folder_output_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.
     values[name] = str(src)  # an input, and a regular file
     assert main(_args(path, values)) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and ("input of this command" in err or "not a folder" in err), err
+    assert err.count("\n") == 1 and ("the input" in err or "not a folder" in err), err
     assert src.read_bytes() == EIS_CSV.read_bytes()
 
 
@@ -171,7 +171,7 @@ def test_symlink_dotdot_and_hard_link_to_the_input_are_the_input(
     (tmp_path / "sub").mkdir()
     for out in [tmp_path / "link.png", tmp_path / "hard.png", tmp_path / "sub" / ".." / "data" / "x.csv"]:
         assert main(["eis", "validate", str(x), "--plot", str(out), "--force"]) == 2, out
-        assert "would overwrite an input" in capsys.readouterr().err
+        assert "would overwrite the input" in capsys.readouterr().err
         assert x.read_bytes() == before
 
 
@@ -229,10 +229,10 @@ def test_atomic_write_refuses_a_registered_input_even_with_force(tmp_path: Path)
     guard = _io.OutputGuard(force=True)
     guard.add_input(x)
     with _io.output_guard(guard):
-        with pytest.raises(OutputError, match="would overwrite an input"):
+        with pytest.raises(OutputError, match="would overwrite the input"):
             with _io.atomic_write(x, "w") as fh:
                 fh.write("clobbered")
-        with pytest.raises(OutputError, match="would overwrite an input"):
+        with pytest.raises(OutputError, match="would overwrite the input"):
             with _io.atomic_path(tmp_path / "." / "x.csv") as tmp:
                 tmp.write_text("clobbered")
     assert x.read_text() == "data\n"
