@@ -301,6 +301,7 @@ def plan_outputs(info: CommandInfo, kwargs: dict[str, Any], *, force: bool, mkdi
     for p in info.params:
         if p.role == "input":
             for path in _paths(kwargs.get(p.name)):
+                check_input(path, p.flag)
                 guard.add_input(path)
                 if path.is_dir():
                     input_dirs.append(os.path.realpath(path))
@@ -331,6 +332,28 @@ def plan_outputs(info: CommandInfo, kwargs: dict[str, Any], *, force: bool, mkdi
                     _check_folder(path, mkdir)
                 guard.folders.append(key)
     return guard
+
+
+def check_input(path: Path, flag: str) -> None:
+    """An input that exists must be a regular file or a folder of a size we can read: a device or
+    a FIFO (``/dev/zero``, ``/dev/stdin``) would never end or block forever."""
+    import stat
+
+    from cellworks.errors import InputError, LimitError
+    from cellworks.limits import env_limit
+
+    try:
+        st = path.stat()
+    except OSError:
+        return  # missing: the command says so in its own words (or takes a shipped name)
+    if stat.S_ISDIR(st.st_mode):
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{flag} is not a regular file (a device, pipe or socket); give a file", file=path)
+    cap = env_limit("MAX_FILE_BYTES")
+    if st.st_size > cap:
+        raise LimitError(f"{flag} is {st.st_size / 2**30:.1f} GiB, above the limit of {cap / 2**30:.1f} GiB "
+                         "(set CELLWORKS_MAX_FILE_BYTES to raise it)", file=path)
 
 
 def _check_folder(target: Path, mkdir: bool) -> None:

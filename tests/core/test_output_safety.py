@@ -293,3 +293,20 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_devices_and_pipes_are_not_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # /dev/zero never ends and a FIFO without a writer blocks forever: refused before reading
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for src in ("/dev/zero", str(fifo)):
+        assert main(["eis", "validate", src]) == 2
+        err = capsys.readouterr().err
+        assert "is not a regular file" in err and err.count("\n") == 1, err
+
+
+def test_an_input_above_the_file_limit_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CELLWORKS_MAX_FILE_BYTES", "1000")
+    assert main(["eis", "validate", str(EIS_CSV)]) == 2
+    assert "above the limit" in capsys.readouterr().err
