@@ -247,8 +247,8 @@ def mutate(data: bytes, suffix: str, rng: random.Random) -> tuple[str, bytes]:
         m = rng.choice(pool)
         try:
             data = m(data, rng)
-        except (zipfile.BadZipFile, ValueError, IndexError):  # a zip mutator after a byte mutator
-            m = truncate
+        except (zipfile.BadZipFile, ValueError, IndexError, EOFError, OSError, zlib.error):
+            m = truncate  # a zip mutator after a byte mutator broke the archive: cut it instead
             data = m(data, rng)
         names.append(m.__name__)
     return "+".join(names), data
