@@ -52,8 +52,14 @@ def test_example_soft_short(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_fit_ecm_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    code, d, _ = run(capsys, "fit-ecm", str(HPPC), "--json")
-    assert code == 0 and d["rms_error_mV"] <= 10.0
+    code, d, _ = run(capsys, "fit-ecm", str(HPPC), "--capacity-Ah", "3", "--json")
+    assert code == 0 and d["fitted"]["rms_error_mV"] <= 2.0
+    assert "LG M50" in d["input"]["ocv_source"] and d["input"]["capacity_Ah"] == 3.0
+    assert d["peer_documented"]["total_resistance_mOhm"] == 30.55
+    code, _, err = run(capsys, "fit-ecm", str(HPPC), "--capacity-Ah", "3", "--ocv", "fit")
+    assert code == 2 and "0.604 %" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "fit-ecm", str(HPPC))  # no silent 5 Ah default any more
+    assert code == 2 and "capacity-Ah" in err
 
 
 def test_montecarlo_small(capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,3 +79,84 @@ def test_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "TOML" in err
     code, _, err = run(capsys, "run", str(tmp_path / "missing.toml"))
     assert code == 2
+
+
+LOG = Path(__file__).parents[1] / "data" / "pack" / "bq8s_balancing_synthetic.log"
+BITS = Path(__file__).parents[1] / "data" / "pack" / "bms8s_bitfield_synthetic.csv"
+
+
+def _png(path: Path) -> bool:
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_log_read_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, d, _ = run(capsys, "log", "read", str(LOG), "--json")
+    assert code == 0 and d["n_rows"] == 3600 and d["n_cells"] == 8 and len(d["cells"]) == 8
+    code, d, _ = run(capsys, "log", "read", str(BITS), "--map", "balance_coding=bits", "--map", "cells_per_column=4",
+                     "--json")
+    assert code == 0 and d["balance"]["episodes"] == 30
+    png = tmp_path / "replay.png"
+    code, d, _ = run(capsys, "log", "replay", str(LOG), "--monitor-group-size", "4", "--max-per-monitor", "1",
+                     "--hold-s", "90", "--gap-s", "5", "--plot", str(png), "--json")
+    assert code == 0 and d["agreement_rows"] == 1.0 and d["agreement_episodes"] == 1.0 and _png(png)
+    code, d, _ = run(capsys, "log", "replay", str(LOG), "--json")  # the plain 10 mV rule
+    assert code == 0 and d["agreement_rows"] < 0.5
+    code, _, err = run(capsys, "log", "read", str(LOG), "--map", "cells=V1..V9")
+    assert code == 2 and "V9" in err and len(err.strip().splitlines()) == 1
+
+
+def test_estimate_on_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "soc.csv"
+    code, d, _ = run(capsys, "estimate", str(LOG), "--capacity-Ah", "13", "--bleed-ohm", "40", "--csv", str(out),
+                     "--json")
+    assert code == 0 and len(d["cells"]) == 8 and d["filter"] == "spkf"
+    assert all(0.0 <= c["soc"] <= 1.0 and c["bound_3sigma"] > 0 for c in d["cells"])
+    assert out.read_text().splitlines()[0].startswith("time_s,cell1_soc")
+    code, _, err = run(capsys, "estimate", str(LOG), "--capacity-Ah", "-1")
+    assert code == 2 and "--capacity-Ah" in err
+
+
+def test_run_and_montecarlo_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "short.toml"
+    from cellworks.pack.readers.scenario import EXAMPLES
+
+    cfg.write_text(EXAMPLES["baumhofer-4s3p"].read_text().replace("* 182", "* 5"))
+    png = tmp_path / "run.png"
+    code, d, _ = run(capsys, "run", str(cfg), "--plot", str(png), "--json")
+    assert code == 0 and _png(png)
+    assert d["with_balancing"]["within_limits"] and "events" in d["with_balancing"]
+    assert d["ocv"]["v_mid_V"] == pytest.approx(3.751)
+    png = tmp_path / "mc.png"
+    code, d, _ = run(capsys, "montecarlo", str(cfg), "--packs", "4", "--random-short", "--plot", str(png), "--json")
+    assert code == 0 and _png(png) and d["soft_short"]["packs_with_short"] == 4
+    assert {"usable_capacity_Ah", "time_to_balance_h", "bleed_energy_Wh"} <= set(d["with_balancing"])
+
+
+@pytest.mark.parametrize("args, option", [
+    (("check-bleed", "--cell-voltage", "-4"), "--cell-voltage"),
+    (("check-bleed", "--rating-W", "nan"), "--rating-W"),
+    (("check-bleed", "--fet-ohm", "nan"), "--fet-ohm"),
+    (("balancing-current", "--hours", "0"), "--hours"),
+    (("balancing-current", "--capacity-mAh", "nan"), "--capacity-mAh"),
+    (("bleed-resistor", "--current-mA", "0"), "--current-mA"),
+    (("conditioning", "--pack-mAh", "-2000"), "--pack-mAh"),
+    (("discharge-resistance", "--load-ohm", "nan"), "--load-ohm"),
+    (("mismatch", "--delta-mV", "-150"), "--delta-mV"),
+])
+def test_impossible_sizing_values_exit_2_naming_the_option(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+                                                          option: str) -> None:
+    # issue 20: "--cell-voltage -4 says ok at −95 mA", "--rating-W nan says ok"
+    code, _, err = run(capsys, "size", *args)
+    assert code == 2 and option in err and len(err.strip().splitlines()) == 1
+
+
+def test_size_mismatch_on_two_curves(capsys: pytest.CaptureFixture[str]) -> None:
+    # note 003: 150 mV at full charge → 13–18 % of pack capacity. Hand inverse of the LG M50 table:
+    # 4.05 V lies between 4.042 (80 %) and 4.097 (90 %): 80 + 10·0.008/0.055 = 81.4545 % → 18.545 % lost
+    code, d, _ = run(capsys, "size", "mismatch", "--json")
+    assert code == 0 and d["capacity_loss_percent"] == pytest.approx(100 - (80 + 10 * 0.008 / 0.055), abs=1e-3)
+    assert d["v_mid_V"] == pytest.approx(3.751) and d["note_v_mid_V"] == 3.67 and "LG M50" in d["ocv_source"]
+    ecm = Path(__file__).parents[1] / "data" / "pack" / "pybamm_ecm_example_ocv.csv"
+    code, e, _ = run(capsys, "size", "mismatch", "--ocv", str(ecm), "--json")
+    # a flatter top of charge loses less: the note's 13–18 % lies between the two curves
+    assert code == 0 and e["capacity_loss_percent"] < 13.0 < 18.0 < d["capacity_loss_percent"]

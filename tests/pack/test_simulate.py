@@ -10,9 +10,9 @@ import pytest
 from cellworks.errors import ParameterError, ProtocolError
 from cellworks.pack import bms
 from cellworks.pack.balancing import BleedCircuit
-from cellworks.pack.config import EXAMPLES, load_config
 from cellworks.pack.examples import conditioning_example, soft_short_example
 from cellworks.pack.pack import PackDesign, uniform_arrays
+from cellworks.pack.readers.scenario import EXAMPLES, load_config
 from cellworks.pack.simulation import SimOptions, simulate
 from cellworks.pack.variation import Dist, Variation, draw
 
@@ -66,13 +66,22 @@ def test_charge_never_exceeds_vmax_and_discharge_stops_at_cutoff() -> None:
     assert res.steps[1].reason == ["current", "current"]
 
 
+def _obs(v: np.ndarray) -> bms.Observation:
+    n = len(v)
+    return bms.Observation(v, np.zeros(n, bool), "charge", 0.0, 0.0, np.full(n, 25.0), np.full(n, 0.5),
+                           np.zeros(n, int))
+
+
 def test_threshold_balancer_python_twin_matches_rule() -> None:
     c = bms.ThresholdBalancer(threshold_V=0.010, select=bms.Select.ABOVE_MIN)
     v = np.array([3.700, 3.705, 3.712, 3.725])
-    assert c.decide(v, np.zeros(4, bool), "charge", 0.0).tolist() == [False, False, True, True]
+    assert c.decide(_obs(v)).tolist() == [False, False, True, True]
     h = bms.ThresholdBalancer(threshold_V=0.010)
-    assert h.decide(v, np.zeros(4, bool), "charge", 0.0).tolist() == [False, False, False, True]
-    assert not h.decide(v[:2], np.zeros(2, bool), "charge", 0.0).any()
+    assert h.decide(_obs(v)).tolist() == [False, False, False, True]
+    assert not h.decide(_obs(v[:2])).any()
+    # two monitor chips of two groups: the highest of each chip above min + threshold
+    m = bms.ThresholdBalancer(threshold_V=0.010, monitor_group_size=2)
+    assert m.decide(_obs(np.array([3.700, 3.715, 3.712, 3.725]))).tolist() == [False, True, False, True]
 
 
 def test_when_policies() -> None:
@@ -159,8 +168,8 @@ def test_temperature_limit_reduces_charge_current() -> None:
 class _BleedAll(bms.Controller):
     when: bms.When = bms.When.ALWAYS
 
-    def decide(self, v_measured_V, bleeding, phase, time_s):  # type: ignore[no-untyped-def]
-        return np.ones(len(v_measured_V), bool)
+    def decide(self, obs):  # type: ignore[no-untyped-def]
+        return np.ones(len(obs.v_measured_V), bool)
 
 
 def test_user_policy_runs_in_python_path() -> None:
@@ -208,7 +217,7 @@ def test_shipped_config_uses_baumhofer_capacities(shipped) -> None:  # type: ign
     vals = set(baumhofer_capacities_Ah())
     assert arr.capacity_Ah.shape == (1, 4, 3)
     assert all(float(x) in vals for x in arr.capacity_Ah.ravel())
-    assert np.isfinite(arr.leak_Ohm).sum() == 1 and 40000.0 in arr.leak_Ohm
+    assert np.isfinite(arr.short_Ohm).sum() == 1 and 40000.0 in arr.short_Ohm
 
 
 def test_shipped_config_limits_and_capacity(shipped) -> None:  # type: ignore[no-untyped-def]
@@ -252,3 +261,40 @@ def test_measurement_error_leaves_real_spread() -> None:
     v1 = np.ptp(ocv(r1.final_soc[0, :, 0]))
     assert v0 <= 0.002 + 0.0025
     assert v1 > 0.008
+
+
+class _Twin(bms.ThresholdBalancer):
+    """The threshold rule through the Python-policy path (its decide is the Python twin)."""
+
+    def decide(self, obs):  # type: ignore[no-untyped-def]
+        return super().decide(obs)
+
+
+def test_python_policy_matches_compiled_with_rest_extension() -> None:
+    # before: a Python policy lost the over-voltage rest extension; now timing and extension are the
+    # base controller's, so the Python path reproduces the compiled one exactly
+    d, a = _two_cell(0.10)
+    kw = {"threshold_V": 0.005, "when": bms.When.CHARGE, "conditioning_cycles": 0,
+          "extend_rest_on_overvoltage": True, "extend_rest_s": 1800.0, "max_extensions": 50}
+    r_c = simulate(d, a, "Charge at 2 A until 4.2 V", bms.ThresholdBalancer(**kw), SimOptions(dt_s=5.0))
+    r_p = simulate(d, a, "Charge at 2 A until 4.2 V", _Twin(**kw), SimOptions(dt_s=5.0))
+    assert not bms.is_compiled(_Twin(**kw))
+    assert np.array_equal(r_c.final_soc, r_p.final_soc)
+    assert r_c.final_time_s[0] == r_p.final_time_s[0]
+    assert r_c.final_time_s[0] > 3600.0  # the rests were extended (a 2 A charge of 0.1 × 2 Ah alone: 6 min)
+
+
+def test_measuring_only_in_rests_balances_a_plain_charge() -> None:
+    # the note's advice: measure in the rests between charge pulses. Asked for on a plain CC charge
+    # without pulse timing, the charger is pulsed (300 s on, 30 s off) so that the BMS can measure
+    d, a = _two_cell(0.06)
+    rest_only = bms.ThresholdBalancer(threshold_V=0.005, when=bms.When.CHARGE, conditioning_cycles=0,
+                                      measure_in_rest_only=True)
+    res = simulate(d, a, "Charge at 0.5 A until 4.2 V", rest_only, SimOptions(dt_s=5.0, record_every_s=5.0))
+    assert res.bleed_charge_Ah[0] > 0.01  # it did bleed
+    n = int(res.n_records[0])
+    i = res.current_A[0, :n]
+    assert (i == 0).sum() > 10  # the rests of the pulsed charge
+    b = res.bleeding[0, :n].any(axis=1)
+    changes = np.flatnonzero(np.diff(b.astype(int)) != 0) + 1
+    assert all(i[k - 1] == 0 or i[k] == 0 for k in changes)  # decisions only in rests

@@ -43,8 +43,9 @@ def test_distributions_reproducible_and_bounded() -> None:
 
 def test_soft_short_placement_and_errors() -> None:
     d = PackDesign(n_series=2, n_parallel=2)
-    a = draw(d, 1, Variation(soft_shorts=(SoftShort(1, 0, 40e3),)))
-    assert a.leak_Ohm[0, 1, 0] == 40e3 and np.isinf(a.leak_Ohm[0, 0, 0])
+    a = draw(d, 1, Variation(soft_shorts=(SoftShort(1, 0, 40e3, onset_s=3600.0),)))
+    assert a.short_Ohm[0, 1, 0] == 40e3 and np.isinf(a.short_Ohm[0, 0, 0])
+    assert a.short_onset_s[0, 1, 0] == 3600.0
     with pytest.raises(ParameterError, match="outside"):
         draw(d, 1, Variation(soft_shorts=(SoftShort(5, 0),)))
     with pytest.raises(ParameterError):
@@ -58,3 +59,23 @@ def test_not_a_mat_file(tmp_path: Path) -> None:
     p.write_bytes(b"not matlab")
     with pytest.raises(FileFormatError):
         baumhofer_capacities_Ah(p)
+
+
+def test_random_soft_short_cell_resistance_and_onset_drawn_per_pack() -> None:
+    from cellworks.pack.variation import RandomSoftShort
+
+    d = PackDesign(n_series=4, n_parallel=3)
+    rs = RandomSoftShort(resistance_Ohm=Dist("uniform", 20e3, 80e3), onset_s=Dist("uniform", 0.0, 86400.0))
+    a = draw(d, 400, Variation(seed=5, random_short=rs))
+    shorted = np.isfinite(a.short_Ohm)
+    assert np.all(shorted.reshape(400, -1).sum(axis=1) == 1)  # one cell per pack (probability 1)
+    where = shorted.reshape(400, -1).argmax(axis=1)
+    # every one of the 12 cells is hit: 400 uniform draws miss a given cell with p = (11/12)^400 ≈ 1e-15
+    assert set(where.tolist()) == set(range(12))
+    r = a.short_Ohm[shorted]
+    assert r.min() >= 20e3 and r.max() <= 80e3
+    onset = a.short_onset_s[shorted]
+    assert onset.min() >= 0 and onset.max() <= 86400.0 and onset.std() > 20000.0  # uniform: std 24 942 s
+    # the other draws do not move when the random short is added
+    b = draw(d, 400, Variation(seed=5))
+    assert np.array_equal(a.capacity_Ah, b.capacity_Ah)

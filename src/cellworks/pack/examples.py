@@ -30,6 +30,7 @@ SOFT_SHORT_CYCLES = (
 
 @dataclass(frozen=True)
 class SoftShortRuns:
+    """The four runs of the soft-short example and its report."""
     storage: PackResult
     reference: PackResult
     unbalanced: PackResult
@@ -45,6 +46,7 @@ def soft_short_example(
     cell: CellParams | None = None,
     options: SimOptions | None = None,
 ) -> SoftShortRuns:
+    """Note 003's two-cell soft-short example: storage, then cycles with and without balancing."""
     import numpy as np
 
     c = cell or CellParams()
@@ -107,10 +109,11 @@ class BleedCell(bms.Controller):
     group: int = 0
     when: bms.When = bms.When.ALWAYS
 
-    def decide(self, v_measured_V: np.ndarray, bleeding: np.ndarray, phase: str, time_s: float) -> np.ndarray:
+    def decide(self, obs: bms.Observation) -> np.ndarray:
+        """Bleed the chosen group, always."""
         import numpy as np
 
-        on = np.zeros(len(v_measured_V), bool)
+        on = np.zeros(len(obs.v_measured_V), bool)
         on[self.group] = True
         return on
 

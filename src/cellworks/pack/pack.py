@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cellworks.errors import ParameterError
 from cellworks.pack.balancing import BleedCircuit
 from cellworks.pack.cell import CellParams
+from cellworks.pack.thermal import ThermalNetwork
 
 if TYPE_CHECKING:
     import numpy as np
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PackDesign:
+    """Topology, cell, bleed hardware and thermal network of a pack."""
     n_series: int = 3
     n_parallel: int = 3
     cell: CellParams = field(default_factory=CellParams)
     bleed: BleedCircuit = field(default_factory=BleedCircuit)
+    thermal: ThermalNetwork = field(default_factory=ThermalNetwork)
     voltage_basis: str = "cell"  # protocol voltages: "cell" (per group, highest/lowest) or "pack"
     source: str = "application note 003: 3-4 series × 3 parallel 18650 packs (10.8 / 14.4 V)"
 
@@ -35,6 +38,7 @@ class PackDesign:
 
     @property
     def nominal_capacity_Ah(self) -> float:
+        """n_parallel × the cell's capacity (the basis of C-rates)."""
         return self.n_parallel * self.cell.capacity_Ah
 
 
@@ -51,14 +55,23 @@ class PackArrays:
     leak_A: np.ndarray
     ambient_C: np.ndarray
     soc0: np.ndarray
+    short_Ohm: np.ndarray  # soft short across the cell (inf: none) …
+    short_onset_s: np.ndarray  # … that appears at this time of the run
+
 
     @property
     def shape(self) -> tuple[int, int, int]:
+        """(packs, series groups, parallel cells)."""
         p, s, n = self.capacity_Ah.shape
         return int(p), int(s), int(n)
 
     def copy(self) -> PackArrays:
+        """A deep copy."""
         return PackArrays(*(getattr(self, f).copy() for f in self.__dataclass_fields__))
+
+    def packs(self, start: int, stop: int) -> PackArrays:
+        """Packs ``start`` … ``stop − 1`` (copies)."""
+        return PackArrays(*(getattr(self, f)[start:stop].copy() for f in self.__dataclass_fields__))
 
 
 def uniform_arrays(design: PackDesign, n_packs: int = 1, soc0: float = 0.5) -> PackArrays:
@@ -83,16 +96,21 @@ def uniform_arrays(design: PackDesign, n_packs: int = 1, soc0: float = 0.5) -> P
         leak_A=np.full(shp, c.leak_A),
         ambient_C=np.full(shp, c.ambient_C),
         soc0=np.full(shp, float(soc0)),
+        short_Ohm=np.full(shp, np.inf),
+        short_onset_s=np.zeros(shp),
     )
 
 
 def check_arrays(arr: PackArrays) -> None:
+    """Refuse impossible per-cell parameters (non-positive capacity, resistance, …)."""
     import numpy as np
 
-    for name in ("capacity_Ah", "r0_Ohm", "leak_Ohm"):
+    for name in ("capacity_Ah", "r0_Ohm", "leak_Ohm", "short_Ohm"):
         a = getattr(arr, name)
         if not np.all(a > 0):
             raise ParameterError(f"every cell needs a positive {name} (got min {np.nanmin(a):g})", field=name)
+    if not np.all(arr.short_onset_s >= 0):
+        raise ParameterError("soft-short onset times must be ≥ 0", field="short_onset_s")
     if not np.all(np.isfinite(arr.soc0)):
         raise ParameterError("initial SOC is not finite", field="soc0")
     if not np.all((arr.eta > 0) & (arr.eta <= 1)):

@@ -5,32 +5,36 @@ Carlo batch) through a :mod:`cellworks.protocol` experiment at pack level. Proto
 string currents; C-rates refer to the pack's nominal capacity (n_parallel × cell capacity);
 voltages are per cell (highest group on charge, lowest on discharge) unless the design says
 ``voltage_basis = "pack"``. Every charge is protected per cell (no group above v_max), every
-discharge ends when the weakest group reaches its cut-off.
+discharge ends when the weakest group reaches its cut-off. The bleed hardware is checked at set-up
+(a destructive path or an overloaded resistor is refused, or its current clamped and reported) and
+its limits act at every step (:class:`~cellworks.pack.result.Event` in the result).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cellworks.constants import GAS_CONSTANT_J_PER_MOL_K, ZERO_CELSIUS_K
 from cellworks.errors import ParameterError
 from cellworks.pack import bms as bms_mod
+from cellworks.pack.engine import layout as L
 from cellworks.pack.pack import PackArrays, PackDesign, check_arrays
+from cellworks.pack.result import Event, PackResult, StepRecord
 from cellworks.protocol import Control, Limit, Protocol, Step, StepKind, as_protocol
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from cellworks.timeseries import CyclingData
 
 PHASE_CODE = {"charge": 0, "discharge": 1, "rest": 2, "hold": 3}
 
 
 @dataclass(frozen=True)
 class SimOptions:
+    """Time stepping and recording of :func:`simulate`."""
+
     dt_s: float = 10.0  # time step under current
     dt_min_s: float = 0.5  # smallest step near a cut-off
     rest_dt_max_s: float = 6 * 3600.0  # largest step in a rest without bleeding
@@ -40,224 +44,132 @@ class SimOptions:
     dz_max: float = 2e-3  # largest SOC change per step in long rests
     record: bool = True
     seed: int = 0  # measurement-error draw
+    #: a protocol step needing more time steps than this is refused (a hostile or mistyped duration)
+    max_steps_per_step: int = 50_000_000
+    #: the trace is cut to fit this many bytes (records_truncated says so)
+    max_trace_bytes: float = 1e9
 
     def __post_init__(self) -> None:
-        if self.dt_s <= 0 or self.dt_min_s <= 0 or self.rest_dt_max_s <= 0 or self.record_every_s <= 0:
-            raise ParameterError("time steps must be positive", field="simulation.dt_s")
-
-
-@dataclass
-class StepRecord:
-    cycle: int
-    index: int
-    kind: str
-    text: str
-    start_s: np.ndarray
-    duration_s: np.ndarray
-    charge_Ah: np.ndarray
-    discharge_Ah: np.ndarray
-    charge_Wh: np.ndarray
-    discharge_Wh: np.ndarray
-    reason: list[str]
-
-
-@dataclass
-class PackResult:
-    """Outputs of a batch of packs (arrays have the pack index first)."""
-
-    design: PackDesign
-    steps: list[StepRecord]
-    cycle_charge_Ah: np.ndarray  # (P, cycles)
-    cycle_discharge_Ah: np.ndarray
-    cycle_charge_Wh: np.ndarray
-    cycle_discharge_Wh: np.ndarray
-    cycle_bleed_Wh: np.ndarray  # energy burnt in the bleed resistors per cycle (P, cycles)
-    bleed_energy_Wh: np.ndarray  # in the resistors (P,)
-    bleed_fet_energy_Wh: np.ndarray
-    bleed_charge_Ah: np.ndarray
-    max_resistor_power_W: np.ndarray
-    max_pack_bleed_power_W: np.ndarray
-    time_to_balance_s: np.ndarray  # NaN: balancing never needed or never reached
-    cell_v_min_V: np.ndarray  # lowest group voltage seen (P,)
-    cell_v_max_V: np.ndarray
-    max_temperature_C: np.ndarray
-    final_soc: np.ndarray  # (P, S, N)
-    final_time_s: np.ndarray
-    # decimated traces (P, M, ...); M may differ per pack: n_records
-    time_s: np.ndarray
-    current_A: np.ndarray  # > 0 on charge (cycling-table convention)
-    voltage_V: np.ndarray
-    group_voltage_V: np.ndarray
-    soc: np.ndarray
-    bleeding: np.ndarray
-    n_records: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def usable_capacity_Ah(self, cycle: int = -1) -> np.ndarray:
-        return self.cycle_discharge_Ah[:, cycle]
-
-    def soc_spread(self) -> np.ndarray:
-        """max − min SOC per pack at the end."""
-        return _ptp(self.final_soc)
-
-    def summary(self, pack: int = 0) -> dict[str, Any]:
-        return {
-            "cycles": int(self.cycle_discharge_Ah.shape[1]),
-            "discharge_capacity_Ah_per_cycle": self.cycle_discharge_Ah[pack].round(6).tolist(),
-            "discharge_energy_Wh_per_cycle": self.cycle_discharge_Wh[pack].round(6).tolist(),
-            "charge_capacity_Ah_per_cycle": self.cycle_charge_Ah[pack].round(6).tolist(),
-            "bleed_energy_Wh": float(self.bleed_energy_Wh[pack]),
-            "bleed_fet_energy_Wh": float(self.bleed_fet_energy_Wh[pack]),
-            "bleed_charge_Ah": float(self.bleed_charge_Ah[pack]),
-            "max_resistor_power_W": float(self.max_resistor_power_W[pack]),
-            "max_pack_bleed_power_W": float(self.max_pack_bleed_power_W[pack]),
-            "time_to_balance_h": _nan_none(self.time_to_balance_s[pack] / 3600.0),
-            "cell_voltage_min_V": float(self.cell_v_min_V[pack]),
-            "cell_voltage_max_V": float(self.cell_v_max_V[pack]),
-            "max_temperature_C": float(self.max_temperature_C[pack]),
-            "final_soc": self.final_soc[pack].round(5).tolist(),
-            "duration_h": float(self.final_time_s[pack] / 3600.0),
-        }
-
-    def to_cycling_data(self, pack: int = 0) -> CyclingData:
-        """The pack's decimated trace as a cellworks.timeseries table (current > 0 on charge), with
-        per-group voltages, SOC and bleed states as extra columns."""
-        import numpy as np
-
-        from cellworks.timeseries import Metadata, from_arrays
-
-        n = int(self.n_records[pack])
-        t = self.time_s[pack, :n]
-        starts = np.array([s.start_s[pack] for s in self.steps])
-        idx = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(self.steps) - 1)
-        kinds = np.array([_step_type(s.kind) for s in self.steps])
-        cyc = np.array([s.cycle for s in self.steps])
-        extra: dict[str, Any] = {}
-        S = self.group_voltage_V.shape[2]
-        N = self.soc.shape[3]
-        for s in range(S):
-            extra[f"group{s + 1}_voltage_V"] = self.group_voltage_V[pack, :n, s]
-            extra[f"group{s + 1}_bleed_on"] = self.bleeding[pack, :n, s].astype(float)
-            for k in range(N):
-                extra[f"cell{s + 1}_{k + 1}_soc_fraction"] = self.soc[pack, :n, s, k]
-        d = self.design
-        return from_arrays(
-            test_time_s=t,
-            current_A=self.current_A[pack, :n],
-            voltage_V=self.voltage_V[pack, :n],
-            step_index=idx + 1,
-            cycle_index=cyc[idx],
-            step_type=kinds[idx],
-            meta=Metadata(
-                instrument="cellworks.pack simulator",
-                cell_name=f"{d.n_series}s{d.n_parallel}p pack",
-                nominal_capacity_Ah=d.nominal_capacity_Ah,
-            ),
-            extra_columns=extra,
-        )
-
-
-def _ptp(a: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    flat = a.reshape(a.shape[0], -1)
-    return np.asarray(flat.max(axis=1) - flat.min(axis=1))
-
-
-def _nan_none(x: float) -> float | None:
-    return None if not math.isfinite(float(x)) else float(x)
-
-
-def _step_type(kind: str) -> str:
-    return {"charge": "charge", "discharge": "discharge", "rest": "rest", "hold": "charge"}[kind]
+        for name in ("dt_s", "dt_min_s", "rest_dt_max_s", "record_every_s", "dz_max"):
+            v = getattr(self, name)
+            if not (v > 0 and math.isfinite(v)):
+                raise ParameterError(f"must be a positive number, got {v!r}", field=f"simulation.{name}")
+        if self.max_records < 0:
+            raise ParameterError("must be ≥ 0", field="simulation.max_records")
+        if self.max_steps_per_step < 1 or not self.max_trace_bytes > 0:
+            raise ParameterError("must be positive", field="simulation.max_steps_per_step")
 
 
 def step_vector(step: Step, design: PackDesign, max_run_s: float = math.inf) -> tuple[np.ndarray, str]:
     """The kernel's description of one protocol step, and its phase name."""
     import numpy as np
 
-    from cellworks.pack import engine as en
-
-    v = np.full(en.ST_SIZE, np.nan)
+    v = np.full(L.ST_SIZE, np.nan)
     cnom = design.nominal_capacity_Ah
     kind = step.kind
     phase = kind.value
     if step.control is Control.REST:
-        mode, sign, value = en.MODE_REST, 0.0, 0.0
+        mode, sign, value = L.MODE_REST, 0.0, 0.0
     elif step.control is Control.VOLTAGE:
-        mode, sign, value = en.MODE_HOLD, -1.0, step.value
+        mode, sign, value = L.MODE_HOLD, -1.0, step.value
         phase = "hold"
     elif step.control in (Control.CURRENT, Control.C_RATE):
-        mode, value = en.MODE_CURRENT, step.resolve_current_A(capacity_Ah=cnom)
+        mode, value = L.MODE_CURRENT, step.resolve_current_A(capacity_Ah=cnom)
         sign = -1.0 if kind is StepKind.CHARGE else 1.0
     elif step.control is Control.POWER:
-        mode, value = en.MODE_POWER, step.value
+        mode, value = L.MODE_POWER, step.value
         sign = -1.0 if kind is StepKind.CHARGE else 1.0
     elif step.control is Control.RESISTANCE:
         if kind is not StepKind.DISCHARGE:
             raise ParameterError("a resistance step must be a discharge (a load)", token=step.text)
-        mode, sign, value = en.MODE_RESISTANCE, 1.0, step.value
+        mode, sign, value = L.MODE_RESISTANCE, 1.0, step.value
     else:
         raise ParameterError(f"pack steps cannot use {step.control.value} (no active mass or area at pack level)",
                              token=step.text)
-    v[en.ST_MODE] = mode
-    v[en.ST_SIGN] = sign
-    v[en.ST_VALUE] = value
-    v[en.ST_DURATION] = step.duration_s if step.duration_s is not None else math.inf
+    v[L.ST_MODE] = mode
+    v[L.ST_SIGN] = sign
+    v[L.ST_VALUE] = value
+    v[L.ST_DURATION] = step.duration_s if step.duration_s is not None else math.inf
     for t in step.terminations:
         if t.limit is Limit.VOLTAGE:
-            v[en.ST_VTERM] = t.value
+            v[L.ST_VTERM] = t.value
         elif t.limit is Limit.CURRENT:
-            v[en.ST_ITERM] = t.value
+            v[L.ST_ITERM] = t.value
         elif t.limit is Limit.C_RATE:
-            v[en.ST_ITERM] = t.value * cnom
+            v[L.ST_ITERM] = t.value * cnom
         elif t.limit is Limit.CAPACITY:
-            v[en.ST_CAPTERM] = t.value
+            v[L.ST_CAPTERM] = t.value
         else:
             raise ParameterError(f"pack steps cannot end on {t.limit.value}", token=step.text)
-    if mode == en.MODE_HOLD and math.isnan(v[en.ST_ITERM]) and step.duration_s is None:
+    if mode == L.MODE_HOLD and math.isnan(v[L.ST_ITERM]) and step.duration_s is None:
         raise ParameterError("a voltage hold needs 'until <current>' or 'for <duration>'", token=step.text)
-    v[en.ST_BASIS_PACK] = 1.0 if design.voltage_basis == "pack" else 0.0
-    v[en.ST_PHASE] = PHASE_CODE[phase]
-    v[en.ST_MAXRUN] = max_run_s
+    v[L.ST_BASIS_PACK] = 1.0 if design.voltage_basis == "pack" else 0.0
+    v[L.ST_PHASE] = PHASE_CODE[phase]
+    v[L.ST_MAXRUN] = max_run_s
     return v, phase
 
 
-def _kernel_args(design: PackDesign, arrays: PackArrays) -> dict[str, Any]:
+def bleed_limits(design: PackDesign) -> tuple[float, str]:
+    """Set-up check of the bleed path at the cell's maximum voltage: raises for a destructive path
+    or (``over_rating = "refuse"``) an overloaded resistor; returns the enforced current limit and
+    a description when it was clamped."""
+    return design.bleed.limits_in_pack(design.cell.v_max_V)
+
+
+def _model(design: PackDesign, ibmax_A: float, clamped: bool) -> Any:
     import numpy as np
 
-    from cellworks.pack import engine as en
+    from cellworks.pack.engine.state import Model
 
     c = design.cell
-    cs = np.zeros(en.CS_SIZE)
-    cs[en.CS_M0] = c.hysteresis_M0_V
-    cs[en.CS_M] = c.hysteresis_M_V
-    cs[en.CS_GAMMA] = c.hysteresis_gamma
-    cs[en.CS_CTH] = c.heat_capacity_J_per_K
-    cs[en.CS_RTH] = c.thermal_R_K_per_W if math.isfinite(c.thermal_R_K_per_W) else 1e301
-    cs[en.CS_EAR] = c.activation_energy_J_per_mol / GAS_CONSTANT_J_PER_MOL_K
-    cs[en.CS_TREF_K] = c.reference_C + ZERO_CELSIUS_K
-    cs[en.CS_VMAX] = c.v_max_V
-    cs[en.CS_VMIN] = c.v_min_V
+    cs = np.zeros(L.CS_SIZE)
+    cs[L.CS_M0] = c.hysteresis_M0_V
+    cs[L.CS_M] = c.hysteresis_M_V
+    cs[L.CS_GAMMA] = c.hysteresis_gamma
+    cs[L.CS_CTH] = c.heat_capacity_J_per_K
+    cs[L.CS_RTH] = c.thermal_R_K_per_W if math.isfinite(c.thermal_R_K_per_W) else 1e301
+    cs[L.CS_EAR] = c.activation_energy_J_per_mol / GAS_CONSTANT_J_PER_MOL_K
+    cs[L.CS_TREF_K] = c.reference_C + ZERO_CELSIUS_K
+    cs[L.CS_VMAX] = c.v_max_V
+    cs[L.CS_VMIN] = c.v_min_V
+    cs[L.CS_SIGN_A] = c.hysteresis_sign_threshold_C
+    cs[L.CS_TOCV_K] = c.ocv.reference_C + ZERO_CELSIUS_K
     b = design.bleed
-    hw = np.array([1.0 / b.total_Ohm, b.resistor_Ohm, b.fet_on_Ohm,
-                   b.max_current_A if math.isfinite(b.max_current_A) else 1e300])
-    rcR = np.ascontiguousarray(arrays.rc_R_Ohm)
-    if len(c.rc_R_Ohm) == 0:
+    hw = np.zeros(L.HW_SIZE)
+    hw[L.HW_GB] = 1.0 / b.total_Ohm
+    hw[L.HW_R] = b.resistor_Ohm
+    hw[L.HW_RFET] = b.fet_on_Ohm
+    hw[L.HW_IBMAX] = ibmax_A if math.isfinite(ibmax_A) else 1e300
+    hw[L.HW_CLAMPED] = 1.0 if clamped else 0.0
+    hw[L.HW_RATING_W] = b.resistor_rating_W
+    hw[L.HW_VSTOP] = c.v_min_V if math.isnan(b.stop_below_V) else b.stop_below_V
+    hw[L.HW_ONCHIP] = 1.0 if b.on_chip else 0.0
+    hw[L.HW_SENSE_OHM] = b.sense_Ohm
+    th = np.asarray(design.thermal.vector(math.isfinite(c.thermal_R_K_per_W)), float)
+    return Model(cs, c.ocv.grid(), c.ocv.dudt_grid(), hw, th)
+
+
+def _cells(design: PackDesign, arrays: PackArrays) -> Any:
+    import numpy as np
+
+    from cellworks.pack.engine.state import Cells
+
+    rcR = np.ascontiguousarray(arrays.rc_R_Ohm, float)
+    if len(design.cell.rc_R_Ohm) == 0:
         rcR = np.zeros_like(rcR)
-    return {
-        "q_As": np.ascontiguousarray(arrays.capacity_Ah * 3600.0),
-        "r0": np.ascontiguousarray(arrays.r0_Ohm, float),
-        "rR": rcR,
-        "tau": np.ascontiguousarray(arrays.rc_tau_s, float),
-        "eta": np.ascontiguousarray(arrays.eta, float),
-        "gl": np.ascontiguousarray(1.0 / arrays.leak_Ohm),
-        "il": np.ascontiguousarray(arrays.leak_A, float),
-        "tamb": np.ascontiguousarray(arrays.ambient_C, float),
-        "cs": cs,
-        "grid": c.ocv.grid(),
-        "hw": hw,
-    }
+    short_S = np.where(np.isfinite(arrays.short_Ohm), 1.0 / arrays.short_Ohm, 0.0)
+    return Cells(
+        q_As=np.ascontiguousarray(arrays.capacity_Ah * 3600.0),
+        r0_Ohm=np.ascontiguousarray(arrays.r0_Ohm, float),
+        rc_R_Ohm=rcR,
+        rc_tau_s=np.ascontiguousarray(arrays.rc_tau_s, float),
+        eta=np.ascontiguousarray(arrays.eta, float),
+        leak_S=np.ascontiguousarray(1.0 / arrays.leak_Ohm),
+        leak_A=np.ascontiguousarray(arrays.leak_A, float),
+        short_S=np.ascontiguousarray(short_S, float),
+        short_onset_s=np.ascontiguousarray(arrays.short_onset_s, float),
+        ambient_C=np.ascontiguousarray(arrays.ambient_C, float),
+    )
 
 
 def simulate(
@@ -271,7 +183,8 @@ def simulate(
     """Run ``protocol`` on every pack of ``arrays``. ``on_step(done, total)`` reports progress."""
     import numpy as np
 
-    from cellworks.pack import engine as en
+    from cellworks.pack.engine.kernel import run_step
+    from cellworks.pack.engine.state import PackState, Records, StepInput, StepOutput
 
     opts = options or SimOptions()
     ctrl = controller or bms_mod.NoBalancing()
@@ -281,139 +194,128 @@ def simulate(
     if (S, N) != (design.n_series, design.n_parallel):
         raise ParameterError(f"arrays are {S}s{N}p but the design is {design.n_series}s{design.n_parallel}p",
                              field="pack")
-    ka = _kernel_args(design, arrays)
-    nrc = ka["rR"].shape[3]
-    z = np.ascontiguousarray(arrays.soc0, float).copy()
-    iR = np.zeros((P, S, N, nrc))
-    h = np.zeros((P, S, N))
-    sg = np.zeros((P, S, N))
-    T = ka["tamb"].copy()
-    bleed = np.zeros((P, S))
-    clock = np.zeros(P)
-    aux = np.zeros((P, en.A_SIZE))
-    aux[:, en.A_TBAL] = np.nan
+    ibmax, clamp_note = bleed_limits(design)
+    cells = _cells(design, arrays)
+    model = _model(design, ibmax, bool(clamp_note))
+    nrc = cells.rc_R_Ohm.shape[3]
+    st = PackState(
+        z=np.ascontiguousarray(arrays.soc0, float).copy(), iR=np.zeros((P, S, N, nrc)), h=np.zeros((P, S, N)),
+        sg=np.zeros((P, S, N)), T_C=cells.ambient_C.copy(), board_C=cells.ambient_C[:, 0, 0].copy(),
+        bleed=np.zeros((P, S)), pending=np.zeros((P, S)), clock_s=np.zeros(P), aux=np.zeros((P, L.A_SIZE)))
+    st.aux[:, L.A_TBAL] = np.nan
+    st.aux[:, L.A_OFF_AT] = np.inf
     rng = np.random.default_rng(opts.seed)
     offsets = rng.uniform(-ctrl.accuracy_V, ctrl.accuracy_V, (P, S)) if ctrl.accuracy_V > 0 else np.zeros((P, S))
-    M = opts.max_records if opts.record else 0
-    rec_t = np.zeros((P, M))
-    rec_i = np.zeros((P, M))
-    rec_v = np.zeros((P, M))
-    rec_vg = np.zeros((P, M, S))
-    rec_z = np.zeros((P, M, S, N))
-    rec_b = np.zeros((P, M, S))
-    vmeas = np.zeros((P, S))
+    bytes_per_record = 8 * P * (6 + 2 * S + 2 * S * N + 4)
+    M = min(opts.max_records, int(opts.max_trace_bytes // bytes_per_record)) if opts.record else 0
+    rec = Records(np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M)), np.zeros((P, M, S)),
+                  np.zeros((P, M, S, N)), np.zeros((P, M, S)), np.zeros((P, M, S, N)), np.zeros((P, M, 4)),
+                  np.zeros((P, M)), np.zeros((P, M)))
+    res = StepOutput(np.zeros((P, L.O_SIZE)), np.zeros((P, S)), np.zeros((P, S)), np.zeros(P),
+                     np.zeros((P, L.EV_SIZE), np.int64), np.full((P, L.EV_SIZE), np.nan))
     dtopt = np.array([opts.dt_s, opts.dt_min_s, opts.rest_dt_max_s, 1.0 if opts.adaptive else 0.0,
-                      opts.record_every_s, opts.dz_max])
-    out = np.zeros((P, en.O_SIZE))
-    compiled = bms_mod.is_compiled(ctrl)
+                      opts.record_every_s, opts.dz_max, float(opts.max_steps_per_step)])
+    out = res.out
     n_cycles = len(proto.cycles)
     cyc_q = np.zeros((5, P, n_cycles))
-    tot = np.zeros((5, P))  # bleed J res, J fet, Ah, pmax res, pmax pack
-    vmin_seen = np.full(P, np.inf)
-    vmax_seen = np.full(P, -np.inf)
-    tmax_seen = np.full(P, -np.inf)
+    tot = np.zeros((6, P))  # bleed J res, J fet, Ah, pmax res, pmax pack, bleed seconds
+    seen = np.array([np.full(P, np.inf), np.full(P, -np.inf), np.full(P, -np.inf), np.full(P, -np.inf)])
     steps: list[StepRecord] = []
     total_steps = len(proto)
-    done = 0
+    r0_group = 1.0 / np.sum(1.0 / arrays.r0_Ohm, axis=2)  # (P, S), for the policies' SOC estimate
     for ci, cycle in enumerate(proto.cycles):
         for step in cycle:
             stp, phase = step_vector(step, design)
             active = ctrl.active(phase, ci + 1)
-            pol = bms_mod.policy_vector(ctrl, active and compiled)
             if not active:
-                bleed[:] = 0.0
+                st.bleed[:] = 0.0
             out[:] = 0.0
-            out[:, en.O_VMIN] = np.inf
-            out[:, en.O_VMAX] = -np.inf
-            out[:, en.O_TMAX] = -np.inf
-            aux[:, en.A_PREV_DT] = 0.0
-            aux[:, en.A_PULSE_T] = 0.0
-            aux[:, en.A_PULSE_REST] = 0.0
-            aux[:, en.A_EXT_LEFT] = 0.0
-            aux[:, en.A_NEXT] = 0.0
-            aux[:, en.A_NEXT_MEAS] = clock  # measure at once
-            start = clock.copy()
-            if compiled or not active:
-                en.run_step(z, iR, h, sg, T, bleed, clock, aux, ka["q_As"], ka["r0"], ka["rR"], ka["tau"], ka["eta"],
-                            ka["gl"], ka["il"], ka["tamb"], ka["cs"], ka["grid"], ka["hw"], stp, pol, offsets,
-                            dtopt, out, vmeas, rec_t, rec_i, rec_v, rec_vg, rec_z, rec_b)
-            else:
-                _run_python_controller(ctrl, phase, stp, ka, z, iR, h, sg, T, bleed, clock, aux, pol, offsets,
-                                       dtopt, out, vmeas, rec_t, rec_i, rec_v, rec_vg, rec_z, rec_b)
-            reasons = [en.REASONS[int(r)] for r in out[:, en.O_REASON]]
-            steps.append(StepRecord(ci + 1, len(steps) + 1, phase, step.text, start, out[:, en.O_ELAPSED].copy(),
-                                    out[:, en.O_QCH].copy(), out[:, en.O_QDIS].copy(), out[:, en.O_ECH].copy(),
-                                    out[:, en.O_EDIS].copy(), reasons))
-            cyc_q[0, :, ci] += out[:, en.O_QCH]
-            cyc_q[1, :, ci] += out[:, en.O_QDIS]
-            cyc_q[2, :, ci] += out[:, en.O_ECH]
-            cyc_q[3, :, ci] += out[:, en.O_EDIS]
-            cyc_q[4, :, ci] += out[:, en.O_EBLEED_R] / 3600.0
-            tot[0] += out[:, en.O_EBLEED_R]
-            tot[1] += out[:, en.O_EBLEED_FET]
-            tot[2] += out[:, en.O_QBLEED]
-            tot[3] = np.maximum(tot[3], out[:, en.O_PMAX_RES])
-            tot[4] = np.maximum(tot[4], out[:, en.O_PMAX_PACK])
-            vmin_seen = np.minimum(vmin_seen, out[:, en.O_VMIN])
-            vmax_seen = np.maximum(vmax_seen, out[:, en.O_VMAX])
-            tmax_seen = np.maximum(tmax_seen, out[:, en.O_TMAX])
-            done += 1
+            out[:, L.O_VMIN] = np.inf
+            out[:, L.O_VMAX] = -np.inf
+            out[:, L.O_TMAX] = -np.inf
+            out[:, L.O_TBOARD_MAX] = -np.inf
+            for a in (L.A_PREV_DT, L.A_PULSE_T, L.A_PULSE_REST, L.A_EXT_LEFT, L.A_NEXT, L.A_DONE, L.A_PENDING):
+                st.aux[:, a] = 0.0
+            st.aux[:, L.A_NEXT_MEAS] = st.clock_s  # measure at once
+            st.aux[:, L.A_NEXT_REC] = st.clock_s  # every step's first instant is recorded
+            st.aux[:, L.A_STEP_NO] = len(steps) + 1
+            start = st.clock_s.copy()
+            sin = StepInput(stp, bms_mod.policy_vector(ctrl, active), offsets, dtopt)
+            while True:
+                run_step(cells, model, st, sin, res, rec)
+                due = np.flatnonzero((out[:, L.O_REASON] == L.R_DECIDE) & (st.aux[:, L.A_DONE] < 0.5))
+                if len(due) == 0:
+                    break
+                for p in due:
+                    st.pending[p] = _python_decision(ctrl, design, res, st, r0_group, int(p), phase)
+                    st.aux[p, L.A_PENDING] = 1.0
+            if np.any(out[:, L.O_REASON] == L.R_STEP_LIMIT):
+                raise ParameterError(f"step {len(steps) + 1} ({step.text!r}) needs more than {opts.max_steps_per_step} "
+                                     "time steps: shorten it or raise simulation.max_steps_per_step",
+                                     field="protocol")
+            reasons = [L.REASONS[int(r)] for r in out[:, L.O_REASON]]
+            steps.append(StepRecord(ci + 1, len(steps) + 1, phase, step.text, start, out[:, L.O_ELAPSED].copy(),
+                                    out[:, L.O_QCH].copy(), out[:, L.O_QDIS].copy(), out[:, L.O_ECH].copy(),
+                                    out[:, L.O_EDIS].copy(), reasons))
+            for j, o in enumerate((L.O_QCH, L.O_QDIS, L.O_ECH, L.O_EDIS)):
+                cyc_q[j, :, ci] += out[:, o]
+            cyc_q[4, :, ci] += out[:, L.O_EBLEED_R] / 3600.0
+            tot[0] += out[:, L.O_EBLEED_R]
+            tot[1] += out[:, L.O_EBLEED_FET]
+            tot[2] += out[:, L.O_QBLEED]
+            tot[3] = np.maximum(tot[3], out[:, L.O_PMAX_RES])
+            tot[4] = np.maximum(tot[4], out[:, L.O_PMAX_PACK])
+            tot[5] += out[:, L.O_BLEED_S]
+            seen[0] = np.minimum(seen[0], out[:, L.O_VMIN])
+            seen[1] = np.maximum(seen[1], out[:, L.O_VMAX])
+            seen[2] = np.maximum(seen[2], out[:, L.O_TMAX])
+            seen[3] = np.maximum(seen[3], out[:, L.O_TBOARD_MAX])
             if on_step is not None:
-                on_step(done, total_steps)
-    nrec = aux[:, en.A_NREC].astype(int)
+                on_step(len(steps), total_steps)
+    nrec = st.aux[:, L.A_NREC].astype(int)
     return PackResult(
-        design=design,
-        steps=steps,
-        cycle_charge_Ah=cyc_q[0],
-        cycle_discharge_Ah=cyc_q[1],
-        cycle_charge_Wh=cyc_q[2],
-        cycle_discharge_Wh=cyc_q[3],
-        cycle_bleed_Wh=cyc_q[4],
-        bleed_energy_Wh=tot[0] / 3600.0,
-        bleed_fet_energy_Wh=tot[1] / 3600.0,
-        bleed_charge_Ah=tot[2],
-        max_resistor_power_W=tot[3],
-        max_pack_bleed_power_W=tot[4],
-        time_to_balance_s=aux[:, en.A_TBAL].copy(),
-        cell_v_min_V=vmin_seen,
-        cell_v_max_V=vmax_seen,
-        max_temperature_C=tmax_seen,
-        final_soc=z.copy(),
-        final_time_s=clock.copy(),
-        time_s=rec_t,
-        current_A=rec_i,
-        voltage_V=rec_v,
-        group_voltage_V=rec_vg,
-        soc=rec_z,
-        bleeding=rec_b,
-        n_records=nrec,
+        design=design, steps=steps,
+        cycle_charge_Ah=cyc_q[0], cycle_discharge_Ah=cyc_q[1], cycle_charge_Wh=cyc_q[2], cycle_discharge_Wh=cyc_q[3],
+        cycle_bleed_Wh=cyc_q[4], bleed_energy_Wh=tot[0] / 3600.0, bleed_fet_energy_Wh=tot[1] / 3600.0,
+        bleed_charge_Ah=tot[2], bleed_time_s=tot[5], max_resistor_power_W=tot[3], max_pack_bleed_power_W=tot[4],
+        time_to_balance_s=st.aux[:, L.A_TBAL] - st.aux[:, L.A_T_UNBAL], cell_v_min_V=seen[0], cell_v_max_V=seen[1],
+        max_temperature_C=seen[2],
+        max_board_temperature_C=seen[3] if design.thermal.has_board and model.th[L.TH_ON] > 0 else np.full(P, np.nan),
+        final_soc=st.z.copy(), final_temperature_C=st.T_C.copy(), final_time_s=st.clock_s.copy(),
+        events=_events(res, clamp_note, P),
+        time_s=rec.t_s, current_A=rec.current_A, voltage_V=rec.voltage_V, group_voltage_V=rec.group_V,
+        soc=rec.soc, bleeding=rec.bleed, temperature_C=rec.T_C, board_temperature_C=rec.board_C,
+        step_charge=rec.step_q, step_number=rec.step_no,
+        n_records=nrec, records_truncated=(nrec >= M) if opts.record else np.zeros(P, bool),
     )
 
 
-def _run_python_controller(ctrl: bms_mod.Controller, phase: str, stp: np.ndarray, ka: dict[str, Any],
-                           *state: Any) -> None:
-    """A user policy: the kernel runs one measurement period at a time, the policy decides in between."""
+def _events(res: Any, clamp_note: str, P: int) -> list[Event]:
+    events: list[Event] = []
+    for p in range(P):
+        if clamp_note:
+            events.append(Event("bleed_current_clamped_at_setup", p, 0, 0.0, clamp_note))
+        for e, name in enumerate(L.EVENT_NAMES):
+            n = int(res.ev_count[p, e])
+            if n > 0:
+                events.append(Event(name, p, n, float(res.ev_first_s[p, e])))
+    return events
+
+
+def _python_decision(ctrl: bms_mod.Controller, design: PackDesign, res: Any, st: Any, r0_group: Any, p: int,
+                     phase: str) -> np.ndarray:
+    """Ask a Python policy for pack ``p``'s bleed states at the measurement the kernel stopped at."""
     import numpy as np
 
-    from cellworks.pack import engine as en
-
-    (z, iR, h, sg, T, bleed, clock, aux, pol, offsets, dtopt, out, vmeas, rec_t, rec_i, rec_v, rec_vg, rec_z,
-     rec_b) = state
-    P = z.shape[0]
-    st = stp.copy()
-    st[en.ST_MAXRUN] = ctrl.measure_period_s
-    # run packs one at a time (they end the step at different times)
-    for p in range(P):
-        sl = slice(p, p + 1)
-        while True:
-            en.run_step(z[sl], iR[sl], h[sl], sg[sl], T[sl], bleed[sl], clock[sl], aux[sl], ka["q_As"][sl],
-                        ka["r0"][sl], ka["rR"][sl], ka["tau"][sl], ka["eta"][sl], ka["gl"][sl], ka["il"][sl],
-                        ka["tamb"][sl], ka["cs"], ka["grid"], ka["hw"], st, pol, offsets[sl], dtopt, out[sl],
-                        vmeas[sl], rec_t[sl], rec_i[sl], rec_v[sl], rec_vg[sl], rec_z[sl], rec_b[sl])
-            if int(out[p, en.O_REASON]) != en.R_PAUSED:
-                break
-            new = np.asarray(ctrl.decide(vmeas[p].copy(), bleed[p] > 0.5, phase, float(clock[p])), bool)
-            if new.shape != (z.shape[1],):
-                raise ParameterError(f"controller.decide returned shape {new.shape}, expected ({z.shape[1]},)",
-                                     field="controller")
-            bleed[p] = new.astype(float)
+    v = res.vmeas_V[p].copy()
+    i_dis = float(res.decide_current_A[p])
+    obs = bms_mod.Observation(
+        v_measured_V=v, bleeding=st.bleed[p] > 0.5, phase=phase, time_s=float(st.clock_s[p]), current_A=-i_dis,
+        temperature_C=res.group_T_C[p].copy(),
+        soc_estimate=np.asarray(design.cell.ocv.soc_at(v + i_dis * r0_group[p]), float),
+        monitor_chip=ctrl.chips(design.n_series))
+    new = np.asarray(ctrl.decide(obs))
+    if new.shape != (design.n_series,):
+        raise ParameterError(f"controller.decide returned shape {new.shape}, expected ({design.n_series},)",
+                             field="controller")
+    return new.astype(bool).astype(float)

@@ -15,9 +15,11 @@ def pack_montecarlo_chunk(point: Mapping[str, Any]) -> pd.DataFrame:
     ``point``: ``config`` (a pack TOML path or a shipped example name such as ``baumhofer-4s3p``),
     ``packs`` (total packs drawn), ``start`` and ``count`` (this chunk), optional ``seed`` (default:
     the config's), ``protocol`` (default: the config's) and ``balancing`` (bool, default true:
-    the config's controller; false: no balancing). All ``packs`` are drawn with the seed and the
-    chunk is sliced out, so a pack's cells do not depend on how the sweep is chunked. Returns
-    ``pack, balancing, usable_capacity_Ah`` (discharge capacity of the last cycle).
+    the config's controller; false: no balancing) and ``random_short`` (bool: the scenario's
+    ``[soft_short_random]`` in place of its fixed shorts). All ``packs`` are drawn with the seed and
+    the chunk is sliced out, so a pack's cells do not depend on how the sweep is chunked. Returns
+    ``pack, balancing, usable_capacity_Ah`` (discharge capacity of the last cycle),
+    ``time_to_balance_s`` (NaN: never) and ``bleed_energy_Wh``.
     """
     import dataclasses
 
@@ -25,7 +27,7 @@ def pack_montecarlo_chunk(point: Mapping[str, Any]) -> pd.DataFrame:
 
     from cellworks.errors import ParameterError
     from cellworks.pack import bms
-    from cellworks.pack.config import load_config
+    from cellworks.pack.readers.scenario import load_config
     from cellworks.pack.simulation import simulate
     from cellworks.pack.variation import draw
 
@@ -37,9 +39,10 @@ def pack_montecarlo_chunk(point: Mapping[str, Any]) -> pd.DataFrame:
         raise ParameterError(f"chunk {start}+{count} outside 0..{packs}", field="start")
     cfg = load_config(str(point["config"]))
     seed = point.get("seed")
-    var = cfg.variation if seed is None else dataclasses.replace(cfg.variation, seed=int(seed))
+    var = cfg.with_random_short() if point.get("random_short") else cfg.variation
+    var = var if seed is None else dataclasses.replace(var, seed=int(seed))
     arr = draw(cfg.design, packs, var, cfg.soc0)
-    sub = type(arr)(*(getattr(arr, f)[start : start + count] for f in arr.__dataclass_fields__))
+    sub = arr.packs(start, start + count)
     balancing = bool(point.get("balancing", True))
     ctrl = cfg.controller if balancing else bms.NoBalancing()
     opts = dataclasses.replace(cfg.options, record=False)
@@ -49,5 +52,7 @@ def pack_montecarlo_chunk(point: Mapping[str, Any]) -> pd.DataFrame:
             "pack": range(start, start + count),
             "balancing": balancing,
             "usable_capacity_Ah": res.cycle_discharge_Ah[:, -1],
+            "time_to_balance_s": res.time_to_balance_s,
+            "bleed_energy_Wh": res.bleed_energy_Wh,
         }
     )

@@ -32,6 +32,7 @@ DATA_DIR = Path(__file__).parent / "data"
 
 @dataclass(frozen=True)
 class Dist:
+    """A named distribution of one parameter (or data to sample from)."""
     kind: str
     a: float = 0.0
     b: float = 0.0
@@ -49,6 +50,7 @@ class Dist:
             raise ParameterError("uniform high < low", field="b")
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...], nominal: float) -> np.ndarray:
+        """Draw values of ``shape`` (``nominal``: the parameter's value, for relative kinds)."""
         import numpy as np
 
         if self.kind == "fixed":
@@ -73,18 +75,36 @@ class Dist:
 
 @dataclass(frozen=True)
 class SoftShort:
-    """A leakage resistance across one cell (0-based group and cell index)."""
+    """A leakage resistance across one cell (0-based group and cell index) from ``onset_s`` on."""
 
     group: int
     cell: int = 0
     resistance_Ohm: float = 40_000.0
+    onset_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class RandomSoftShort:
+    """A soft short whose cell, resistance and onset are drawn per pack (Monte Carlo): with
+    ``probability`` one uniformly chosen cell of the pack gets a short of ``resistance_Ohm``
+    (a distribution) appearing at ``onset_s`` (a distribution)."""
+
+    resistance_Ohm: Dist = field(default_factory=lambda: Dist("fixed", 40_000.0))
+    onset_s: Dist = field(default_factory=lambda: Dist("fixed", 0.0))
+    probability: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.probability <= 1.0:
+            raise ParameterError("probability must be in [0, 1]", field="soft_short_random.probability")
 
 
 @dataclass(frozen=True)
 class Variation:
+    """Cell-to-cell variation: distributions per parameter, soft shorts and the seed."""
     dists: dict[str, Dist] = field(default_factory=dict)
     soft_shorts: tuple[SoftShort, ...] = ()
     seed: int = 0
+    random_short: RandomSoftShort | None = None
 
     def __post_init__(self) -> None:
         for k in self.dists:
@@ -129,6 +149,8 @@ def draw(design: PackDesign, n_packs: int, variation: Variation, soc0: float = 0
     """Per-cell arrays of ``n_packs`` packs with the variation applied (reproducible with the seed)."""
     import numpy as np
 
+    if n_packs < 1:
+        raise ParameterError("draw at least one pack", field="packs")
     rng = np.random.default_rng(variation.seed)
     arr = uniform_arrays(design, n_packs, soc0)
     shape = arr.capacity_Ah.shape
@@ -145,11 +167,35 @@ def draw(design: PackDesign, n_packs: int, variation: Variation, soc0: float = 0
         if not (0 <= ss.group < design.n_series and 0 <= ss.cell < design.n_parallel):
             raise ParameterError(f"soft short at group {ss.group}, cell {ss.cell} is outside the "
                                  f"{design.n_series}s{design.n_parallel}p pack", field="soft_short")
-        if ss.resistance_Ohm <= 0:
+        if not ss.resistance_Ohm > 0:
             raise ParameterError("soft-short resistance must be positive", field="soft_short.resistance_Ohm")
-        old = arr.leak_Ohm[:, ss.group, ss.cell]
-        arr.leak_Ohm[:, ss.group, ss.cell] = 1.0 / (1.0 / old + 1.0 / ss.resistance_Ohm)
+        if not (ss.onset_s >= 0 and math.isfinite(ss.onset_s)):
+            raise ParameterError("soft-short onset must be ≥ 0", field="soft_short.onset_s")
+        _add_short(arr, np.arange(n_packs), ss.group, ss.cell, ss.resistance_Ohm, ss.onset_s)
+    rs = variation.random_short
+    if rs is not None:  # drawn after everything else: adding it leaves the other draws unchanged
+        n_cells = design.n_series * design.n_parallel
+        has = rng.uniform(size=n_packs) < rs.probability
+        where = rng.integers(0, n_cells, n_packs)
+        r = rs.resistance_Ohm.sample(rng, (n_packs,), 40_000.0)
+        onset = rs.onset_s.sample(rng, (n_packs,), 0.0)
+        if not np.all(r > 0):
+            raise ParameterError("drawn soft-short resistances must be positive", field="soft_short_random.resistance_Ohm")
+        onset = np.maximum(onset, 0.0)
+        for p in np.flatnonzero(has):
+            _add_short(arr, np.array([p]), int(where[p] // design.n_parallel), int(where[p] % design.n_parallel),
+                       float(r[p]), float(onset[p]))
     return arr
+
+
+def _add_short(arr: PackArrays, packs: np.ndarray, group: int, cell: int, resistance_Ohm: float, onset_s: float) -> None:
+    """Put a soft short on a cell (two shorts on one cell: in parallel, from the earlier onset)."""
+    import numpy as np
+
+    old = arr.short_Ohm[packs, group, cell]
+    arr.short_Ohm[packs, group, cell] = 1.0 / (1.0 / old + 1.0 / resistance_Ohm)
+    arr.short_onset_s[packs, group, cell] = np.where(np.isfinite(old), np.minimum(arr.short_onset_s[packs, group, cell],
+                                                                                   onset_s), onset_s)
 
 
 def dist_from_mapping(name: str, spec: Any) -> Dist:

@@ -12,6 +12,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def round_sig(obj: Any, sig: int = 6) -> Any:
+    """Round every float in ``obj`` to ``sig`` significant figures (for printing)."""
     if isinstance(obj, float):
         if not math.isfinite(obj) or obj == 0:
             return obj
@@ -24,6 +25,7 @@ def round_sig(obj: Any, sig: int = 6) -> Any:
 
 
 def print_result(obj: dict[str, Any], as_json: bool) -> None:
+    """Print a result as JSON (``--json``) or as ``key: value`` lines."""
     from cellworks.clikit import emit_json
 
     obj = round_sig(obj)
@@ -35,7 +37,8 @@ def print_result(obj: dict[str, Any], as_json: bool) -> None:
 
 
 def load_scenario(config: Path) -> Any:
-    from cellworks.pack.config import EXAMPLES, load_config
+    """A scenario TOML, or a shipped one by name."""
+    from cellworks.pack.readers.scenario import EXAMPLES, load_config
 
     if not config.exists() and config.name in EXAMPLES:
         return load_config(EXAMPLES[config.name])

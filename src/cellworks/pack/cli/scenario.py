@@ -21,9 +21,11 @@ def register(app: typer.Typer) -> None:
 def run(
     config: ConfigArg,
     parquet: Annotated[Path | None, typer.Option(help="Write the balanced run's trace (cycling table).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a figure: group voltages, SOC spread, bleed duty, "
+                                                   "temperatures, capacity per cycle (PNG).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a scenario with its BMS policy and without balancing; compare capacities and limits."""
+    """Run a scenario with its BMS policy and without balancing; compare capacities, limits and events."""
     from cellworks.clikit import progress
     from cellworks.pack import bms
     from cellworks.pack.simulation import simulate
@@ -48,14 +50,26 @@ def run(
             "max_resistor_power_W": s["max_resistor_power_W"],
             "max_pack_bleed_power_W": s["max_pack_bleed_power_W"],
             "time_to_balance_h": s["time_to_balance_h"],
+            "bleed_time_h": s["bleed_time_h"],
             "cell_voltage_min_V": s["cell_voltage_min_V"],
             "cell_voltage_max_V": s["cell_voltage_max_V"],
             "within_limits": bool(s["cell_voltage_max_V"] <= cfg.design.cell.v_max_V + 1e-9
                                   and s["cell_voltage_min_V"] >= cfg.design.cell.v_min_V - 1e-9),
+            "max_temperature_C": s["max_temperature_C"],
+            "max_board_temperature_C": s["max_board_temperature_C"],
             "final_soc_spread": float(res.soc_spread()[0]),
+            "events": s["events"],
+            "trace_truncated": bool(res.records_truncated[0]),
         }
     out["v_max_V"] = cfg.design.cell.v_max_V
     out["v_min_V"] = cfg.design.cell.v_min_V
+    out["ocv"] = {"source": cfg.design.cell.ocv.source, "v_mid_V": cfg.design.cell.ocv.v_mid_V}
+    if plot is not None:
+        from cellworks.pack.plots import run_figure, save
+
+        save(run_figure({k.replace("_", " "): v for k, v in runs.items()},
+                        f"{cfg.name}: {out['pack']}, {len(runs['with_balancing'].steps)} protocol steps"), plot)
+        out["plot"] = str(plot)
     if parquet is not None:
         from cellworks.timeseries import write_parquet
 
@@ -77,8 +91,12 @@ def montecarlo(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Batch output dataset folder (default: montecarlo-<config>-n<packs>-s<seed>).")] = None,
     chunk: Annotated[int, typer.Option(help="Batch: packs per task (does not change any result).")] = 16,
+    random_short: Annotated[bool, typer.Option("--random-short", help="Draw the soft short's cell, resistance and "
+                                                                      "onset per pack ([soft_short_random]).")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write histograms of usable capacity, time to balance and "
+                                                   "bleed energy (PNG).")] = None,
 ) -> None:
-    """Distribution of usable pack capacity (last cycle) with and without balancing."""
+    """Distributions over drawn packs: usable capacity (last cycle), time to balance, bleed energy."""
     import dataclasses
 
     import numpy as np
@@ -91,10 +109,14 @@ def montecarlo(
 
     if packs < 1:
         raise ParameterError("--packs must be ≥ 1", field="packs")
+    if packs > MAX_PACKS:
+        raise ParameterError(f"--packs must be ≤ {MAX_PACKS}", field="packs")
     cfg = load_scenario(config)
-    var = cfg.variation if seed is None else dataclasses.replace(cfg.variation, seed=seed)
+    var = cfg.with_random_short() if random_short else cfg.variation
+    var = var if seed is None else dataclasses.replace(var, seed=seed)
     if scheduler is not None or out_dir is not None:
-        _montecarlo_batch(config, cfg, packs, var.seed, protocol, scheduler or "local", out_dir, chunk, as_json)
+        _montecarlo_batch(config, cfg, packs, var.seed, protocol, scheduler or "local", out_dir, chunk, as_json,
+                          random_short, plot)
         return
     arr = draw(cfg.design, packs, var, cfg.soc0)
     opts = dataclasses.replace(cfg.options, record=False)
@@ -104,33 +126,72 @@ def montecarlo(
     n_steps = len(as_protocol(text))
     out: dict[str, Any] = {"name": cfg.name, "packs": packs, "seed": var.seed}
     block = max(1, min(packs, 64))
+    if random_short:
+        out["soft_short"] = _short_draws(arr)
+    stats: dict[str, dict[str, Any]] = {}
     with progress("pack montecarlo", total=2 * n_steps * ((packs + block - 1) // block)) as adv:
         for label, ctrl in (("without_balancing", bms.NoBalancing()), ("with_balancing", cfg.controller)):
-            caps = []
+            cols: dict[str, list[Any]] = {"usable_capacity_Ah": [], "time_to_balance_s": [], "bleed_energy_Wh": []}
             for lo in range(0, packs, block):
-                sub = type(arr)(*(getattr(arr, f)[lo:lo + block] for f in arr.__dataclass_fields__))
-                res = simulate(cfg.design, sub, text, ctrl, opts, on_step=lambda d, t: adv(1))
-                caps.append(res.cycle_discharge_Ah[:, -1])
-            out[label] = _capacity_stats(np.concatenate(caps), packs)
+                res = simulate(cfg.design, arr.packs(lo, lo + block), text, ctrl, opts, on_step=lambda d, t: adv(1))
+                cols["usable_capacity_Ah"].append(res.cycle_discharge_Ah[:, -1])
+                cols["time_to_balance_s"].append(res.time_to_balance_s)
+                cols["bleed_energy_Wh"].append(res.bleed_energy_Wh)
+            stats[label] = {k: np.concatenate(v) for k, v in cols.items()}
+            out[label] = _pack_stats(stats[label], packs)
     out["gain_mean_Ah"] = out["with_balancing"]["usable_capacity_Ah"]["mean"] - \
         out["without_balancing"]["usable_capacity_Ah"]["mean"]
+    if plot is not None:
+        from cellworks.pack.plots import montecarlo_figure, save
+
+        save(montecarlo_figure(stats, f"{cfg.name}: {packs} packs, seed {var.seed}"
+                               + (", random soft short" if random_short else "")), plot)
+        out["plot"] = str(plot)
     print_result(out, as_json)
 
 
-def _capacity_stats(c: Any, packs: int) -> dict[str, Any]:
+MAX_PACKS = 100_000
+
+
+def _dist(c: Any) -> dict[str, Any]:
     import numpy as np
 
+    ok = np.asarray(c, float)[np.isfinite(c)]
+    if len(ok) == 0:
+        return {"n": 0}
+    return {"n": int(len(ok)), "mean": float(ok.mean()), "std": float(ok.std(ddof=1)) if len(ok) > 1 else 0.0,
+            "min": float(ok.min()), "p05": float(np.percentile(ok, 5)), "p50": float(np.median(ok)),
+            "p95": float(np.percentile(ok, 95)), "max": float(ok.max())}
+
+
+def _pack_stats(cols: dict[str, Any], packs: int) -> dict[str, Any]:
+    c = cols["usable_capacity_Ah"]
+    tb = cols["time_to_balance_s"] / 3600.0
     return {
-        "usable_capacity_Ah": {
-            "mean": float(c.mean()), "std": float(c.std(ddof=1)) if packs > 1 else 0.0,
-            "min": float(c.min()), "p05": float(np.percentile(c, 5)), "p50": float(np.median(c)),
-            "p95": float(np.percentile(c, 95)), "max": float(c.max())},
+        "usable_capacity_Ah": _dist(c),
+        "time_to_balance_h": {**_dist(tb), "never": int((tb != tb).sum())},
+        "bleed_energy_Wh": _dist(cols["bleed_energy_Wh"]),
         "values_Ah": c.round(5).tolist(),
     }
 
 
+def _short_draws(arr: Any) -> dict[str, Any]:
+    """Where the random soft shorts landed, how strong and when (counts per cell)."""
+    import numpy as np
+
+    sh = np.isfinite(arr.short_Ohm)
+    P = sh.shape[0]
+    where = [np.argwhere(sh[p]) for p in range(P)]
+    cells = [f"{int(w[0][0]) + 1}.{int(w[0][1]) + 1}" for w in where if len(w)]
+    r = arr.short_Ohm[sh]
+    on = arr.short_onset_s[sh] / 86400.0
+    return {"packs_with_short": int(sh.reshape(P, -1).any(axis=1).sum()),
+            "per_cell": {c: cells.count(c) for c in sorted(set(cells))},
+            "resistance_Ohm": _dist(r), "onset_days": _dist(on)}
+
+
 def _montecarlo_batch(config: Path, cfg: Any, packs: int, seed: int, protocol: str | None, scheduler: str,
-                      out: Path | None, chunk: int, as_json: bool) -> None:
+                      out: Path | None, chunk: int, as_json: bool, random_short: bool, plot: Path | None) -> None:
     """``pack montecarlo`` on Dask: one task per chunk of packs and balancing choice
     (:func:`cellworks.pack.tasks.pack_montecarlo_chunk`). Each task draws all ``packs`` with
     ``seed`` and simulates its slice, so every pack has the same cells and result as in the
@@ -153,6 +214,8 @@ def _montecarlo_batch(config: Path, cfg: Any, packs: int, seed: int, protocol: s
         for start in range(0, packs, chunk):
             point: dict[str, Any] = {"config": config_ref, "packs": packs, "start": start,
                                      "count": min(chunk, packs - start), "seed": seed, "balancing": balancing}
+            if random_short:
+                point["random_short"] = True
             if protocol:
                 point["protocol"] = protocol
             points.append(point)
@@ -163,12 +226,20 @@ def _montecarlo_batch(config: Path, cfg: Any, packs: int, seed: int, protocol: s
     result: dict[str, Any] = {"name": cfg.name, "packs": packs, "seed": seed}
     if report.ok:
         df = read_results(out, keys=[default_key(p) for p in points])
+        stats: dict[str, dict[str, Any]] = {}
         for label, flag in (("without_balancing", False), ("with_balancing", True)):
             part = df[df["balancing"] == flag].sort_values("pack")
             if list(part["pack"]) != list(range(packs)):  # never expected: the engine commits per input
                 sys.stderr.write(f"error: dataset {out} does not hold packs 0..{packs - 1} exactly once\n")
                 raise typer.Exit(1)
-            result[label] = _capacity_stats(part["usable_capacity_Ah"].to_numpy(), packs)
+            stats[label] = {k: part[k].to_numpy() for k in ("usable_capacity_Ah", "time_to_balance_s",
+                                                            "bleed_energy_Wh")}
+            result[label] = _pack_stats(stats[label], packs)
+        if plot is not None:
+            from cellworks.pack.plots import montecarlo_figure, save
+
+            save(montecarlo_figure(stats, f"{cfg.name}: {packs} packs, seed {seed}"), plot)
+            result["plot"] = str(plot)
         result["gain_mean_Ah"] = result["with_balancing"]["usable_capacity_Ah"]["mean"] - \
             result["without_balancing"]["usable_capacity_Ah"]["mean"]
     result["batch"] = batch_info
