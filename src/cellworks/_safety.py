@@ -1,12 +1,14 @@
 """The input-safety layer every ``cellworks`` command goes through (installed by :mod:`cellworks.cli`).
 
-After the part groups are mounted, :func:`harden` walks the click command tree once and
+After the part groups are mounted, :func:`harden` walks the click command tree once and makes
+every boolean option a plain flag (``--json``; no ``<bool>`` in the help, no ``--no-json`` for a
+flag that is off by default); the first time click parses a command (or shows its help),
+:func:`harden_command`
 
-* makes every boolean option a plain flag (``--json``; no ``<bool>`` in the help, no ``--no-json``
-  for a flag that is off by default);
-* adds ``--force`` and ``--mkdir`` to every command with an output parameter (see
+* adds ``--force`` and ``--mkdir`` to it if it has an output parameter (see
   :mod:`cellworks.clikit` for what counts as an output);
-* wraps every command's callback so that, before the command runs, numeric options are finite
+* wraps its callback so that, before the command runs, inputs are regular files or folders within
+  the file-size limit, numeric options are finite
   (NaN is never a value; infinity only where the default is infinite), every output path is
   resolved (symlinks, ``..``, hard links) and refused when it is an input, another output, an
   existing file without ``--force``, or below a missing folder without ``--mkdir``; stale

@@ -20,6 +20,9 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="subprocesses at a time")
     args = ap.parse_args()
     res = run_campaign(args.mutants, args.options, not args.no_protocols, args.seed, args.jobs, progress=True)
+    for o in res.outcomes:
+        if o.unclassified and not o.problems:  # passed, but the reader raised no error of its own
+            print(f"FALLBACK {o.describe()}")
     for o in res.failures:
         print(f"FAILED {o.describe()}")
     print(res.line)
