@@ -53,8 +53,9 @@ test: lint typecheck pytest
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
+# every benchmarks/*.py --json (not _*.py), one table of their rows; bench-results/table.json
 bench: $(VENV)/.installed
-	@for b in benchmarks/*.py; do case $$b in */_*) continue;; esac; echo "== $$b"; $(BIN)/python $$b --json || exit 1; done
+	$(BIN)/python benchmarks/_table.py
 
 clean:
-	rm -rf $(VENV) .venv-bench* demo-report .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench* demo-report bench-results .pytest_cache .mypy_cache .ruff_cache
