@@ -7,35 +7,46 @@ UV     := $(shell command -v uv 2>/dev/null)
 
 .PHONY: demo test lint typecheck pytest bench fuzz clean venv
 
+# pip's own progress (a line per package, download bars on a terminal) instead of minutes of silence;
+# --no-input: never wait for a prompt
+PIP    := $(BIN)/python -m pip install --no-input --disable-pip-version-check
+
 $(BIN)/python:
+	@echo "== creating $(VENV) (once)"
 ifdef UV
 	$(UV) venv $(VENV) --python $(PYTHON)
 else
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) --quiet --upgrade pip
 endif
 
 # Stamp files re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "== installing cellworks and its dependencies into $(VENV) (first time: about 2-3 minutes with pip)"
 ifdef UV
 	$(UV) pip install --python $(BIN)/python -e .
 else
-	$(BIN)/python -m pip install --quiet -e .
+	$(PIP) -e .
 endif
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	@echo "== installing cellworks with its test tools into $(VENV) (first time: about 3 minutes with pip)"
 ifdef UV
 	$(UV) pip install --python $(BIN)/python -e ".[test]"
 else
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(PIP) -e ".[test]"
 endif
 	touch $@ $(VENV)/.installed
 
 venv: $(VENV)/.installed
 
+# Besides the report, the demo compiles every numba kernel once into the on-disk cache beside the
+# source (cellworks/_numba_cache.py), so the first `cellworks lis simulate` afterwards loads, not compiles.
 demo: $(VENV)/.installed
+	@echo "== cellworks demo: every part on its defaults (about 2 minutes; the first run also compiles the kernels)"
 	$(BIN)/cellworks demo --out demo-report
+	@echo "== open demo-report/index.html in a browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

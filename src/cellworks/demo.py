@@ -51,8 +51,8 @@ def run_demo(out: str | Path = "demo-report", quick: bool = False) -> Path:
                 failures.append(f"{part}: {exc}")
                 sec = Section(
                     title=f"{part}: failed",
-                    intro=f"This section raised an error: {exc}",
-                    notes=(traceback.format_exc(limit=3),),
+                    summary=f"This section could not be built: {exc}",
+                    details=traceback.format_exc(limit=3),
                     anchor=part,
                 )
         sections.append(sec)
@@ -62,8 +62,9 @@ def run_demo(out: str | Path = "demo-report", quick: bool = False) -> Path:
         out / "index.html",
         "cellworks demo report",
         sections,
-        subtitle=f"cellworks {__version__} — every part on its built-in defaults; "
-        "each section ends with the commands to run it yourself.",
+        subtitle=f"cellworks {__version__}: every part run on its built-in defaults and on the real instrument "
+        "files in tests/data. Each section opens with what was computed and from what, and ends with the "
+        "commands that reproduce it.",
     )
     if failures:
         raise DemoError("; ".join(failures) + f" (report written to {path})")

@@ -46,7 +46,7 @@ def test_public_names_survive_importing_every_submodule_first(part: str) -> None
 
 def test_eis_simulate_is_a_function_after_any_import_order() -> None:
     code = (
-        "import cellworks.eis.circuits, cellworks.eis.cli, cellworks.eis.fit\n"
+        "import cellworks.eis.circuits, cellworks.eis.cli, cellworks.eis.fitting\n"
         "from cellworks.eis import simulate\n"
         "import types; print(isinstance(simulate, types.FunctionType))\n"
     )

@@ -19,3 +19,12 @@ def example_spectrum():
     f, z = d[:, 0], d[:, 1] + 1j * d[:, 2]
     keep = z.imag < 0
     return f[keep], z[keep]
+
+
+@pytest.fixture(scope="session")
+def geis_cycle1():
+    """Cycle 1 of the 45-loop BioLogic GEIS of a Li|Li cell (9 frequencies, 0.8-500 Hz)."""
+    from cellworks.eis.readers import read_spectrum
+
+    spec = read_spectrum(DATA / "lili_tegdme_02_GEIS_C05.mpr", cycle=1)
+    return spec.freq_Hz, spec.Z_Ohm

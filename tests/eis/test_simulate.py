@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from cellworks.eis.circuits import randles, simulate
-from cellworks.eis.fit import charge_transfer_resistance, fit_circuit
+from cellworks.eis.fitting import fit_circuit
+from cellworks.eis.model import charge_transfer_resistance
 
 
 @pytest.mark.parametrize("r_ct", [33.3, 29.5])  # document 000: AC-S and carbon-coated AC-S cathodes

@@ -120,7 +120,8 @@ def test_cli_analyze_json_and_report(setup: dict[str, Any], capsys: pytest.Captu
     res = json.loads(capsys.readouterr().out)
     assert res["samples"] == ["concentrate"]
     html = out.read_text(encoding="utf-8")
-    assert "Table 1" in html and "data:image/png;base64" in html
+    # figures are embedded (inline SVG from the report shell, or a data: PNG)
+    assert "Table 1" in html and ("data:image/png;base64" in html or "<svg" in html)
 
 
 def test_cli_analyze_rejects_foreign_file(setup: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cellworks._typing import Array
-from cellworks.eis.fit import check_spectrum
+from cellworks.eis.problem import check_spectrum
 from cellworks.errors import ParameterError
 
 

@@ -342,7 +342,13 @@ def identify_run(run: Run, library: Library | Sequence[Any] | None = None, param
 def identify(run: Run | str | Any, library: Library | Sequence[Any] | None = None,
              params: IdentifyParams | None = None, **kwargs: Any) -> dict[str, Any]:
     """:func:`identify_run` on a run or a run file path (any format :func:`cellworks.gcms.read_run`
-    reads), e.g. ``identify("tests/data/gcms/agilent-gcms-gasoline.cdf")["summary"]``."""
+    reads), e.g. ``identify("tests/data/gcms/agilent-gcms-gasoline.cdf")["summary"]``.
+
+    >>> import cellworks
+    >>> report = cellworks.gcms.identify("tests/data/gcms/agilent-gcms-gasoline.cdf", t_range_s=(235.0, 265.0))
+    >>> "Toluene" in [c["name"] for c in report["components"]]  # elutes at 4.17 min in this gasoline run
+    True
+    """
     from cellworks.gcms.run import Run as RunType
 
     if not isinstance(run, RunType):

@@ -276,6 +276,15 @@ def simulate(
     every step start and end. ``rtol`` is the integrator tolerance (relative on masses, absolute on
     their logarithms). ``initial_state``: a state vector from a previous result's
     ``final_state["y"]`` (continue a run). ``table=False`` skips building the table (batch fits).
+
+    >>> import cellworks
+    >>> res = cellworks.lis.simulate("marinescu2016", "Discharge at 1.7 A until 2.15 V")
+    >>> res.status, round(res.discharge_capacities_Ah[0], 1)
+    ('ok', 3.4)
+    >>> bool(res.discharge_capacities_Ah[0] < 2.7 * 1.675)  # below the theoretical 4.52 Ah of its 2.7 g S
+    True
+    >>> res.data.table[["test_time_s", "current_A", "voltage_V"]].shape[1]  # the cycling table
+    3
     """
     import numpy as np
 

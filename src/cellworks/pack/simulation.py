@@ -180,7 +180,18 @@ def simulate(
     options: SimOptions | None = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> PackResult:
-    """Run ``protocol`` on every pack of ``arrays``. ``on_step(done, total)`` reports progress."""
+    """Run ``protocol`` on every pack of ``arrays``. ``on_step(done, total)`` reports progress.
+
+    >>> import cellworks
+    >>> from cellworks.pack import PackDesign, Variation, draw
+    >>> design = PackDesign(n_series=2, n_parallel=1)       # 2s1p of the default cell
+    >>> cells = draw(design, 1, Variation(), soc0=0.9)      # one pack of identical cells
+    >>> res = cellworks.pack.simulate(design, cells, "Discharge at 1 A until 3.0 V")
+    >>> res.final_soc.shape                                 # (packs, series groups, cells in parallel)
+    (1, 2, 1)
+    >>> bool(res.final_soc.max() < 0.9)                     # the discharge took charge out of every cell
+    True
+    """
     import numpy as np
 
     from cellworks.pack.engine.kernel import run_step

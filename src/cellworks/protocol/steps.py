@@ -190,6 +190,33 @@ class Protocol:
     def __len__(self) -> int:
         return sum(len(c) for c in self.cycles)
 
+    # PyBaMM interchange (cellworks.protocol.pybamm; PyBaMM itself is optional)
+    def to_pybamm(self, *, active_mass_g: float | None = None, area_m2: float | None = None,
+                  **experiment_kwargs: Any) -> Any:
+        """This protocol as a ``pybamm.Experiment`` (needs PyBaMM); see :mod:`cellworks.protocol.pybamm`."""
+        from cellworks.protocol.pybamm import to_pybamm
+
+        return to_pybamm(self, active_mass_g=active_mass_g, area_m2=area_m2, **experiment_kwargs)
+
+    def to_pybamm_conditions(self, *, active_mass_g: float | None = None,
+                             area_m2: float | None = None) -> list[tuple[str, ...]]:
+        """``pybamm.Experiment``'s ``operating_conditions``: a tuple of step strings per cycle (no PyBaMM needed).
+
+        >>> from cellworks.protocol import parse_protocol
+        >>> parse_protocol("(Discharge at 1C until 2.5 V, Charge at 0.5 A for 2 hours or until 4.2 V) * 1").to_pybamm_conditions()
+        [('Discharge at 1C until 2.5 V', 'Charge at 0.5 A for 2 hours or until 4.2 V')]
+        """
+        from cellworks.protocol.pybamm import to_pybamm_conditions
+
+        return to_pybamm_conditions(self, active_mass_g=active_mass_g, area_m2=area_m2)
+
+    @classmethod
+    def from_pybamm(cls, experiment: Any) -> Protocol:
+        """A protocol from a ``pybamm.Experiment``, its ``operating_conditions`` list or one step string."""
+        from cellworks.protocol.pybamm import from_pybamm
+
+        return from_pybamm(experiment)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,

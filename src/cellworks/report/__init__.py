@@ -1,151 +1,257 @@
 """The self-contained HTML report (``cellworks demo`` and ``--report`` options).
 
-A report is a list of :class:`Section` objects. Each part of cellworks contributes its section
-from ``cellworks/<part>/demo.py`` (a function ``build_section(workdir: Path) -> Section``).
-Figures are embedded as base64 PNG and styles inline, so the page opens from disk with no
-network and no external file.
+A report is a list of :class:`Section` objects; each part contributes its section from
+``cellworks/<part>/report.py`` (``build_section(workdir, quick) -> Section``). Parts return data
+(summary, tables, figures, captions); this package owns how they look: a jinja2 template
+(``templates/report.html.j2``), one stylesheet, numbered tables and figures, numbers through the
+shared formatter (:mod:`cellworks.report.format`), figures through the shared helpers
+(:mod:`cellworks.report.figures`). The result is one HTML file: styles, figures (inline SVG, text kept
+as text) and the small pan/zoom script for long series are inline; nothing is fetched.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cellworks._io import atomic_write
+from cellworks.report.figures import (
+    RenderedFigure,
+    figure_png,
+    figure_svg,
+    legend_outside,
+    legends_on_data,
+    new_figure,
+    place_labels,
+    wants_zoom,
+)
+from cellworks.report.format import (
+    cell,
+    column,
+    formula,
+    has_unit,
+    header,
+    percent,
+    prose,
+    sig,
+    unit,
+    units_in_text,
+    value_unc,
+)
+
+_TEMPLATES = Path(__file__).with_name("templates")
+#: roles of a reproduced number (developer guide): shown as badges wherever a cell says one of them
+ROLES = ("fitted", "held_out", "input", "round_trip")
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A PNG image with its caption (every figure is captioned)."""
+    """A figure with its caption (every figure is captioned).
+
+    ``png`` is what :func:`figure_png` returns; when it still knows its matplotlib figure the report
+    embeds the figure as inline SVG (crisp, text searchable, checked for overlapping labels), else as
+    the PNG. ``zoom`` adds pan/zoom (default: on for figures holding a series longer than 500 points).
+    """
 
     png: bytes
     caption: str
+    zoom: bool | None = None
+    alt: str = ""
 
 
 @dataclass(frozen=True)
 class Table:
-    """A small table; ``rows`` hold already-formatted cells (str) or numbers."""
+    """A table. ``headers`` carry their units (``capacity / mAh g⁻¹``, see :func:`header`); ``rows`` hold
+    numbers (formatted per column by the shared formatter to ``digits`` significant figures) or
+    already-formatted text. A cell equal to a role name (``fitted``, ``held_out``, ``input``,
+    ``round_trip``) is shown as a badge."""
 
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     caption: str = ""
+    digits: int = 3
 
 
 @dataclass(frozen=True)
 class Section:
-    """One part's contribution to a report."""
+    """One part's contribution to a report.
+
+    ``summary``: 2–4 sentences — what was computed, from what (shown first, highlighted; when empty, the
+    first paragraph of ``intro`` takes its place). ``intro``: further paragraphs (blank-line separated).
+    ``notes``: remarks a reader needs (not development notes: those belong in docs/). ``how_to_run``:
+    shell commands that reproduce the section.
+    """
 
     title: str
     intro: str = ""
     figures: tuple[Figure, ...] = ()
     tables: tuple[Table, ...] = ()
-    how_to_run: str = ""  # shell commands a reader can paste to reproduce the section
+    how_to_run: str = ""
     notes: tuple[str, ...] = ()
     anchor: str = ""
+    summary: str = ""
+    details: str = ""  # e.g. the error of a section that failed to build (folded away)
 
 
-def figure_png(fig: Any, dpi: int = 110) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+# ------------------------------------------------------------------------------------------------
+# rendering
 
 
-def new_figure(*args: Any, **kwargs: Any) -> Any:
-    """A matplotlib ``(fig, ax)`` on the non-interactive Agg backend (no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(*args, **kwargs)
+@dataclass
+class _Counter:
+    tables: int = 0
+    figures: int = 0
+    seen_paragraphs: set[str] = field(default_factory=set)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#1d232a;line-height:1.45}
-h1{border-bottom:3px solid #2a6f97;padding-bottom:.2em}
-h2{color:#2a6f97;margin-top:2.2em;border-bottom:1px solid #ccd}
-nav a{margin-right:1em}
-figure{margin:1.2em 0;text-align:center}
-figure img{max-width:100%;border:1px solid #dde}
-figcaption{font-size:.92em;color:#444;margin-top:.3em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-th,td{border:1px solid #ccd;padding:.25em .6em;text-align:right}
-th{background:#eef3f7}
-td:first-child,th:first-child{text-align:left}
-caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
-pre{background:#f4f6f8;padding:.7em;overflow-x:auto;border-radius:4px}
-.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}
-.note{color:#555;font-size:.92em}
-"""
+def _paragraphs(text: str) -> list[str]:
+    return [prose(" ".join(p.split())) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return '<span class="ok">ok</span>' if value else '<span class="bad">no</span>'
-    if isinstance(value, float):
-        return html.escape(f"{value:.4g}")
-    return html.escape(str(value))
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) or type(v).__name__.startswith(("float", "int"))
 
 
-def render_html(title: str, sections: list[Section], subtitle: str = "") -> str:
-    """The whole report as one HTML string."""
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    if subtitle:
-        parts.append(f"<p class='note'>{html.escape(subtitle)}</p>")
-    anchors = [s.anchor or f"s{i}" for i, s in enumerate(sections)]
-    parts.append(
-        "<nav>" + "".join(f"<a href='#{a}'>{html.escape(s.title)}</a>" for a, s in zip(anchors, sections, strict=True)) + "</nav>"
+#: "3.37", "3.37 Ah", "8.7 × 10⁻⁵ A", "0.0165 ± 0.0004 Ω" (a unit after a space, never "2-C3H7Cl")
+_NUMERIC_TEXT = re.compile(
+    r"^[−+-]?\d[\d.,]*(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(\s*±\s*[\d.,]+(\s*×\s*10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?)?(\s+[^\s\d][^\s]{0,9})?$"
+)
+
+
+def _table_ctx(tab: Table, number: int, anchor: str) -> dict[str, Any]:
+    n_cols = len(tab.headers)
+    rows = [tuple(r) + ("",) * (n_cols - len(r)) for r in tab.rows]
+    columns = [[r[j] for r in rows] for j in range(n_cols)]
+    formatted_cols: list[list[dict[str, str]]] = []
+    for j, values in enumerate(columns):
+        integers = all(float(v).is_integer() for v in values if _is_num(v) and v == v)
+        texts = column(values, tab.digits) if not integers else [cell(v) for v in values]
+        is_formula = tab.headers[j].strip().lower() in ("formula", "molecular formula")
+        out = []
+        for v, t in zip(values, texts, strict=True):
+            if isinstance(v, bool):
+                out.append({"html": "yes" if v else "no", "cls": "yes" if v else "no"})
+            elif isinstance(v, str) and v.strip() in ROLES:
+                out.append({"html": v.strip().replace("_", " "), "cls": f"role role-{v.strip()}"})
+            elif _is_num(v):
+                out.append({"html": t, "cls": "n"})
+            else:
+                text = formula(str(v)) if is_formula else prose(str(v))
+                # numbers given as text (a value with its unit) line up like numbers
+                out.append({"html": text, "cls": "n" if _NUMERIC_TEXT.match(text) else ""})
+        # one alignment per column: right (numbers) only when every filled cell is a number
+        filled = [c for c in out if c["html"] not in ("", "—") and not c["cls"].startswith(("role", "yes", "no"))]
+        numeric = bool(filled) and all(c["cls"] == "n" for c in filled)
+        for c in out:
+            if c["cls"] in ("n", ""):
+                c["cls"] = "n" if numeric else ""
+        formatted_cols.append(out)
+    # badges need the span; jinja escapes html, so role cells carry their class on the <td>
+    body = [[formatted_cols[j][i] for j in range(n_cols)] for i in range(len(rows))]
+    return {"id": f"{anchor}-table-{number}", "number": number, "caption": prose(tab.caption),
+            "headers": [units_in_text(h) for h in tab.headers], "rows": body}
+
+
+def _figure_ctx(fig: Figure, number: int, anchor: str) -> dict[str, Any]:
+    ident = f"{anchor}-fig-{number}"
+    mpl = getattr(fig.png, "figure", None) if isinstance(fig.png, RenderedFigure) else None
+    svg = figure_svg(mpl, ident) if mpl is not None else ""
+    zoom = fig.zoom if fig.zoom is not None else (mpl is not None and wants_zoom(mpl))
+    # measured here (matplotlib knows where the data are), shown to the browser test as an attribute
+    covered = legends_on_data(mpl) if mpl is not None else []
+    caption = prose(fig.caption)
+    return {"id": ident, "number": number, "caption": caption, "alt": fig.alt or caption, "svg": svg,
+            "b64": "" if svg else base64.b64encode(fig.png).decode("ascii"), "zoom": bool(zoom and svg),
+            "legend_on_data": "; ".join(covered)}
+
+
+def _section_ctx(sec: Section, index: int, counter: _Counter) -> dict[str, Any]:
+    anchor = sec.anchor or f"s{index}"
+    intro = _paragraphs(sec.intro)
+    summary = _paragraphs(sec.summary)
+    if not summary and intro:
+        summary, intro = intro[:1], intro[1:]
+    # a paragraph said once is enough (the same text given as summary and intro, or twice in intro)
+    unique: list[str] = []
+    for p in intro:
+        if p not in summary and p not in unique:
+            unique.append(p)
+    tables = []
+    for tab in sec.tables:
+        counter.tables += 1
+        tables.append(_table_ctx(tab, counter.tables, anchor))
+    figures = []
+    for fig in sec.figures:
+        counter.figures += 1
+        figures.append(_figure_ctx(fig, counter.figures, anchor))
+    notes = [prose(n) for n in dict.fromkeys(sec.notes) if n.strip()]
+    return {"anchor": anchor, "title": units_in_text(sec.title), "summary": summary, "intro": unique,
+            "tables": tables, "figures": figures, "notes": notes, "how_to_run": sec.how_to_run.strip(),
+            "details": sec.details.strip(), "failed": sec.title.endswith(": failed")}
+
+
+def render_html(title: str, sections: Sequence[Section], subtitle: str = "", footer: str = "") -> str:
+    """The whole report as one HTML string (jinja2 template, everything inline)."""
+    import jinja2
+
+    from cellworks import __version__
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
-    for anchor, sec in zip(anchors, sections, strict=True):
-        parts.append(f"<section id='{anchor}'><h2>{html.escape(sec.title)}</h2>")
-        if sec.intro:
-            for para in sec.intro.split("\n\n"):
-                parts.append(f"<p>{html.escape(para)}</p>")
-        for tab in sec.tables:
-            parts.append("<table>")
-            if tab.caption:
-                parts.append(f"<caption>{html.escape(tab.caption)}</caption>")
-            parts.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in tab.headers) + "</tr>")
-            for row in tab.rows:
-                parts.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>")
-            parts.append("</table>")
-        for fig in sec.figures:
-            b64 = base64.b64encode(fig.png).decode("ascii")
-            parts.append(
-                f"<figure><img alt='{html.escape(fig.caption)}' src='data:image/png;base64,{b64}'>"
-                f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
-            )
-        for note in sec.notes:
-            parts.append(f"<p class='note'>{html.escape(note)}</p>")
-        if sec.how_to_run:
-            parts.append("<h3>How to run this yourself</h3>")
-            parts.append(f"<pre>{html.escape(sec.how_to_run.strip())}</pre>")
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    counter = _Counter()
+    ctx_sections = [_section_ctx(s, i, counter) for i, s in enumerate(sections)]
+    return env.get_template("report.html.j2").render(
+        title=title,
+        subtitle=subtitle,
+        version=__version__,
+        sections=ctx_sections,
+        css=(_TEMPLATES / "report.css").read_text(encoding="utf-8"),
+        zoom_js=(_TEMPLATES / "zoom.js").read_text(encoding="utf-8"),
+        has_zoom=any(f["zoom"] for s in ctx_sections for f in s["figures"]),
+        footer=footer or f"Made with cellworks {__version__}; one self-contained file, nothing is fetched.",
+    )
 
 
-def write_report(path: str | Path, title: str, sections: list[Section], subtitle: str = "") -> Path:
+def write_report(path: str | Path, title: str, sections: Sequence[Section], subtitle: str = "",
+                 footer: str = "") -> Path:
     """Write the report atomically and return its path."""
     out = Path(path)
     with atomic_write(out, "w") as fh:
-        fh.write(render_html(title, sections, subtitle))
+        fh.write(render_html(title, sections, subtitle, footer))
     return out
 
 
-__all__ = ["Figure", "Table", "Section", "figure_png", "new_figure", "render_html", "write_report"]
+__all__ = [
+    "ROLES",
+    "Figure",
+    "RenderedFigure",
+    "Section",
+    "Table",
+    "cell",
+    "column",
+    "figure_png",
+    "figure_svg",
+    "formula",
+    "has_unit",
+    "header",
+    "legend_outside",
+    "new_figure",
+    "percent",
+    "place_labels",
+    "prose",
+    "render_html",
+    "sig",
+    "unit",
+    "units_in_text",
+    "value_unc",
+    "write_report",
+]

@@ -34,13 +34,18 @@ def parse_constants(text: str) -> dict[str, float]:
     return out
 
 
-def load_spectrum(file: Path, cycle: int | None) -> tuple[Any, dict[str, int]]:
-    """Read ``file``; of a file with several sweeps take ``cycle`` (default the first, noted on stderr)."""
+def load_spectrum(file: Path, cycle: int | None, allow_truncated: bool = False) -> tuple[Any, dict[str, int]]:
+    """Read ``file``; of a file with several sweeps take ``cycle`` (default the first, noted on stderr).
+
+    With ``allow_truncated`` a cut-off last row is dropped (noted on stderr) instead of refused."""
     import sys
 
     from cellworks.eis.readers import n_cycles, read_spectrum, select_cycle
 
-    spec = read_spectrum(file)
+    spec = read_spectrum(file, allow_truncated=allow_truncated)
+    dropped = spec.meta.get("dropped_truncated_line")
+    if dropped is not None:
+        sys.stderr.write(f"note: {file}: line {dropped} is cut off and was dropped (--allow-truncated)\n")
     n = n_cycles(spec)
     if n > 1 or cycle is not None:
         chosen = 1 if cycle is None else cycle
@@ -51,3 +56,22 @@ def load_spectrum(file: Path, cycle: int | None) -> tuple[Any, dict[str, int]]:
         spec = select_cycle(spec, chosen if cycle is not None else first)
         return spec, {"cycle": chosen if cycle is not None else first, "n_cycles": n}
     return spec, {}
+
+
+ALLOW_TRUNCATED_HELP = "Drop a cut-off last row or number instead of refusing the file."
+
+
+def crop_band(f: Any, z: Any, f_min: float | None, f_max: float | None) -> tuple[Any, Any]:
+    """Points with ``f_min <= f <= f_max`` (either bound optional); refuses an empty result."""
+    from cellworks.errors import ParameterError
+
+    if f_min is None and f_max is None:
+        return f, z
+    lo = f_min if f_min is not None else 0.0
+    hi = f_max if f_max is not None else float("inf")
+    if not lo < hi:
+        raise ParameterError("need --f-min < --f-max", field="--f-min")
+    keep = (f >= lo) & (f <= hi)
+    if int(keep.sum()) < 3:
+        raise ParameterError(f"only {int(keep.sum())} points between {lo:g} and {hi:g} Hz", field="--f-max")
+    return f[keep], z[keep]

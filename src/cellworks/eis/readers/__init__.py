@@ -1,4 +1,4 @@
-"""Impedance spectra from files: 3-column CSV, BioLogic .mpt / .mpr, Gamry .DTA.
+"""Impedance spectra from files: 3-column CSV, Autolab/ZView text, BioLogic .mpt / .mpr, Gamry .DTA, Parquet.
 
 Every reader returns a :class:`Spectrum` (frequency in Hz, complex impedance in Ohm with the
 electrochemical sign convention Z = Z' + jZ'', capacitive arcs having Z'' < 0). A bad file raises
@@ -8,6 +8,7 @@ files are only ever opened for reading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +16,14 @@ import numpy as np
 from cellworks._typing import Array
 from cellworks.eis.readers._common import Spectrum
 from cellworks.eis.readers.biologic import read_mpr, read_mpt
-from cellworks.eis.readers.csv import read_csv
+from cellworks.eis.readers.csv import read_autolab, read_csv
 from cellworks.eis.readers.gamry import read_dta
+from cellworks.eis.readers.parquet import read_parquet
 from cellworks.errors import FileFormatError
 
-READERS = {".csv": read_csv, ".txt": read_csv, ".mpt": read_mpt, ".dta": read_dta, ".mpr": read_mpr}
+READERS: dict[str, Callable[..., Spectrum]] = {".csv": read_csv, ".txt": read_csv, ".z60": read_autolab, ".mpt": read_mpt, ".dta": read_dta,
+           ".mpr": read_mpr, ".parquet": read_parquet}
+_TEXT = frozenset({".csv", ".txt", ".z60", ".mpt", ".dta"})
 
 
 def n_cycles(spec: Spectrum) -> int:
@@ -45,9 +49,26 @@ def select_cycle(spec: Spectrum, cycle: int) -> Spectrum:
     return Spectrum(spec.freq_Hz[keep], spec.Z_Ohm[keep], spec.file, spec.format, meta)
 
 
-def read_spectrum(path: str | Path, cycle: int | None = None) -> Spectrum:
+def split_spectra(spec: Spectrum) -> list[tuple[int, Spectrum]]:
+    """Every sweep of a multi-spectrum file as ``(number, spectrum)``, in file order (one item otherwise)."""
+    cyc = spec.meta.get("cycle")
+    if cyc is None or len(cyc) == 0:
+        return [(1, spec)]
+    order = list(dict.fromkeys(np.asarray(cyc).tolist()))
+    return [(int(c), select_cycle(spec, int(c))) for c in order]
+
+
+def read_spectrum(path: str | Path, cycle: int | None = None, allow_truncated: bool = False) -> Spectrum:
     """Read an impedance spectrum, choosing the reader from the file extension; ``cycle`` picks one
-    sweep of a file that holds several (BioLogic PEIS/GEIS with repeats)."""
+    sweep of a file that holds several (BioLogic PEIS/GEIS loops, Parquet series).
+
+    A text file whose last row or last number is cut off raises :class:`FileFormatError` naming the
+    line, unless ``allow_truncated`` (then that row is dropped and ``meta["dropped_truncated_line"]``
+    says which).
+
+    >>> spec = read_spectrum("tests/data/eis/exampleData.csv")  # doctest: +SKIP
+    >>> len(spec), spec.Z_Ohm[0]                                 # doctest: +SKIP
+    """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(2, "No such file", str(p))
@@ -56,7 +77,7 @@ def read_spectrum(path: str | Path, cycle: int | None = None) -> Spectrum:
         raise FileFormatError(
             f"unknown impedance file type '{p.suffix}' (known: {', '.join(sorted(READERS))})", file=p
         )
-    spec = reader(p)
+    spec = reader(p, allow_truncated) if p.suffix.lower() in _TEXT else reader(p)
     return spec if cycle is None else select_cycle(spec, cycle)
 
 
@@ -68,5 +89,5 @@ def drop_positive_imag(freq_Hz: Array, Z: Array) -> tuple[Array, Array]:
     return f[keep], z[keep]
 
 
-__all__ = ["READERS", "Spectrum", "drop_positive_imag", "n_cycles", "read_csv", "read_dta", "read_mpr", "read_mpt",
-           "read_spectrum", "select_cycle"]
+__all__ = ["READERS", "Spectrum", "drop_positive_imag", "n_cycles", "read_autolab", "read_csv", "read_dta",
+           "read_mpr", "read_mpt", "read_parquet", "read_spectrum", "select_cycle", "split_spectra"]

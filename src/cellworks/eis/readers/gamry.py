@@ -6,15 +6,20 @@ from pathlib import Path
 
 from cellworks.eis.readers._common import (
     Spectrum,
+    check_row_lengths,
     finish_spectrum,
     parse_number,
     read_text_lines,
+    truncated_last_value,
 )
 from cellworks.errors import FileFormatError
 
 
-def read_dta(path: str | Path) -> Spectrum:
-    """Gamry Framework .DTA of an EIS experiment (the ``ZCURVE`` table: ``Freq``, ``Zreal``, ``Zimag``)."""
+def read_dta(path: str | Path, allow_truncated: bool = False) -> Spectrum:
+    """Gamry Framework .DTA of an EIS experiment (the ``ZCURVE`` table: ``Freq``, ``Zreal``, ``Zimag``).
+
+    Every row has the header's number of fields; a cut-off last row or number is refused unless
+    ``allow_truncated`` (then dropped)."""
     p = Path(path)
     lines = read_text_lines(p)
     start = None
@@ -32,25 +37,29 @@ def read_dta(path: str | Path) -> Spectrum:
         if key not in names:
             raise FileFormatError(f"ZCURVE has no column '{key}'", file=p, record=f"line {start + 2}", field=key)
         idx[key] = names.index(key)
-    f: list[float] = []
-    zr: list[float] = []
-    zi: list[float] = []
-    where: list[int] = []
+    rows: list[tuple[int, list[str]]] = []
     for i in range(start + 3, len(lines)):
         line = lines[i]
         if not line.strip():
             continue
         if not line.startswith("\t"):  # next block of the file
             break
-        parts = line.split("\t")
-        if len(parts) <= max(idx.values()):
-            raise FileFormatError(f"row has {len(parts)} columns, ZCURVE header has {len(names)}", file=p,
-                                  record=f"line {i + 1}")
-        f.append(parse_number(parts[idx["Freq"]], p, i + 1, "Freq"))
-        zr.append(parse_number(parts[idx["Zreal"]], p, i + 1, "Zreal"))
-        zi.append(parse_number(parts[idx["Zimag"]], p, i + 1, "Zimag"))
-        where.append(i + 1)
-    meta = {}
+        rows.append((i + 1, line.split("\t")))
+    rows = check_row_lengths(rows, len(names), p, allow_truncated, what="ZCURVE header")
+    dropped = None
+    if rows and truncated_last_value(rows, len(names) - 1, p, names[-1], allow_truncated):
+        dropped = rows[-1][0]
+        rows = rows[:-1]
+    f: list[float] = []
+    zr: list[float] = []
+    zi: list[float] = []
+    where: list[int] = []
+    for line_no, parts in rows:
+        f.append(parse_number(parts[idx["Freq"]], p, line_no, "Freq"))
+        zr.append(parse_number(parts[idx["Zreal"]], p, line_no, "Zreal"))
+        zi.append(parse_number(parts[idx["Zimag"]], p, line_no, "Zimag"))
+        where.append(line_no)
+    meta: dict[str, object] = {} if dropped is None else {"dropped_truncated_line": dropped}
     for line in lines[:start]:
         parts = line.split("\t")
         if len(parts) >= 2 and parts[0] in ("TAG", "TITLE", "DATE", "TIME", "PSTAT", "VDC", "VAC", "AREA"):

@@ -98,9 +98,14 @@ def impedance(
     f_min: Annotated[float, typer.Option(help="Lowest frequency, Hz.")] = 0.01,
     f_max: Annotated[float, typer.Option(help="Highest frequency, Hz.")] = 1e5,
     points: Annotated[int, typer.Option(help="Frequencies (log-spaced).")] = 50,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the spectrum in the eis table format (.csv: "
+                                                           "f, Re Z, Im Z; .parquet) for `cellworks eis fit/drt`.")] = None,
     json: Annotated[bool, _JSON] = False,
 ) -> None:
-    """Impedance spectrum of the cell in its initial state (lumped ohmic + layer + two R_ct||C_dl)."""
+    """Impedance spectrum of the cell in its initial state (lumped ohmic + layer + two R_ct||C_dl).
+
+    Example: cellworks lis impedance --out z.csv && cellworks eis drt z.csv
+    """
     import numpy as np
 
     from cellworks.clikit import emit_json
@@ -115,6 +120,11 @@ def impedance(
     z = cell_impedance(params, None, f)
     rct = charge_transfer_resistance_Ohm(params, None)
     d = {"freq_Hz": f, "z_real_Ohm": z.real, "z_imag_Ohm": z.imag, **rct}
+    if out is not None:
+        from cellworks.eis import write_spectrum
+
+        write_spectrum(out, f[::-1], z[::-1])  # high to low frequency, as a potentiostat sweeps
+        d["out"] = str(out)
     if json:
         emit_json(d)
         return
