@@ -23,10 +23,12 @@ def main() -> int:
     for o in res.outcomes:
         if o.unclassified and not o.problems:  # passed, but the reader raised no error of its own
             print(f"FALLBACK {o.describe()}")
+    for o in res.known:
+        print(f"KNOWN (fix pending in another part) {o.describe()}")
     for o in res.failures:
         print(f"FAILED {o.describe()}")
     print(res.line)
-    return 1 if res.failures else 0
+    return 1 if res.failures or res.known else 0
 
 
 if __name__ == "__main__":

@@ -55,6 +55,32 @@ READERS: tuple[Reader, ...] = (
     Reader("pack run", PACK_TOML, lambda m, w, k: ["pack", "run", str(m), "--json"], 0.5),
 )
 
+# issue 20's items owned by other helpers whose fix had not reached main when this suite was
+# written: their regression tests are strict xfails, and a fuzz case they explain is reported
+# apart (and fails the campaign once fixed, so the entry is removed). (reader, suffix, mutator).
+KNOWN_OWNED: dict[str, str] = {
+    "mpr-columns": "owned by the cycling helper (branch cycling-field): .mpr column count 0xFFFF",
+    "ndax-names": "owned by the cycling helper (branch cycling-field): .ndax member names that are not UTF-8",
+    "ndax-bomb": "owned by the cycling helper (branch cycling-field): .ndax members that unpack to 3 GiB",
+    "lis-exit": "owned by the lis helper (branch lis-chemistry): `lis simulate` exit 1 for a failed status",
+}
+KNOWN_CASES: dict[tuple[str, str, str], str] = {
+    ("cycling", ".ndax", "zip_bomb"): "ndax-bomb",
+}
+
+
+def known_owner(label: str) -> str | None:
+    """The :data:`KNOWN_OWNED` key that explains a failing case (by its label), if any."""
+    words = label.split()
+    if len(words) < 4:
+        return None
+    part, fixture, how = words[0], words[2], words[3]
+    for (kpart, suffix, mutator), key in KNOWN_CASES.items():
+        if part == kpart and fixture.lower().endswith(suffix) and mutator in how.split("+"):
+            return key
+    return None
+
+
 # numeric options: hostile values (the CLI refuses NaN, infinity where it is not the default, and
 # integers beyond 64 bits; the commands must refuse the rest, or compute something finite)
 FLOATS = ("nan", "inf", "-inf", "1e400", "-1", "0", "-1e308", "1e-320")

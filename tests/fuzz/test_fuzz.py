@@ -18,4 +18,7 @@ def test_fuzz_campaign_through_the_real_cli() -> None:
     pairs = sum(len(r.fixtures) for r in READERS)
     res = run_campaign(mutants=pairs, options=12, protocols=True, seed=20, jobs=2, protocol_limit=10)
     print(res.line)
+    for o in res.known:
+        print(f"known, pending in another part: {o.describe()}")
     assert not res.failures, "\n".join(o.describe() for o in res.failures) + "\n" + res.line
+    assert not res.fixed_known, f"fixed on main now: remove {res.fixed_known} from tests/fuzz/targets.KNOWN_CASES"

@@ -17,7 +17,7 @@ import pytest
 
 from .mutators import zip_bad_name, zip_bomb
 from .runner import RSS_LIMIT_BYTES, Case, Outcome, child_env, run_case
-from .targets import DATA, SRC
+from .targets import DATA, KNOWN_OWNED, SRC
 
 
 def _run(tmp_path: Path, *args: str, inputs: tuple[Path, ...] = (), may_fail: bool = False) -> Outcome:
@@ -57,6 +57,7 @@ def _mpr_with_column_count(tmp_path: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["mpr-columns"])
 def test_mpr_column_count_0xffff(tmp_path: Path) -> None:
     # issue 20: ValueError traceback at biologic.py:329 (owned by the cycling helper)
     path = _mpr_with_column_count(tmp_path, 0xFFFF)
@@ -64,6 +65,7 @@ def test_mpr_column_count_0xffff(tmp_path: Path) -> None:
     _own_message(out)
 
 
+@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["ndax-names"])
 def test_ndax_member_name_not_utf8(tmp_path: Path) -> None:
     # issue 20: UnicodeDecodeError at neware.py:68 (owned by the cycling helper)
     path = tmp_path / "name.ndax"
@@ -75,6 +77,7 @@ def test_ndax_member_name_not_utf8(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["ndax-bomb"])
 def test_ndax_member_that_unpacks_to_3_gib(tmp_path: Path) -> None:
     # issue 20: read whole, 3.2 GB resident, then MemoryError (owned by the cycling helper); here
     # the runner's 3 GiB address-space cap stops an unfixed reader early
@@ -121,6 +124,7 @@ def test_impedance_csv_cut_mid_number(tmp_path: Path) -> None:
     assert "trunc" in _error_line(out) or "cut" in _error_line(out)
 
 
+@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["lis-exit"])
 def test_failed_simulation_exits_non_zero(tmp_path: Path) -> None:
     # issue 20: `lis simulate` exits 0 when its status is 'failed' (owned by the lis helper); this
     # protocol ends in a solver failure (a current of 1e-300 A never reaches 2.15 V)
