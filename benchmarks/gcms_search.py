@@ -1,6 +1,6 @@
 """GC-MS library search: cellworks exact identity-MF index vs matchms CosineGreedy, ms_entropy
 Flash entropy search and a dense NumPy matrix product, on a reproducible synthetic 100 000-spectrum
-unit-mass library (benchmarks/gcms_synth.py).
+unit-mass library (benchmarks/_gcms_synth.py).
 
     python benchmarks/gcms_search.py --json            # full run
     python benchmarks/gcms_search.py --quick --json    # 20 000 spectra, fewer queries
@@ -29,7 +29,7 @@ ensure("gcms", ["matchms>=0.24", "ms_entropy>=1.2"], ["matchms", "ms_entropy"])
 os.environ.setdefault("TQDM_DISABLE", "1")  # matchms' progress bars would flood stderr
 
 import numpy as np  # noqa: E402
-from gcms_synth import make_library, make_queries  # noqa: E402
+from _gcms_synth import make_library, make_queries  # noqa: E402
 
 from cellworks.gcms.search import SearchIndex, brute_force_topk_fast  # noqa: E402
 

@@ -166,6 +166,16 @@ def main(argv: list[str] | None = None) -> int:
         "load_before": load_before,
         "load_after": load_after,
     }
+    # the one-table row (benchmarks/_table.py): the same batch on one process vs the cluster
+    result["rows"] = [{
+        "work": f"batch of {len(inputs)} {args.workload} inputs into a Parquet dataset",
+        "peer": f"cellworks serial (sync scheduler) vs {args.workers}-worker local cluster",
+        "peer_s": med_serial,
+        "cellworks_s": med_cluster,
+        "ratio": med_serial / med_cluster,
+        "same_result": identical,
+        "check": "every dataset of every repeat equal to the first serial one (pandas assert_frame_equal)",
+    }]
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.json:

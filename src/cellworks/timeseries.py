@@ -12,20 +12,26 @@ column                   dtype     meaning
 test_time_s              float64   time since the start of the test, non-decreasing
 cycle_index              int64     cycle number, from 1 (pairing of half-cycles: see cycling)
 step_index               int64     step number, from 1, increasing through the test
-step_type                string    "charge", "discharge", "rest" or "other" (EIS, OCV scan, ...)
+step_type                string    direction: "charge", "discharge", "rest" or "other" (EIS, ...)
 current_A                float64   **positive on charge, negative on discharge**
-voltage_V                float64   cell (or working-electrode) voltage
+voltage_V                float64   cell (or working-electrode) voltage, as measured (never flipped)
 charge_capacity_Ah       float64   charge passed in the charge direction since the step began
 discharge_capacity_Ah    float64   charge passed in the discharge direction since the step began
 charge_energy_Wh         float64   energy in the charge direction since the step began
 discharge_energy_Wh      float64   energy in the discharge direction since the step began
-temperature_C            float64   optional
+step_mode                string    optional: what the step did — one of :data:`STEP_MODES` (CC, CV,
+                                   CCCV, CP, CPCV, CR, rest, OCV, impedance, pulse, GITT, HPPC,
+                                   drive, ramp, other)
+temperature_C            float64   optional; further sensors ``temperature_2_C``, ...
+aux_voltage_V            float64   optional auxiliary voltage channel(s) (``aux_voltage_2_V``, ...)
 timestamp                datetime  optional, UTC
 <anything>_<unit>        float64   optional model-state or instrument columns, unit in the name
 =======================  ========  =============================================================
 
-The capacities and energies restart at zero at every step, are never negative and never
-decrease within a step; per-cycle totals are the sums of the step maxima (cellworks.cycling).
+The capacities and energies restart at zero at every step; capacities never decrease within a
+step and are never negative; energies carry the sign of the voltage, so a cell measured at a
+negative voltage has negative energies); per-cycle totals are the sums of the step maxima
+(cellworks.cycling).
 
 Parquet files keep the metadata (source file and its SHA-256, instrument, active mass, area,
 cell name, free-form extras) as JSON in the schema metadata under the key ``cellworks``.
@@ -45,6 +51,10 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 STEP_TYPES: tuple[str, ...] = ("charge", "discharge", "rest", "other")
+STEP_MODES: tuple[str, ...] = (
+    "CC", "CV", "CCCV", "CP", "CPCV", "CR", "rest", "OCV", "impedance", "pulse", "GITT", "HPPC", "drive",
+    "ramp", "other",
+)
 
 #: required columns and their pandas dtype kind ('f' float, 'i' integer, 'O'/'U' string)
 REQUIRED: dict[str, str] = {
@@ -59,7 +69,7 @@ REQUIRED: dict[str, str] = {
     "charge_energy_Wh": "f",
     "discharge_energy_Wh": "f",
 }
-OPTIONAL: dict[str, str] = {"temperature_C": "f", "timestamp": "M"}
+OPTIONAL: dict[str, str] = {"step_mode": "s", "temperature_C": "f", "timestamp": "M"}
 _PARQUET_KEY = b"cellworks"
 
 
@@ -128,8 +138,8 @@ def validate(table: pd.DataFrame, *, source: str | None = None) -> None:
     """Check a table against the schema; raise :class:`SchemaError` naming row and column.
 
     Checks: required columns present; dtypes; no NaN/inf in required numeric columns;
-    ``test_time_s`` non-decreasing; ``step_type`` within :data:`STEP_TYPES`; capacities and
-    energies non-negative; cycle and step indices ≥ 1.
+    ``test_time_s`` non-decreasing; ``step_type`` within :data:`STEP_TYPES` (and ``step_mode``,
+    when present, within :data:`STEP_MODES`); capacities non-negative; cycle and step indices ≥ 1.
     """
     import numpy as np
     import pandas as pd
@@ -173,7 +183,16 @@ def validate(table: pd.DataFrame, *, source: str | None = None) -> None:
         raise SchemaError(
             f"value '{st[row]}' is not one of {', '.join(STEP_TYPES)}", file=source, record=f"row {row}", field="step_type"
         )
-    for col in ("charge_capacity_Ah", "discharge_capacity_Ah", "charge_energy_Wh", "discharge_energy_Wh"):
+    if "step_mode" in table.columns:
+        sm = table["step_mode"].astype(str).to_numpy()
+        bad_mode = ~np.isin(sm, np.array(STEP_MODES))
+        if bad_mode.any():
+            row = int(np.flatnonzero(bad_mode)[0])
+            raise SchemaError(
+                f"value '{sm[row]}' is not one of {', '.join(STEP_MODES)}", file=source, record=f"row {row}",
+                field="step_mode",
+            )
+    for col in ("charge_capacity_Ah", "discharge_capacity_Ah"):
         arr = table[col].to_numpy(dtype=float)
         neg = np.flatnonzero(arr < -1e-12)
         if neg.size:
@@ -215,6 +234,8 @@ def normalize(table: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].astype("int64")
         else:
             out[col] = out[col].astype("string")
+    if "step_mode" in out.columns:
+        out["step_mode"] = out["step_mode"].astype("string")
     first = [c for c in REQUIRED if c in out.columns]
     rest = [c for c in out.columns if c not in REQUIRED]
     return pd.DataFrame(out[first + rest])
@@ -223,7 +244,8 @@ def normalize(table: pd.DataFrame) -> pd.DataFrame:
 def step_capacities(time_s: Any, current_A: Any, voltage_V: Any, step_index: Any) -> dict[str, Any]:
     """Per-step cumulative charge/discharge capacity (Ah) and energy (Wh) by trapezoidal integration.
 
-    For simulators and for readers of files that store no capacity column.
+    For simulators and for readers of files that store no capacity column. Energies are
+    ∫ V |dq| with the measured (signed) voltage.
     """
     import numpy as np
 
@@ -233,32 +255,27 @@ def step_capacities(time_s: Any, current_A: Any, voltage_V: Any, step_index: Any
     s = np.asarray(step_index)
     n = len(t)
     dq = np.zeros(n)
-    de = np.zeros(n)
+    vmid = v.copy()
+    new_step = np.ones(n, dtype=bool)
     if n > 1:
         dt = np.diff(t)
         dq[1:] = 0.5 * (i[1:] + i[:-1]) * dt / 3600.0
-        de[1:] = 0.5 * (i[1:] * v[1:] + i[:-1] * v[:-1]) * dt / 3600.0
-        new_step = np.empty(n, dtype=bool)
-        new_step[0] = True
+        vmid[1:] = 0.5 * (v[1:] + v[:-1])
         new_step[1:] = s[1:] != s[:-1]
         dq[new_step] = 0.0
-        de[new_step] = 0.0
-    else:
-        new_step = np.ones(n, dtype=bool)
+    start = np.maximum.accumulate(np.where(new_step, np.arange(n), 0))
     out = {}
-    group = np.cumsum(new_step)
-    for name, d, sign in (
-        ("charge_capacity_Ah", dq, 1.0),
-        ("discharge_capacity_Ah", dq, -1.0),
-        ("charge_energy_Wh", de, 1.0),
-        ("discharge_energy_Wh", de, -1.0),
+    qc = np.clip(dq, 0.0, None)
+    qd = np.clip(-dq, 0.0, None)
+    for name, inc in (
+        ("charge_capacity_Ah", qc),
+        ("discharge_capacity_Ah", qd),
+        ("charge_energy_Wh", vmid * qc),
+        ("discharge_energy_Wh", vmid * qd),
     ):
-        inc = np.clip(sign * d, 0.0, None)
         c = np.cumsum(inc)
-        start = np.maximum.accumulate(np.where(new_step, np.arange(n), 0))
         base = c[start] - inc[start]
         out[name] = c - base
-    _ = group
     return out
 
 
@@ -335,6 +352,7 @@ __all__ = [
     "CyclingData",
     "Metadata",
     "REQUIRED",
+    "STEP_MODES",
     "STEP_TYPES",
     "empty_table",
     "from_arrays",

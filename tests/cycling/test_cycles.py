@@ -26,7 +26,7 @@ def test_discharge_first_capacities_and_ce() -> None:
     # the generator's CE: discharge of cycle n over the charge that follows it
     np.testing.assert_allclose(t["coulombic_efficiency"], 0.95, rtol=RTOL_EXACT)
     # retention vs cycle 1 is (1 - fade)^(n-1)
-    np.testing.assert_allclose(t["retention_pct"], 100 * 0.98 ** np.arange(5), rtol=RTOL_EXACT)
+    np.testing.assert_allclose(t["retention"], 0.98 ** np.arange(5), rtol=RTOL_EXACT)  # a fraction
     assert "follows" in s.ce_definition
 
 
@@ -37,7 +37,9 @@ def test_charge_first_pairing_shifts_ce_by_one_cycle() -> None:
     s = summarize(data, pairing="charge-first")
     t = s.table
     assert list(t["cycle"]) == [0, 1, 2, 3, 4, 5]
-    assert any("cycle 0" in n for n in s.notes)
+    assert not t["complete"].iloc[0] and "cycle 0" in t["incomplete_reason"].iloc[0]
+    assert not t["complete"].iloc[-1] and t["incomplete_reason"].iloc[-1] == "no discharge half-cycle"
+    assert t["complete"].iloc[1:5].all()
     q_ch = np.array(exp.charge_Ah)
     q_dis = np.array(exp.discharge_Ah)
     np.testing.assert_allclose(t["charge_capacity_mAh"][1:5], q_ch[:4] * 1e3, rtol=RTOL_EXACT)
@@ -104,7 +106,7 @@ def test_instrument_pairing_keeps_cycle_column() -> None:
 def test_reference_cycle_and_bad_choices() -> None:
     data, exp = lis_cycles(4, fade=0.1)
     s = summarize(data, pairing="discharge-first", reference_cycle=2)
-    np.testing.assert_allclose(s.table["retention_pct"], 100 * 0.9 ** (np.arange(4) - 1), rtol=RTOL_EXACT)
+    np.testing.assert_allclose(s.table["retention"], 0.9 ** (np.arange(4) - 1), rtol=RTOL_EXACT)
     with pytest.raises(InputError, match="reference cycle 9"):
         summarize(data, reference_cycle=9)
     with pytest.raises(InputError, match="unknown pairing"):
@@ -144,6 +146,6 @@ def test_sulfur_utilisation_against_1675() -> None:
     # 1.0 mAh from 0.95 mg S = 1052.6 mAh/g = 62.84 % of 1675 (document 000's first discharge is 1030 mAh/g)
     data, _ = lis_cycles(1, capacity_Ah=1.0e-3, active_mass_g=0.95e-3)
     s = summarize(data)
-    assert s.table["sulfur_utilisation_pct"].iloc[0] == pytest.approx(1.0 / 0.95e-3 / 1675 * 100, rel=1e-9)
+    assert s.table["sulfur_utilisation"].iloc[0] == pytest.approx(1.0 / 0.95e-3 / 1675, rel=1e-9)  # a fraction
     other, _ = lis_cycles(1, active_mass_g=1e-3)
     assert "sulfur_utilisation_pct" not in summarize(other.with_meta(active_material="LiCoO2")).table

@@ -27,16 +27,22 @@ begins with a half-cycle of the other direction (e.g. a charge in ``discharge-fi
 half-cycle is cycle **0** (incomplete, stated in the notes) so that cycle 1 is always the first
 complete cycle.
 
+Steps whose mode (``step_mode``: impedance sweeps, single pulses, HPPC pulse pairs, drive profiles)
+is not a charge or a discharge of the cell do not start or continue half-cycles; their charge still
+counts in the cycle they fall in. GITT pulses are a half-cycle like any charge or discharge.
+
 Per-cycle totals follow :mod:`cellworks.timeseries`: the capacities and energies restart at every
 step and a cycle's total is the sum of its steps' maxima. Step durations run from the end of the
 previous step's last record to the step's last record (the first step from its first record).
+The per-cycle summary is :func:`cellworks.cycling.summary.summarize`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from cellworks.cycling.readers._modes import NON_PAIRING_MODES
 from cellworks.errors import InputError, SchemaError
 
 if TYPE_CHECKING:
@@ -46,12 +52,6 @@ if TYPE_CHECKING:
 
 Pairing = Literal["discharge-first", "charge-first", "auto", "instrument"]
 PAIRINGS: tuple[str, ...] = ("discharge-first", "charge-first", "auto", "instrument")
-
-#: theoretical capacity of sulfur (16 e⁻ per S8, i.e. 2 e⁻ per S) as documents 000 and 001 quote it;
-#: 2·F/M_S = 2 × 96485.33 / 32.06 / 3.6 = 1672 mAh/g, the literature rounds to 1675. The sulfur
-#: utilisation of document 001 ("measured against 1675 mAh/g") uses the quoted value.
-THEORETICAL_S_MAH_PER_G = 1675.0
-SULFUR_NAMES = frozenset({"s", "s8", "sulfur", "sulphur"})
 
 #: in ``auto`` pairing, active steps passing less than this fraction of the largest step's charge
 #: (check pulses, probe steps) do not decide the direction
@@ -80,6 +80,12 @@ class Steps:
     charge_Wh: Any
     discharge_Wh: Any
     v_end_V: Any
+    v_start_V: Any = None
+    mode: Any = None  # object array of step_mode labels
+    pairs: Any = None  # bool: the step takes part in pairing (charge/discharge, not impedance/pulse/...)
+    charge_Vq: Any = None  # ∫ V dq over the step's charge (V·Ah): capacity-weighted mean voltage × Ah
+    discharge_Vq: Any = None
+    mean_abs_current_A: Any = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -115,6 +121,25 @@ def steps_of(table: pd.DataFrame) -> Steps:
     prev_end[0] = t[0]
     prev_end[1:] = t_last[:-1]
     v = table["voltage_V"].to_numpy(dtype=float)
+    if "step_mode" in table.columns:
+        mode = table["step_mode"].to_numpy(dtype=object)[mid]
+    else:
+        mode = np.array([{1: "CC", -1: "CC", 0: "rest"}.get(int(k), "other") for k in kind], dtype=object)
+    pairs = ((kind == 1) | (kind == -1)) & ~np.isin(mode.astype(str), list(NON_PAIRING_MODES))
+    # ∫V dq per step from the per-step cumulative capacities (their increments) and the mid voltage
+    vmid = v.copy()
+    if n > 1:
+        vmid[1:] = 0.5 * (v[1:] + v[:-1])
+
+    def vq(col: str) -> Any:
+        q = table[col].to_numpy(dtype=float)
+        dq = np.empty_like(q)
+        dq[0] = q[0]
+        dq[1:] = np.diff(q)
+        dq[start] = q[start]
+        return np.add.reduceat(vmid * dq, start)
+
+    i_abs = np.abs(table["current_A"].to_numpy(dtype=float))
     return Steps(
         start=start,
         stop=stop,
@@ -129,6 +154,12 @@ def steps_of(table: pd.DataFrame) -> Steps:
         charge_Wh=smax("charge_energy_Wh"),
         discharge_Wh=smax("discharge_energy_Wh"),
         v_end_V=v[last],
+        v_start_V=v[start],
+        mode=mode,
+        pairs=pairs,
+        charge_Vq=vq("charge_capacity_Ah"),
+        discharge_Vq=vq("discharge_capacity_Ah"),
+        mean_abs_current_A=np.add.reduceat(i_abs, start) / (stop - start),
     )
 
 
@@ -152,7 +183,10 @@ def pair_steps(steps: Steps, pairing: str = "auto") -> PairingResult:
     if pairing == "instrument":
         cyc = np.asarray(steps.instrument_cycle, dtype=np.int64)
         return PairingResult(cyc, "instrument", pairing, "cycle numbers as recorded by the instrument", bool((cyc == 0).any()))
-    kind = np.asarray(steps.kind)
+    kind = np.asarray(steps.kind).copy()
+    if steps.pairs is not None:
+        # impedance sweeps, single pulses, HPPC pairs, drive profiles: counted, never paired
+        kind[~np.asarray(steps.pairs) & ((kind == 1) | (kind == -1))] = 2
     active = np.flatnonzero((kind == 1) | (kind == -1))
     if pairing == "auto":
         # the deciding step must pass a real charge: check pulses / probe steps below 1 % of the
@@ -204,204 +238,6 @@ def pair_steps(steps: Steps, pairing: str = "auto") -> PairingResult:
     return PairingResult(cyc, resolved, pairing, reason, has_zero)
 
 
-CE_DEFINITION = {
-    "discharge-first": "coulombic efficiency = discharge / charge of the same cycle; the charge follows the discharge (discharge-first pairing)",
-    "charge-first": "coulombic efficiency = discharge / charge of the same cycle; the discharge follows the charge (charge-first pairing)",
-    "instrument": "coulombic efficiency = discharge / charge within the instrument's cycle numbering",
-}
-
-
-@dataclass(frozen=True)
-class CycleSummary:
-    """The per-cycle summary table and the choices behind it.
-
-    ``table`` columns (one row per cycle; NaN where a quantity does not exist, e.g. the CE of a
-    cycle without a charge):
-
-    cycle, first_step, last_step, start_time_s, end_time_s,
-    charge_capacity_mAh, discharge_capacity_mAh, charge_energy_mWh, discharge_energy_mWh,
-    [charge|discharge]_capacity_mAh_per_g (mass given), [charge|discharge]_capacity_mAh_per_cm2 (area given),
-    sulfur_utilisation_pct (mass of sulfur given: discharge capacity / 1675 mAh g⁻¹),
-    coulombic_efficiency, energy_efficiency (fractions),
-    mean_charge_voltage_V, mean_discharge_voltage_V (energy / capacity: the capacity-weighted mean),
-    end_of_charge_voltage_V, end_of_discharge_voltage_V (last record of the last charge/discharge step),
-    mean_charge_current_A, mean_discharge_current_A (capacity / step time; CV tails included),
-    retention_pct (discharge capacity vs the reference cycle),
-    charge_time_s, discharge_time_s, rest_time_s, other_time_s.
-    """
-
-    table: pd.DataFrame
-    pairing: str
-    pairing_requested: str
-    pairing_reason: str
-    ce_definition: str
-    reference_cycle: int | None
-    active_mass_g: float | None = None
-    area_cm2: float | None = None
-    source_file: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    active_material: str | None = None  # which gram the per-gram columns are per (e.g. "S")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the choices and one record per cycle (NaN → None by emit_json)."""
-        return {
-            "source_file": self.source_file,
-            "pairing": self.pairing,
-            "pairing_requested": self.pairing_requested,
-            "pairing_reason": self.pairing_reason,
-            "coulombic_efficiency_definition": self.ce_definition,
-            "retention_reference_cycle": self.reference_cycle,
-            "active_mass_g": self.active_mass_g,
-            "active_material": self.active_material,
-            "area_cm2": self.area_cm2,
-            "n_cycles": int(len(self.table)),
-            "notes": list(self.notes),
-            "cycles": self.table.to_dict(orient="records"),
-        }
-
-
-def _div(a: Any, b: Any) -> Any:
-    import numpy as np
-
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    out = np.full(np.broadcast(a, b).shape, np.nan)
-    ok = b > 0
-    np.divide(a, b, out=out, where=ok)
-    return out
-
-
-def summarize(
-    data: CyclingData,
-    *,
-    pairing: str = "auto",
-    active_mass_g: float | None = None,
-    area_cm2: float | None = None,
-    reference_cycle: int | None = None,
-) -> CycleSummary:
-    """Per-cycle summary of a cycling table (see :class:`CycleSummary` for the columns).
-
-    ``active_mass_g`` / ``area_cm2`` default to the table's metadata. ``reference_cycle`` for the
-    retention defaults to cycle 1 (or the first cycle with a discharge if cycle 1 has none).
-    """
-    import numpy as np
-    import pandas as pd
-
-    source = data.meta.source_file
-    mass = active_mass_g if active_mass_g is not None else data.meta.active_mass_g
-    area = area_cm2 if area_cm2 is not None else data.meta.area_cm2
-    if mass is not None and not (mass > 0 and np.isfinite(mass)):
-        raise InputError(f"active mass must be a positive number of grams, got {mass}", file=source, field="active_mass_g")
-    if area is not None and not (area > 0 and np.isfinite(area)):
-        raise InputError(f"area must be a positive number of cm², got {area}", file=source, field="area_cm2")
-    steps = steps_of(data.table)
-    pr = pair_steps(steps, pairing)
-    cyc = pr.cycle
-    cycles, inv = np.unique(cyc, return_inverse=True)
-    nc = len(cycles)
-
-    def per_cycle(values: Any, mask: Any = None) -> Any:
-        w = np.asarray(values, dtype=float)
-        if mask is not None:
-            w = np.where(mask, w, 0.0)
-        return np.bincount(inv, weights=w, minlength=nc)
-
-    kind = steps.kind
-    is_ch = kind == 1
-    is_dis = kind == -1
-    q_ch = per_cycle(steps.charge_Ah)
-    q_dis = per_cycle(steps.discharge_Ah)
-    e_ch = per_cycle(steps.charge_Wh)
-    e_dis = per_cycle(steps.discharge_Wh)
-    t_ch = per_cycle(steps.duration_s, is_ch)
-    t_dis = per_cycle(steps.duration_s, is_dis)
-    t_rest = per_cycle(steps.duration_s, kind == 0)
-    t_other = per_cycle(steps.duration_s, kind == 2)
-    idx = np.arange(len(steps))
-    first_step = np.full(nc, -1, dtype=np.int64)
-    last_step = np.full(nc, -1, dtype=np.int64)
-    np.maximum.at(last_step, inv, idx)
-    first_step[:] = len(steps)
-    np.minimum.at(first_step, inv, idx)
-
-    def last_of(mask: Any) -> Any:
-        pos = np.full(nc, -1, dtype=np.int64)
-        np.maximum.at(pos, inv[mask], idx[mask])
-        out = np.full(nc, np.nan)
-        ok = pos >= 0
-        out[ok] = steps.v_end_V[pos[ok]]
-        return out
-
-    cols: dict[str, Any] = {
-        "cycle": cycles.astype(np.int64),
-        "first_step": np.asarray(steps.step_index)[first_step].astype(np.int64),
-        "last_step": np.asarray(steps.step_index)[last_step].astype(np.int64),
-        "start_time_s": np.asarray(steps.t_first_s)[first_step],
-        "end_time_s": np.asarray(steps.t_last_s)[last_step],
-        "charge_capacity_mAh": q_ch * 1e3,
-        "discharge_capacity_mAh": q_dis * 1e3,
-        "charge_energy_mWh": e_ch * 1e3,
-        "discharge_energy_mWh": e_dis * 1e3,
-    }
-    if mass is not None:
-        cols["charge_capacity_mAh_per_g"] = q_ch * 1e3 / mass
-        cols["discharge_capacity_mAh_per_g"] = q_dis * 1e3 / mass
-    material = data.meta.active_material
-    if mass is not None and material is not None and material.strip().lower() in SULFUR_NAMES:
-        cols["sulfur_utilisation_pct"] = q_dis * 1e3 / mass / THEORETICAL_S_MAH_PER_G * 100.0
-    if area is not None:
-        cols["charge_capacity_mAh_per_cm2"] = q_ch * 1e3 / area
-        cols["discharge_capacity_mAh_per_cm2"] = q_dis * 1e3 / area
-    cols["coulombic_efficiency"] = _div(q_dis, np.where(q_dis > 0, q_ch, 0.0))
-    cols["energy_efficiency"] = _div(e_dis, np.where(e_dis > 0, e_ch, 0.0))
-    cols["mean_charge_voltage_V"] = _div(e_ch, q_ch)
-    cols["mean_discharge_voltage_V"] = _div(e_dis, q_dis)
-    cols["end_of_charge_voltage_V"] = last_of(is_ch)
-    cols["end_of_discharge_voltage_V"] = last_of(is_dis)
-    cols["mean_charge_current_A"] = _div(q_ch * 3600.0, t_ch)
-    cols["mean_discharge_current_A"] = _div(q_dis * 3600.0, t_dis)
-    notes: list[str] = []
-    ref = reference_cycle
-    if ref is None:
-        candidates = cycles[(cycles >= 1) & (q_dis > 0)]
-        ref = int(1 if (1 in cycles and q_dis[cycles == 1][0] > 0) else (candidates[0] if candidates.size else -1))
-        if ref == -1:
-            ref = None
-    elif ref not in cycles:
-        raise InputError(
-            f"reference cycle {ref} is not in the data (cycles {int(cycles[0])}–{int(cycles[-1])})",
-            file=source, field="reference_cycle",
-        )
-    if ref is not None and q_dis[cycles == ref][0] > 0:
-        cols["retention_pct"] = q_dis / q_dis[cycles == ref][0] * 100.0
-    else:
-        cols["retention_pct"] = np.full(nc, np.nan)
-        if ref is not None:
-            notes.append(f"reference cycle {ref} has no discharge: retention not computed")
-    cols["charge_time_s"] = t_ch
-    cols["discharge_time_s"] = t_dis
-    cols["rest_time_s"] = t_rest
-    cols["other_time_s"] = t_other
-    if pr.has_cycle_zero:
-        notes.append("cycle 0 is an incomplete leading half-cycle (the file starts in the other direction)")
-    if nc and (q_ch[-1] == 0 or q_dis[-1] == 0) and nc > 1:
-        notes.append(f"the last cycle ({int(cycles[-1])}) is incomplete (one direction only)")
-    table = pd.DataFrame(cols)
-    return CycleSummary(
-        table=table,
-        pairing=pr.pairing,
-        pairing_requested=pr.requested,
-        pairing_reason=pr.reason,
-        ce_definition=CE_DEFINITION[pr.pairing],
-        reference_cycle=ref,
-        active_mass_g=mass,
-        area_cm2=area,
-        source_file=source,
-        notes=tuple(notes),
-        active_material=data.meta.active_material,
-    )
-
-
 @dataclass(frozen=True)
 class HalfCycle:
     """The records of one half-cycle: capacity counted from its start (always increasing)."""
@@ -439,8 +275,11 @@ def half_cycles(
     want = None if cycles is None else set(int(c) for c in cycles)
     k = 0
     n = len(steps)
+    kind = np.asarray(steps.kind).copy()
+    if steps.pairs is not None:
+        kind[~np.asarray(steps.pairs) & ((kind == 1) | (kind == -1))] = 2
     while k < n:
-        d = int(steps.kind[k])
+        d = int(kind[k])
         if d not in (1, -1):
             k += 1
             continue
@@ -448,8 +287,8 @@ def half_cycles(
         members = [k]
         j = k + 1
         # a half-cycle: same direction, same cycle, rests/other in between skipped
-        while j < n and int(pr.cycle[j]) == c and int(steps.kind[j]) in (d, 0, 2):
-            if int(steps.kind[j]) == d:
+        while j < n and int(pr.cycle[j]) == c and int(kind[j]) in (d, 0, 2):
+            if int(kind[j]) == d:
                 members.append(j)
             j += 1
         k = j
@@ -467,9 +306,24 @@ def half_cycles(
     return out
 
 
+def summarize(data: CyclingData, **options: Any) -> Any:
+    """The per-cycle summary: :func:`cellworks.cycling.summary.summarize` (kept here for callers of
+    this module's earlier home)."""
+    from cellworks.cycling.summary import summarize as _summarize
+
+    return _summarize(data, **options)
+
+
+def __getattr__(name: str) -> Any:
+    # names that moved to cellworks.cycling.summary, still importable from here
+    if name in ("CycleSummary", "CE_DEFINITION", "THEORETICAL_S_MAH_PER_G", "SULFUR_NAMES"):
+        import cellworks.cycling.summary as _summary
+
+        return getattr(_summary, name)
+    raise AttributeError(name)
+
+
 __all__ = [
-    "CE_DEFINITION",
-    "CycleSummary",
     "HalfCycle",
     "PAIRINGS",
     "PairingResult",

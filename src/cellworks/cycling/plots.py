@@ -75,36 +75,60 @@ def plot_profiles(
     ax.set_xlabel(f"capacity / mAh g⁻¹{_of(data.meta.active_material)}" if mass else "capacity / mAh")
     ax.set_ylabel("voltage / V")
     ax.set_title("Voltage profiles (discharge solid, charge dashed)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
     ax.grid(alpha=0.3)
     return fig
 
 
+def _integer_cycles(ax: Any) -> None:
+    """Cycle axes tick at whole cycles only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_capacity(summary: CycleSummary) -> Any:
-    """Charge and discharge capacity vs cycle, coulombic efficiency on the right axis."""
+    """Charge and discharge capacity vs cycle, coulombic efficiency (%) on the right axis.
+
+    Incomplete cycles (``complete`` False) are drawn as hollow grey markers and get no CE point;
+    the cycle axis ticks at whole cycles; the legend sits below the axes, clear of the data."""
+    import numpy as np
+
     from cellworks.report import new_figure
 
     t = summary.table
     per_g = summary.active_mass_g is not None
     unit = "mAh_per_g" if per_g else "mAh"
-    fig, ax = new_figure(figsize=(7, 4.2))
-    ax.plot(t["cycle"], t[f"discharge_capacity_{unit}"], "o-", ms=3, color="#e76f51", label="discharge")
-    ax.plot(t["cycle"], t[f"charge_capacity_{unit}"], "s-", ms=3, color="#2a9d8f", label="charge")
+    complete = t["complete"].to_numpy(dtype=bool) if "complete" in t.columns else np.ones(len(t), dtype=bool)
+    cyc = t["cycle"].to_numpy()
+    fig, ax = new_figure(figsize=(7, 4.6))
+    for col, marker, color, label in ((f"discharge_capacity_{unit}", "o", "#e76f51", "discharge"),
+                                      (f"charge_capacity_{unit}", "s", "#2a9d8f", "charge")):
+        q = t[col].to_numpy(dtype=float)
+        ax.plot(cyc[complete], q[complete], marker + "-", ms=4, color=color, label=label)
+        if (~complete).any():
+            ax.plot(cyc[~complete], q[~complete], marker, ms=6, mfc="none", mec="0.45", ls="none",
+                    label=f"{label}, incomplete cycle")
     ax.set_xlabel("cycle")
     ax.set_ylabel(f"capacity / mAh g⁻¹{_of(summary.active_material)}" if per_g else "capacity / mAh")
     ax.grid(alpha=0.3)
+    _integer_cycles(ax)
     ax2 = ax.twinx()
-    ax2.plot(t["cycle"], 100 * t["coulombic_efficiency"], "^", ms=3, color="#264653", label="coulombic efficiency")
+    ce = 100 * t["coulombic_efficiency"].to_numpy(dtype=float)  # a labelled display: percent
+    ax2.plot(cyc[complete], ce[complete], "^", ms=4, color="#264653", label="coulombic efficiency")
     ax2.set_ylabel("coulombic efficiency / %")
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="lower left")
+    fig.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="lower center", ncol=3,
+               frameon=False)
+    fig.subplots_adjust(bottom=0.27)
     ax.set_title(f"Capacity vs cycle ({summary.pairing} pairing)")
     return fig
 
 
 def plot_rate(summary: CycleSummary) -> Any:
-    """Discharge capacity vs cycle, coloured by rate group, labelled with the rate."""
+    """Discharge capacity vs cycle, coloured by rate group, labelled with the rate (complete
+    cycles; the grouping tolerance in the title)."""
     import numpy as np
 
     from cellworks.cycling.rate import rate_table
@@ -118,8 +142,9 @@ def plot_rate(summary: CycleSummary) -> Any:
     cmap = __import__("matplotlib").colormaps["plasma"]
     cyc = t["cycle"].to_numpy()
     q = t[f"discharge_capacity_{unit}"].to_numpy()
+    complete = t["complete"].to_numpy(dtype=bool) if "complete" in t.columns else np.ones(len(t), dtype=bool)
     for g, row in enumerate(rt.itertuples()):
-        m = (cyc >= row.first_cycle) & (cyc <= row.last_cycle) & (q > 0)
+        m = (cyc >= row.first_cycle) & (cyc <= row.last_cycle) & (q > 0) & complete
         color = cmap(g / max(1, len(rt)))
         ax.plot(cyc[m], q[m], "o", ms=4, color=color)
         if m.any():
@@ -127,8 +152,10 @@ def plot_rate(summary: CycleSummary) -> Any:
                         xytext=(0, 6), ha="center", fontsize=8)
     ax.set_xlabel("cycle")
     ax.set_ylabel(f"discharge capacity / mAh g⁻¹{_of(summary.active_material)}" if per_g else "discharge capacity / mAh")
-    ax.set_title("Rate test: discharge capacity by current")
+    ax.set_title("Rate test: discharge capacity by current (groups within 5 %)", fontsize=10)
     ax.grid(alpha=0.3)
+    ax.margins(y=0.15)
+    _integer_cycles(ax)
     return fig
 
 
@@ -157,7 +184,7 @@ def plot_dqdv(
     ax.set_xlabel("voltage / V")
     ax.set_ylabel("dQ/dV / mAh g⁻¹ V⁻¹" if mass else "dQ/dV / mAh V⁻¹")
     ax.set_title(f"dQ/dV ({p.describe()})", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
     ax.grid(alpha=0.3)
     return fig
 

@@ -91,11 +91,44 @@ def _lis_section_parts(quick: bool) -> tuple[list[Figure], list[Table], list[str
     return [fig_], [table], []
 
 
+#: the report table's columns: (header with unit, summary column, display factor, significant figures)
+REPORT_COLUMNS: tuple[tuple[str, str, float, int], ...] = (
+    ("Q charge / mAh", "charge_capacity_mAh", 1.0, 4),
+    ("Q discharge / mAh", "discharge_capacity_mAh", 1.0, 4),
+    ("CE / %", "coulombic_efficiency", 100.0, 4),
+    ("EE / %", "energy_efficiency", 100.0, 4),
+    ("V̄ charge / V", "mean_charge_voltage_V", 1.0, 4),
+    ("V̄ discharge / V", "mean_discharge_voltage_V", 1.0, 4),
+    ("V end of discharge / V", "end_of_discharge_voltage_V", 1.0, 4),
+    ("retention / %", "retention", 100.0, 4),
+    ("charge time / h", "charge_time_s", 1 / 3600, 3),
+    ("discharge time / h", "discharge_time_s", 1 / 3600, 3),
+)
+
+
+def summary_report_table(s: Any, what: str) -> Table:
+    """The per-cycle summary as a report table: units in every header, percent only here (the data
+    hold fractions), integer cycles, incomplete cycles marked."""
+    recs: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in s.table.to_dict("records")]
+    rows = tuple(
+        (int(r["cycle"]), "yes" if r["complete"] else f"no: {r['incomplete_reason']}",
+         *(_fmt(factor * r[col], digits) for _, col, factor, digits in REPORT_COLUMNS))
+        for r in recs
+    )
+    return Table(
+        headers=("cycle", "complete", *(h for h, _, _, _ in REPORT_COLUMNS)),
+        rows=rows,
+        caption=f"Per-cycle summary of {what} (role: input — measured values, nothing fitted). Pairing: "
+        f"{s.pairing_reason}. {s.ce_definition}. CE, EE and retention are fractions in the data and shown here in "
+        "percent; incomplete cycles have none.",
+    )
+
+
 def build_section(workdir: Path, quick: bool = False) -> Section:
-    from cellworks.cycling.cycles import summarize
     from cellworks.cycling.plots import plot_capacity, plot_dqdv, plot_profiles
     from cellworks.cycling.rate import rate_table
     from cellworks.cycling.readers import read
+    from cellworks.cycling.summary import summarize
     from cellworks.timeseries import write_parquet
 
     src = _fixture()
@@ -103,29 +136,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
     write_parquet(data, workdir / "cycling_arbin_example.parquet")
     s = summarize(data, pairing="auto")
     t = s.table
-    recs: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in t.to_dict("records")]
-    rows = tuple(
-        (
-            int(r["cycle"]),
-            _fmt(r["charge_capacity_mAh"]),
-            _fmt(r["discharge_capacity_mAh"]),
-            _fmt(100 * r["coulombic_efficiency"], 4),
-            _fmt(100 * r["energy_efficiency"], 4),
-            _fmt(r["mean_charge_voltage_V"]),
-            _fmt(r["mean_discharge_voltage_V"]),
-            _fmt(r["retention_pct"], 4),
-            _fmt(r["charge_time_s"] / 3600, 3),
-            _fmt(r["discharge_time_s"] / 3600, 3),
-        )
-        for r in recs
-    )
-    summary_table = Table(
-        headers=("cycle", "Q charge / mAh", "Q discharge / mAh", "CE / %", "EE / %", "V̄ charge / V",
-                 "V̄ discharge / V", "retention / %", "charge / h", "discharge / h"),
-        rows=rows,
-        caption=f"Per-cycle summary of {src.name} (Arbin .res read in pure Python). Pairing: {s.pairing_reason}. "
-        f"{s.ce_definition}.",
-    )
+    summary_table = summary_report_table(s, f"{src.name} (Arbin .res read in pure Python)")
     rt = rate_table(s)
     rate_recs: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in rt.to_dict("records")]
     rate_tab = Table(

@@ -19,21 +19,30 @@ def summarize_cycling_file(
     path: str | Path,
     pairing: str = "auto",
     reference_cycle: int | None = None,
+    electrode: str | None = None,
     **reader_options: Any,
 ) -> pd.DataFrame:
     """Batch task of ``cellworks cycling summarize DIR...``: the per-cycle summary
-    (``cellworks.cycling.cycles.summarize``) of one cycler file.
+    (``cellworks.cycling.summary.summarize``) of one cycler file.
 
-    Adds ``pairing`` (the pairing actually used, e.g. ``discharge-first``) as a column so a
-    dataset of many files is self-explanatory. Bind options with ``functools.partial``
-    (they become part of the batch's code version).
+    Adds ``pairing`` (the pairing actually used, e.g. ``discharge-first``), ``electrode`` and
+    ``reader_warning`` (the reader's warnings, e.g. a live file's cut-off last record; empty when
+    none) as columns so a dataset of many files is self-explanatory. Bind options with
+    ``functools.partial`` (they become part of the batch's code version).
     """
-    from cellworks.cycling.cycles import summarize
-    from cellworks.cycling.readers import read
+    import warnings
 
-    summary = summarize(read(path, **reader_options), pairing=pairing, reference_cycle=reference_cycle)
+    from cellworks.cycling.readers import read
+    from cellworks.cycling.summary import summarize
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read(path, **reader_options)
+    summary = summarize(data, pairing=pairing, reference_cycle=reference_cycle, electrode=electrode)
     table = summary.table.copy()
     table["pairing"] = summary.pairing
+    table["electrode"] = summary.electrode or ""
+    table["reader_warning"] = "; ".join(" ".join(str(w.message).split()) for w in caught)
     return table
 
 
@@ -42,8 +51,8 @@ def simulate_and_summarize(params: Mapping[str, Any]) -> pd.DataFrame:
     summary plus, per cycle, the voltage of the discharge dQ/dV peak (``dqdv_peak_V``)."""
     import numpy as np
 
-    from cellworks.cycling.cycles import summarize
     from cellworks.cycling.dqdv import dqdv_curves
+    from cellworks.cycling.summary import summarize
     from cellworks.cycling.synthetic import synthetic_cycling
 
     data = synthetic_cycling(**dict(params))

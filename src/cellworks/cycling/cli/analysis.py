@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from cellworks.cycling.cli.common import (
+    ElectrodeOpt,
     FormatOpt,
     MapOpt,
     MassOpt,
     PairingOpt,
+    StrictOpt,
     TruncOpt,
     load,
 )
@@ -30,22 +32,30 @@ def rate(
     rel_tol: Annotated[float, typer.Option(help="Relative current difference that starts a new rate group.")] = 0.05,
     merge: Annotated[bool, typer.Option("--merge", help="Merge non-adjacent blocks at the same rate.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the table as JSON on stdout.")] = False,
+    electrode: ElectrodeOpt = None,
     fmt: FormatOpt = None,
     column_map: MapOpt = None,
+    strict: StrictOpt = False,
     allow_truncated: TruncOpt = False,
 ) -> None:
-    """Rate table: cycles grouped by discharge current (A/g with a mass), mean capacity per rate."""
-    from cellworks.clikit import emit_json
-    from cellworks.cycling.cycles import summarize as _summarize
-    from cellworks.cycling.rate import rate_table
+    """Rate table: cycles grouped by discharge current (A/g with a mass), mean capacity per rate.
 
-    data = load(file, active_mass_mg, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
-    s = _summarize(data, pairing=pairing)
+    Example: cellworks cycling rate tests/data/cycling/arbin_example.res --json
+    """
+    from cellworks.clikit import emit_json
+    from cellworks.cycling.rate import rate_table
+    from cellworks.cycling.summary import summarize as _summarize
+
+    data = load(file, active_mass_mg, fmt=fmt, column_map=column_map, strict=strict)
+    s = _summarize(data, pairing=pairing, electrode=electrode)
     rt = rate_table(s, rel_tol=rel_tol, contiguous=not merge)
     if json_out:
-        emit_json({"source_file": str(file), "pairing": s.pairing_reason, "groups": rt.to_dict(orient="records")})
+        emit_json({"source_file": str(file), "electrode": s.electrode, "pairing": s.pairing_reason,
+                   "grouping": rt.attrs.get("grouping"), "rate_tolerance": rel_tol,
+                   "conventions": {"mean_coulombic_efficiency": "fraction"}, "groups": rt.to_dict(orient="records")})
         return
     typer.echo(f"pairing: {s.pairing_reason}")
+    typer.echo(f"grouping: {rt.attrs.get('grouping')}")
     typer.echo(rt.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
@@ -60,6 +70,7 @@ def plateaus(
     json_out: Annotated[bool, typer.Option("--json", help="Print the table as JSON on stdout.")] = False,
     fmt: FormatOpt = None,
     column_map: MapOpt = None,
+    strict: StrictOpt = False,
     allow_truncated: TruncOpt = False,
 ) -> None:
     """Li-S upper/lower discharge-plateau capacities of every cycle and their ratio."""
@@ -67,7 +78,7 @@ def plateaus(
     from cellworks.cycling.plateaus import PlateauParams, plateau_table
 
     params = PlateauParams(threshold_V=threshold_v, split_at=split_at)
-    data = load(file, active_mass_mg, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
+    data = load(file, active_mass_mg, fmt=fmt, column_map=column_map, strict=strict)
     pt = plateau_table(data, pairing=pairing, params=params)
     if json_out:
         emit_json({"source_file": str(file), "split_at": split_at, "cycles": pt.to_dict(orient="records")})

@@ -30,7 +30,26 @@ MapOpt = Annotated[
     typer.Option("--map", help="Column mapping for generic CSV/XLSX, repeatable: --map voltage_V='Voltage (V)'."),
 ]
 TruncOpt = Annotated[
-    bool, typer.Option("--allow-truncated", help="Text exports: drop an incomplete last record (with a warning).")
+    bool,
+    typer.Option(
+        "--allow-truncated", hidden=True,
+        help="Kept for old scripts: dropping a cut-off last record (with a warning) is now the default.",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Text exports whose last record is cut off (a live file) are an error (exit 2) instead of a warning.",
+    ),
+]
+ElectrodeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--electrode",
+        help="cathode (half-cell vs Li, Li-S) | anode (half-cell vs Li: CE = charge/discharge) | full. "
+        "Default: cathode/full-cell convention (CE = discharge/charge), stated in the output.",
+    ),
 ]
 
 
@@ -43,7 +62,10 @@ def load(
     fmt: str | None = None,
     column_map: list[str] | None = None,
     allow_truncated: bool = False,
+    strict: bool = False,
 ) -> CyclingData:
+    """Read a cycler file for a command: options checked, reader warnings printed as one line each
+    on stderr (``warning: …``)."""
     from cellworks.cycling.readers import read
     from cellworks.errors import InputError
 
@@ -51,24 +73,42 @@ def load(
         raise InputError(f"--active-mass-mg must be positive, got {active_mass_mg}", field="active_mass_mg")
     if area_cm2 is not None and not area_cm2 > 0:
         raise InputError(f"--area-cm2 must be positive, got {area_cm2}", field="area_cm2")
-    mapping: dict[str, str] | None = None
-    if column_map:
-        mapping = {}
-        for item in column_map:
-            key, sep, header = item.partition("=")
-            if not sep or not key.strip() or not header:
-                raise InputError("expected --map cellworks_column=File header", token=item, field="map")
-            mapping[key.strip()] = header
+    mapping = parse_map(column_map)
     mass_g = active_mass_mg * 1e-3 if active_mass_mg is not None else None
-    import sys
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = read(path, format=fmt, column_map=mapping, active_mass_g=mass_g, area_cm2=area_cm2, allow_truncated=allow_truncated)
+        data = read(path, format=fmt, column_map=mapping, active_mass_g=mass_g, area_cm2=area_cm2,
+                    allow_truncated=False if strict else True)
     for w in caught:  # reader warnings as one line each (unknown column IDs, dropped records)
-        sys.stderr.write(f"warning: {str(w.message).splitlines()[0]}\n")
+        warn_line(str(w.message))
     return data
+
+
+def warn_line(message: str) -> None:
+    """One ``warning: …`` line on stderr (newlines and control characters of file texts removed)."""
+    import sys
+
+    text = " ".join(str(message).split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    sys.stderr.write(f"warning: {text}\n")
+
+
+def parse_map(column_map: list[str] | None) -> dict[str, str] | None:
+    """``--map cellworks_column=File header`` options → a mapping (None when there are none)."""
+    from cellworks.errors import InputError
+
+    if not column_map:
+        return None
+    mapping: dict[str, str] = {}
+    for item in column_map:
+        key, sep, header = item.partition("=")
+        if not sep or not key.strip() or not header:
+            raise InputError("expected --map cellworks_column='File header' (e.g. --map voltage_V='Ewe (V)')",
+                             token=item, field="map")
+        mapping[key.strip()] = header.strip().strip("'\"")
+    return mapping
 
 
 def not_input(out: Path, src: Path) -> None:

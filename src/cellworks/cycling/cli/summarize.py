@@ -8,17 +8,21 @@ from typing import Annotated, Any
 import typer
 
 from cellworks.cycling.cli.common import (
+    ElectrodeOpt,
     FormatOpt,
     MapOpt,
     MassOpt,
     PairingOpt,
+    StrictOpt,
     TruncOpt,
     load,
     not_input,
+    warn_line,
 )
 
 _SHOWN = (
     "cycle",
+    "complete",
     "charge_capacity_mAh",
     "discharge_capacity_mAh",
     "discharge_capacity_mAh_per_g",
@@ -26,7 +30,7 @@ _SHOWN = (
     "coulombic_efficiency",
     "energy_efficiency",
     "mean_discharge_voltage_V",
-    "retention_pct",
+    "retention",
 )
 
 
@@ -52,10 +56,14 @@ def summarize(
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-cycle table as CSV.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write capacity and CE vs cycle as PNG.")] = None,
     active_material: Annotated[
-        str | None, typer.Option("--active-material", help="What the mass is of (e.g. S): stated in the output.")
+        str | None,
+        typer.Option("--active-material", help="What the mass is of (e.g. S, graphite, Si, NMC, LFP): stated in the "
+                     "output and used to check that the specific capacity is physically possible."),
     ] = None,
+    electrode: ElectrodeOpt = None,
     fmt: FormatOpt = None,
     column_map: MapOpt = None,
+    strict: StrictOpt = False,
     allow_truncated: TruncOpt = False,
     recursive: Annotated[bool, typer.Option("--recursive", help="Batch: descend into sub-folders.")] = False,
     scheduler: Annotated[
@@ -70,10 +78,14 @@ def summarize(
 
     One FILE: the summary on stdout (or --json / --csv / --plot). Folders or several files: every
     recognised cycler file is summarised on Dask into a Parquet dataset + manifest (--out); a file
-    that fails is reported and the others go on; a rerun skips files already summarised.
+    that fails is reported and the others go on; a rerun skips files already summarised. A live
+    file (last record cut off) is read up to its last complete record with one warning; --strict
+    makes it an error (exit 2). CE and retention are fractions; incomplete cycles say why.
+
+    Example: cellworks cycling summarize tests/data/cycling/arbin_example.res --electrode cathode --json
     """
     from cellworks.clikit import emit_json
-    from cellworks.cycling.cycles import summarize as _summarize
+    from cellworks.cycling.summary import summarize as _summarize
 
     if len(paths) != 1 or paths[0].is_dir() or out_dir is not None:
         if csv is not None or plot is not None or active_material:
@@ -82,7 +94,7 @@ def summarize(
         _summarize_batch(
             paths, out_dir, recursive=recursive, scheduler=scheduler, json_out=json_out, pairing=pairing,
             reference_cycle=reference_cycle, fmt=fmt, column_map=column_map, active_mass_g=mass_g,
-            area_cm2=area_cm2, allow_truncated=allow_truncated,
+            area_cm2=area_cm2, strict=strict, electrode=electrode,
         )
         return
     file = paths[0]
@@ -91,10 +103,12 @@ def summarize(
     for out in (csv, plot):
         if out is not None:
             not_input(out, file)
-    data = load(file, active_mass_mg, area_cm2, fmt=fmt, column_map=column_map, allow_truncated=allow_truncated)
+    data = load(file, active_mass_mg, area_cm2, fmt=fmt, column_map=column_map, strict=strict)
     if active_material:
         data = data.with_meta(active_material=active_material)
-    s = _summarize(data, pairing=pairing, reference_cycle=reference_cycle)
+    s = _summarize(data, pairing=pairing, reference_cycle=reference_cycle, electrode=electrode)
+    for w in s.warnings:
+        warn_line(f"{file.name}: {w}")
     if plot is not None:
         from cellworks.cycling.plots import plot_capacity, save_png
 
@@ -107,17 +121,25 @@ def summarize(
 
         with atomic_write(csv, "w") as fh:
             s.table.to_csv(fh, index=False)
-        typer.echo(f"wrote {csv}: {len(s.table)} cycles; pairing: {s.pairing_reason}; {s.ce_definition}")
+        typer.echo(f"wrote {csv}: {len(s.table)} cycles; electrode: {s.electrode or 'not given'}; "
+                   f"pairing: {s.pairing_reason}; {s.ce_definition}; CE and retention as fractions")
         return
     typer.echo(f"file: {file}")
+    typer.echo(f"electrode: {s.electrode or 'not given (cathode/full-cell convention)'}")
     typer.echo(f"pairing: {s.pairing_reason}")
     typer.echo(f"{s.ce_definition}")
     if s.active_mass_g is not None:
-        typer.echo(f"active mass: {s.active_mass_g * 1e3:g} mg{f' of {s.active_material}' if s.active_material else ''}")
+        typer.echo(f"active mass: {s.active_mass_g * 1e3:g} mg{f' of {s.active_material}' if s.active_material else ''}"
+                   f" (source: {s.active_mass_source})")
     for note in s.notes:
         typer.echo(f"note: {note}")
     cols = [c for c in _SHOWN if c in s.table.columns]
-    typer.echo(s.table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    shown = s.table[cols].copy()
+    for c in ("coulombic_efficiency", "energy_efficiency", "retention"):
+        if c in shown:  # a labelled display: percent
+            shown[c] = 100 * shown[c]
+    shown = shown.rename(columns={"coulombic_efficiency": "CE_%", "energy_efficiency": "EE_%", "retention": "retention_%"})
+    typer.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
 def _summarize_batch(
@@ -133,7 +155,8 @@ def _summarize_batch(
     column_map: list[str] | None,
     active_mass_g: float | None,
     area_cm2: float | None,
-    allow_truncated: bool,
+    strict: bool,
+    electrode: str | None,
 ) -> None:
     import functools
     import sys
@@ -156,25 +179,39 @@ def _summarize_batch(
     if not files:
         raise InputError("no cycler files found" + ("" if recursive else " (sub-folders need --recursive)"),
                          file=paths[0])
+    from cellworks.cycling.cli.common import parse_map
+
     reader_options: dict[str, Any] = {}
     if fmt is not None:
         reader_options["format"] = fmt
-    if column_map:
-        mapping: dict[str, str] = {}
-        for item in column_map:
-            key, sep, header = item.partition("=")
-            if not sep or not key.strip() or not header:
-                raise InputError("expected --map cellworks_column=File header", token=item, field="map")
-            mapping[key.strip()] = header
+    mapping = parse_map(column_map)
+    if mapping:
         reader_options["column_map"] = mapping
     if active_mass_g is not None:
         reader_options["active_mass_g"] = active_mass_g
     if area_cm2 is not None:
         reader_options["area_cm2"] = area_cm2
-    if allow_truncated:
-        reader_options["allow_truncated"] = True
+    if strict:
+        reader_options["strict"] = True
     task = functools.partial(
-        summarize_cycling_file, pairing=pairing, reference_cycle=reference_cycle, **reader_options
+        summarize_cycling_file, pairing=pairing, reference_cycle=reference_cycle, electrode=electrode,
+        **reader_options,
     )
     report = run_batch(task, files, out, scheduler=scheduler)
-    raise typer.Exit(finish_cli(report, json_out=json_out))
+    _batch_warnings(report)
+    code = finish_cli(report, json_out=json_out)
+    if strict and code == 1 and any("still being written" in str(err) for _, err in report.failures):
+        code = 2  # --strict: a live file is bad input, as for a single file
+    raise typer.Exit(code)
+
+
+def _batch_warnings(report: Any) -> None:
+    """One ``warning:`` line per file whose reader warned (e.g. a live file's cut-off last record)."""
+    try:
+        results = report.read()
+    except Exception:  # noqa: BLE001 - a dataset that cannot be read back has no warnings to show
+        return
+    if "reader_warning" not in results.columns or not len(results):
+        return
+    for text in results.loc[results["reader_warning"].astype(str) != "", "reader_warning"].astype(str).unique():
+        warn_line(text)

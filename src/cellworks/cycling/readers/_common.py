@@ -268,7 +268,7 @@ def _check_arrays(cols: dict[str, Any], st_codes: Any, st_labels: list[str], sou
                 f"value '{value}' is not one of {', '.join(STEP_TYPES)}", file=source, record=f"row {row}",
                 field="step_type",
             )
-    for col in ("charge_capacity_Ah", "discharge_capacity_Ah", "charge_energy_Wh", "discharge_energy_Wh"):
+    for col in ("charge_capacity_Ah", "discharge_capacity_Ah"):
         arr = cols[col]
         if len(arr) and arr.min() < -1e-12:
             row = int(np.flatnonzero(arr < -1e-12)[0])
@@ -289,7 +289,9 @@ def assemble(
     discharge_increment_Ah: Any = None,
     charge_energy_increment_Wh: Any = None,
     discharge_energy_increment_Wh: Any = None,
+    step_capacities: dict[str, Any] | None = None,
     step_type: Any = None,
+    step_mode: Any = None,
     temperature_C: Any = None,
     timestamp: Any = None,
     extra_columns: dict[str, Any] | None = None,
@@ -312,7 +314,8 @@ def assemble(
     import pandas as pd
 
     from cellworks._io import sha256_file
-    from cellworks.timeseries import CyclingData, Metadata, step_capacities
+    from cellworks.timeseries import CyclingData, Metadata
+    from cellworks.timeseries import step_capacities as integrate_steps
 
     t = np.asarray(test_time_s, dtype=np.float64)
     v = np.asarray(voltage_V, dtype=np.float64)
@@ -325,8 +328,11 @@ def assemble(
         offset = int(1 - cyc.min())
         cyc = cyc + offset
         extra_meta["cycle_index_offset"] = offset
-    if charge_increment_Ah is None or discharge_increment_Ah is None:
-        caps = step_capacities(t, i, v, step)
+    if step_capacities is not None:
+        # per-step cumulative values already in the cellworks convention (BDF Step … columns)
+        qc, qd, ec, ed = (np.asarray(step_capacities[k], dtype=float) for k in ("qc", "qd", "ec", "ed"))
+    elif charge_increment_Ah is None or discharge_increment_Ah is None:
+        caps = integrate_steps(t, i, v, step)
         qc, qd = caps["charge_capacity_Ah"], caps["discharge_capacity_Ah"]
         ec, ed = caps["charge_energy_Wh"], caps["discharge_energy_Wh"]
         extra_meta["capacities"] = "integrated from current and time (trapezoid)"
@@ -341,12 +347,13 @@ def assemble(
             vmid = v.copy()
             if len(v) > 1:
                 vmid[1:] = 0.5 * (v[1:] + v[:-1])
-            dec = np.abs(vmid) * dqc
-            ded = np.abs(vmid) * dqd
+            # signed: a cell at negative voltage has negative energies (never a flipped voltage)
+            dec = vmid * dqc
+            ded = vmid * dqd
             extra_meta["energies"] = "charge increments × mean voltage of each record interval"
         else:
-            dec = np.clip(np.asarray(charge_energy_increment_Wh, dtype=float), 0.0, None)
-            ded = np.clip(np.asarray(discharge_energy_increment_Wh, dtype=float), 0.0, None)
+            dec = np.asarray(charge_energy_increment_Wh, dtype=float)
+            ded = np.asarray(discharge_energy_increment_Wh, dtype=float)
         ec = per_step_cumsum(dec, starts, seg=seg)
         ed = per_step_cumsum(ded, starts, seg=seg)
     if step_type is None:
@@ -354,6 +361,8 @@ def assemble(
         st_labels: list[str] = list(STEP_TYPE_NAMES)
     else:
         st_codes, st_labels = _step_type_column(step_type, len(t))
+    mode_col, mode_note = _step_mode_column(step_mode, t, i, v, step, starts, st_codes, st_labels, qc, qd)
+    extra_meta["step_modes"] = mode_note
     cols: dict[str, Any] = {
         "test_time_s": t,
         "cycle_index": cyc,
@@ -369,6 +378,7 @@ def assemble(
     _check_arrays(cols, st_codes, st_labels, str(path))
     # the 'string' dtype of the schema, built from the few labels and taken by code (fast)
     cols["step_type"] = pd.array(st_labels, dtype="string").take(np.asarray(st_codes, dtype=np.intp))
+    cols["step_mode"] = mode_col
     if temperature_C is not None:
         cols["temperature_C"] = np.asarray(temperature_C, dtype=float)
     if timestamp is not None:
@@ -392,33 +402,106 @@ def assemble(
     return CyclingData(df, meta)
 
 
-def monotonic_time(t: Any, starts: Any) -> npt.NDArray[np.float64]:
-    """Make a time column non-decreasing: a step-time column (restarting at each step) is
-    accumulated; a test-time column is returned unchanged."""
+def _step_mode_column(
+    step_mode: Any, t: Any, i: Any, v: Any, step: Any, starts: Any, st_codes: Any, st_labels: list[str],
+    qc: Any, qd: Any,
+) -> tuple[Any, str]:
+    """The ``step_mode`` column (pandas string array) and how it was obtained.
+
+    ``step_mode`` from a reader: per-record labels (what the instrument recorded; ``None`` entries
+    are derived from the data). Derived modes follow :mod:`._modes`; GITT/HPPC sequences are then
+    recognised over the steps."""
+    import numpy as np
+    import pandas as pd
+
+    from cellworks.cycling.readers._modes import STEP_MODES, derive_step_modes, recognise_pulse_protocols
+
+    n = len(t)
+    idx = np.flatnonzero(starts)
+    ends = np.r_[idx[1:], n]
+    # direction code per step in STEP_TYPE_NAMES order (charge 0, discharge 1, rest 2, other 3)
+    lut = np.array([STEP_TYPE_NAMES.index(lab) if lab in STEP_TYPE_NAMES else 3 for lab in st_labels] or [3],
+                   dtype=np.int8)
+    codes = np.asarray(st_codes, dtype=np.int64)
+    dir_rec = lut[np.clip(codes, 0, len(lut) - 1)] if n else np.zeros(0, dtype=np.int8)
+    mid = (idx + ends - 1) // 2
+    dir_step = dir_rec[mid] if n else dir_rec
+    derived = derive_step_modes(t, i, v, step, dir_step)
+    if step_mode is None:
+        per_step = derived
+        note = "derived from the records (CC/CV/CC-CV/rest rules of cellworks.cycling.readers._modes)"
+    else:
+        given = np.asarray(step_mode, dtype=object)[mid] if n else np.zeros(0, dtype=object)
+        missing = np.array([g is None or g == "" for g in given], dtype=bool)
+        per_step = np.where(missing, derived, given)
+        note = "as recorded by the instrument" + ("; derived from the records where it records none" if
+                                                   missing.any() else "")
+    if n:
+        dur = t[ends - 1] - np.r_[t[0], t[ends[:-1] - 1]]
+        q = np.maximum.reduceat(np.asarray(qc, dtype=float), idx) + np.maximum.reduceat(np.asarray(qd, dtype=float), idx)
+        cur = np.add.reduceat(np.abs(i), idx) / (ends - idx)
+        before = per_step.copy()
+        per_step = recognise_pulse_protocols(per_step, dir_step, dur, cur, q)
+        if (per_step != before).any():
+            note += "; GITT/HPPC sequences recognised from step durations and currents"
+    bad = [m for m in set(per_step.tolist()) if m not in STEP_MODES]
+    if bad:
+        per_step = np.where(np.isin(per_step, bad), "other", per_step)
+    labels = list(STEP_MODES)
+    code = np.array([labels.index(m) for m in per_step.tolist()], dtype=np.intp)
+    seg = np.cumsum(starts) - 1
+    return pd.array(labels, dtype="string").take(code[seg] if n else code), note
+
+
+def monotonic_time(t: Any, starts: Any, *, test_clock: bool = False) -> npt.NDArray[np.float64]:
+    """Make a time column non-decreasing.
+
+    ``test_clock``: the column is a test time by definition (BDF): a single record whose time
+    falls back while the next one returns to the clock is a glitch and takes the previous record's
+    time. Otherwise, and for falls that are no glitches, a time that falls back (a step-time column, or a test time that restarts: BDF's "Time_Bug")
+    is continued: after a fall at record k the clock is taken to have restarted at record k−1, so
+    the new time is the previous record's time plus the value read. When (almost) every step start
+    falls back the column is a step time and every step start is treated as a restart. A column
+    that never falls is returned unchanged."""
     import numpy as np
 
     x = np.asarray(t, dtype=float)
     if len(x) < 2 or np.all(np.diff(x) >= 0):
         return x
+    x = x.copy()
+    if test_clock:
+        # a lone record that falls back while the next one returns to the clock is a glitch (BDF's
+        # "Time_Bug" writes 0 in the first record of each step): it gets the time of the record before
+        k = np.flatnonzero(x[1:-1] < x[:-2]) + 1
+        lone = k[x[k + 1] >= x[k - 1]]
+        x[lone] = x[lone - 1]
+        if np.all(np.diff(x) >= 0):
+            return x
     st = np.asarray(starts, dtype=bool)
-    idx = np.flatnonzero(st)
-    # duration of each step = its last time value; offsets = cumulative durations before it
-    ends = np.r_[idx[1:] - 1, len(x) - 1]
-    dur = x[ends] - np.where(x[idx] < 0, x[idx], 0.0)
-    offs = np.r_[0.0, np.cumsum(dur)[:-1]]
-    seg = np.cumsum(st) - 1
-    return np.asarray(x + offs[seg])
+    falls = np.zeros(len(x), dtype=bool)
+    falls[1:] = x[1:] < x[:-1]
+    step_starts = np.flatnonzero(st[1:]) + 1
+    if step_starts.size and falls[step_starts].mean() >= 0.9:
+        falls[step_starts] = True  # a step time: every step restarts the clock
+    add = np.zeros(len(x))
+    k = np.flatnonzero(falls)
+    add[k] = x[k - 1]
+    # a restart that reads a negative value starts below zero: keep the record at the previous time
+    return np.asarray(x + np.cumsum(add))
 
 
 def warn_once(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_data_line: int) -> Any:
-    """A text table whose last row has fewer values than the rows before it was cut short.
+def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_data_line: int,
+                   raw: bytes | None = None, sep: str = ",") -> Any:
+    """A text table whose last row was cut short: fewer values than the rows before it, or (given
+    the file's ``raw`` bytes, when it does not end with a line break) a value shorter than its
+    column's fixed format (``3.3`` below a column of ``3.30571450``: cut inside the number).
 
     Raise :class:`FileFormatError` naming the line, or (``allow_truncated``) drop that row with
-    one warning. Other incomplete rows always raise.
+    one warning.
     """
     import numpy as np
 
@@ -427,13 +510,19 @@ def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_da
     na = df.isna().to_numpy()
     full_cols = ~na[:-1].any(axis=0) if len(df) > 1 else np.ones(na.shape[1], dtype=bool)
     last_bad = bool((na[-1] & full_cols).any())
+    if not last_bad and raw is not None and raw[-1:] not in (b"\n", b"\r") and len(df) > 1:
+        tail = raw[-65536:].decode("utf-8", errors="replace").splitlines()
+        if len(tail) >= 2 and cut_field(tail[-2].split(sep), tail[-1].split(sep)) is not None:
+            last_bad = True
     if last_bad:
         line = first_data_line + len(df) - 1
         if allow_truncated:
             warn_once(f"{Path(path).name}: line {line}: record cut off; incomplete last record dropped")
-            return df.iloc[:-1]
+            out = df.iloc[:-1].copy()
+            out.attrs["dropped_incomplete_last_record"] = f"line {line}"
+            return out
         raise FileFormatError(
-            "record cut off (file truncated; allow_truncated=True drops an incomplete last record)",
+            "record cut off (the file ends inside this record: truncated, or still being written)",
             file=path, record=f"line {line}",
         )
     return df
@@ -441,11 +530,11 @@ def check_last_row(df: Any, path: str | Path, *, allow_truncated: bool, first_da
 
 def field_shape(field: str) -> str:
     """Digits-insensitive shape of a text value that keeps its decimal count: ``'3.30571450'`` →
-    ``'d.f8'``, ``'03/31/2016 16:05:41'`` → ``'d/d/d d:d:d'``, ``'1.02E-003'`` → ``'d.f2E-d'``."""
+    ``'d.fxxxxxxxx'``, ``'03/31/2016 16:05:41'`` → ``'d/d/d d:d:d'``, ``'1.02E-003'`` → ``'d.fxxE-d'``."""
     import re
 
     s = field.strip().lstrip("+-")
-    s = re.sub(r"(?<=[.,])\d+", lambda m: f"f{len(m.group())}", s)
+    s = re.sub(r"(?<=[.,])\d+", lambda m: "f" + "x" * len(m.group()), s)  # the count survives the next step
     return re.sub(r"\d+", "d", s)
 
 

@@ -1,14 +1,21 @@
 """Vectorised decoding of Neware ``.nda`` record grids (versions 29 and 130/BTS 9.1) and of the
 ``data.ndc`` member of ``.ndax`` archives (ndc version 5, file type 1).
 
-Produces the same columns as ``NewareNDA`` (BSD-3; its record layouts, status and range tables are
-used here: ``NewareNDA.dicts``), but decodes all records at once with ``numpy.frombuffer`` on a
-structured dtype instead of one ``struct.unpack`` per record, and returns plain numpy arrays
-(:func:`decode_nda_arrays`, :func:`decode_ndc_arrays`); :func:`decode_nda` / :func:`decode_ndax`
-build NewareNDA's DataFrame from them (for comparison). Layouts that are not covered (version 130
-before BTS 9.1; ``.ndax`` with other ndc versions, split runInfo/step files or auxiliary channels)
-return None and the caller uses NewareNDA itself. ``tests/cycling/test_readers.py`` checks
-column-by-column equality with NewareNDA on every fixture.
+Produces the same columns as ``NewareNDA`` (BSD-3; the record layouts documented by NewareNDA and
+fastnda are the facts used here, the status and range tables are in ``_neware_codes``), but
+decodes all records at once with ``numpy.frombuffer`` on a structured dtype instead of one
+``struct.unpack`` per record, and returns plain numpy arrays (:func:`decode_nda_arrays`,
+:func:`decode_ndc_arrays`); :func:`decode_nda` / :func:`decode_ndax` build NewareNDA's DataFrame
+from them (for comparison). ``.nda`` versions 29 and 130 (BTS 9.0 and 9.1) are decoded here; the
+``.ndax`` layouts with split members and auxiliary channels in ``_ndax``.
+``tests/cycling/test_neware.py`` checks column-by-column equality with NewareNDA's reference
+decodings on every fixture.
+
+BTS 9.0 (version 130, byte 1024 = 0x12): 88-byte records from byte 1024; a data record begins with
+the same 6 bytes as the first one; from byte 4 of the record: step index u8 @5, status u8 @6,
+index u32 @12, step time u64 @24 (µs), voltage f32 @32 (V), current f32 @36 (mA), charge
+capacity f32 @48, charge energy f32 @52, discharge capacity f32 @56, discharge energy f32 @60 (mAs,
+mWs), date u64 @64 (µs since 1970); auxiliary records begin ``00 00 00 00 65``; 0x81 ends the data.
 
 ``.ndc`` version 5, file type 1 (facts from NewareNDA's ``_read_ndc_5_filetype_1``): a 4096-byte
 header, then 4096-byte pages; each page holds 45 records of 87 bytes from byte 125 (the last 56
@@ -72,9 +79,9 @@ _CHARGE_START = ("CCCV_Chg", "CC_Chg", "CP_Chg")
 
 
 def status_name(code: int) -> str:
-    from NewareNDA.dicts import state_dict
+    from cellworks.cycling.readers._neware_codes import status_name as _name
 
-    return str(state_dict.get(int(code), f"Unknown_{int(code)}"))
+    return _name(code)
 
 
 def _status_names(codes: Any) -> Any:
@@ -134,10 +141,10 @@ def software_cycle_number_codes(status_codes: Any) -> Any:
     import numpy as np
 
     codes = np.asarray(status_codes, dtype=np.int64)
-    uniq = np.unique(codes)
+    present = np.flatnonzero(np.bincount(codes & 0xFF, minlength=256))  # no sort of the records
     inc_lut = np.zeros(256, dtype=bool)
     flag_lut = np.zeros(256, dtype=bool)
-    for c in uniq.tolist():
+    for c in present.tolist():
         name = status_name(c)
         inc_lut[c & 0xFF] = name in _CHARGE_START
         flag_lut[c & 0xFF] = name.endswith("_DChg") or name == "SIM"
@@ -177,14 +184,15 @@ def _count_changes(x: Any) -> Any:
 def _multipliers(ranges: Any) -> Any:
     """Per-record scale of current/capacity from the current range, or None for an unknown range."""
     import numpy as np
-    from NewareNDA.dicts import multiplier_dict
+
+    from cellworks.cycling.readers._neware_codes import RANGE_SCALE
 
     uniq, inv = np.unique(ranges, return_inverse=True)
     vals = []
     for r in uniq.tolist():
-        if int(r) not in multiplier_dict:
+        if int(r) not in RANGE_SCALE:
             return None
-        vals.append(multiplier_dict[int(r)])
+        vals.append(RANGE_SCALE[int(r)])
     return np.asarray(vals, dtype=np.float64)[inv.ravel()]
 
 
@@ -198,7 +206,10 @@ def _integer_records(d: Any, timestamps: bool) -> dict[str, Any] | None:
     scale = mult / 3600.0
     out: dict[str, Any] = {
         "Index": d["Index"].astype(np.int64), "Cycle": d["Cycle"].astype(np.int64) + 1,
-        "Step": d["Step_Index"].astype(np.int64), "Step_Index": d["Step_Index"].astype(np.int64),
+        # v29: the 4 bytes from the step index on change at every new step (a step counter byte at
+        # offset 13), also when consecutive steps share a program step (SIM profiles)
+        "Step": (d["Step"] if "Step" in d.dtype.names else d["Step_Index"]).astype(np.int64),
+        "Step_Index": d["Step_Index"].astype(np.int64),
         "Status": d["Status"].astype(np.int64), "Time": d["Time"] / 1000, "Voltage": d["Voltage"] / 10000,
         "Current(mA)": d["Current"] * mult, "Charge_Capacity(mAh)": d["Charge"] * scale,
         "Discharge_Capacity(mAh)": d["Discharge"] * scale, "Charge_Energy(mWh)": d["ChargeE"] * scale,
@@ -277,9 +288,13 @@ def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] 
         if len(a):
             aux = {"Index": a["Index"].astype(np.int64), "Aux": a["Aux"].astype(np.int64), "T": a["T"] / 10,
                    "V": a["V"] / 10000}
+    elif version == 130 and len(buf) > 1030 and buf[1024] != 0x55:
+        cols, aux = _bts90(buf)
+        if cols is None:
+            return None
     elif version == 130:
-        if len(buf) < 1026 or buf[1024] != 0x55:
-            return None  # BTS 9.0 layout: left to NewareNDA
+        if len(buf) < 1026:
+            return None
         rl = buf.find(buf[1024:1026], 1026) - 1024
         if rl < 52:
             return None
@@ -316,20 +331,100 @@ def decode_nda_arrays(buf: bytes, *, timestamps: bool = True) -> dict[str, Any] 
     return _finish(cols, aux)
 
 
-def decode_ndc_arrays(ndc: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
-    """Columns of an ``.ndax`` archive's ``data.ndc`` member (ndc version 5, file type 1), or None
-    for other ndc versions. Raises :class:`TruncatedRecords` when the pages are cut short."""
+_BTS90 = {
+    "names": ["Step_Index", "Status", "Index", "Time", "Voltage", "Current", "ChargeQ", "ChargeE", "DischargeQ",
+              "DischargeE", "Date"],
+    "formats": ["u1", "u1", "<u4", "<u8", "<f4", "<f4", "<f4", "<f4", "<f4", "<f4", "<u8"],
+    "offsets": [9, 10, 16, 28, 36, 40, 52, 56, 60, 64, 68],
+    "itemsize": 88,
+}
+_BTS90_AUX = {"names": ["Aux", "Index", "V", "T"], "formats": ["u1", "<u4", "<i4", "<i2"],
+              "offsets": [5, 6, 26, 38], "itemsize": 88}
+
+
+def _bts90(buf: bytes) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Columns of a BTS 9.0 ``.nda`` (version 130, see the module docstring)."""
     import numpy as np
 
-    if len(ndc) < 3 or ndc[0] != 1 or ndc[2] != 5:
+    n = (len(buf) - 1024) // 88
+    if n == 0:
+        return None, None
+    grid = np.frombuffer(buf, dtype=np.uint8, count=n * 88, offset=1024).reshape(n, 88)
+    end = np.flatnonzero(grid[:, 0] == 0x81)
+    n_data = int(end[0]) if len(end) else n
+    grid = grid[:n_data]
+    ident = grid[0, :6]
+    is_data = (grid[:, :6] == ident).all(axis=1)
+    is_aux = (grid[:, :4] == 0).all(axis=1) & (grid[:, 4] == 0x65)
+    rec = grid[is_data].copy().view(np.dtype(_BTS90)).ravel()  # type: ignore[call-overload]
+    cols: dict[str, Any] = {
+        "Index": rec["Index"].astype(np.int64), "Cycle": np.zeros(len(rec), dtype=np.int64),
+        "Step": rec["Step_Index"].astype(np.int64), "Step_Index": rec["Step_Index"].astype(np.int64),
+        "Status": rec["Status"].astype(np.int64), "Time": rec["Time"] / 1e6,
+        "Voltage": rec["Voltage"].astype(np.float64), "Current(mA)": rec["Current"].astype(np.float64),
+        # some firmware stores the discharge counters negative: magnitudes
+        "Charge_Capacity(mAh)": np.abs(rec["ChargeQ"].astype(np.float64)) / 3600,
+        "Discharge_Capacity(mAh)": np.abs(rec["DischargeQ"].astype(np.float64)) / 3600,
+        "Charge_Energy(mWh)": np.abs(rec["ChargeE"].astype(np.float64)) / 3600,
+        "Discharge_Energy(mWh)": np.abs(rec["DischargeE"].astype(np.float64)) / 3600,
+        "Timestamp": (rec["Date"].astype(np.int64) * 1000).view("datetime64[ns]"),
+        "timestamp_utc": True,
+        "signed_discharge_counters": bool((rec["DischargeQ"] < 0).any()),
+    }
+    aux = None
+    if is_aux.any():
+        a = grid[is_aux].copy().view(np.dtype(_BTS90_AUX)).ravel()  # type: ignore[call-overload]
+        aux = {"Index": a["Index"].astype(np.int64), "Aux": a["Aux"].astype(np.int64), "T": a["T"] / 10,
+               "V": a["V"] / 10000}
+    return cols, aux
+
+
+#: whole-record ndc layouts: version → (page bytes, first record byte, records per page, record bytes).
+#: Version 2 uses 512-byte blocks of five 94-byte records from byte 5 (fastnda's documented layout);
+#: the record fields sit where version 5 has them.
+_NDC_GEOMETRY = {5: (_NDC_PAGE, _NDC5_FIRST, _NDC5_PER_PAGE, 87), 2: (512, 5, 5, 94)}
+
+
+def ndc_records(ndc: bytes, name: str, dtype: Any = None) -> Any:
+    """Every record slot of a version-2 or version-5 ``.ndc`` (data or auxiliary) as a structured
+    array; raises :class:`TruncatedRecords` when the pages are cut short."""
+    import numpy as np
+
+    page, first, per_page, size = _NDC_GEOMETRY[ndc[2]]
+    if len(ndc) < page or len(ndc) % page:
+        whole = max(len(ndc) - len(ndc) % page, page)
+        raise TruncatedRecords(f"{name} is {len(ndc)} bytes, not whole {page}-byte pages (truncated)", whole)
+    pages = len(ndc) // page - 1
+    dt = np.dtype({**(dtype or _NDC5), "itemsize": size})  # type: ignore[call-overload]
+    return np.ndarray((pages, per_page), dtype=dt, buffer=ndc, offset=page + first, strides=(page, size)).reshape(-1)
+
+
+#: auxiliary records of versions 2 and 5: channel, record index, voltage (0.1 mV), temperature and
+#: its set point (0.1 °C); version 5 marks them 0x65 (or 0x74) at byte 7
+_NDC_AUX = {"names": ["Aux", "marker", "Index", "V", "T", "t"], "formats": ["u1", "u1", "<u4", "<i4", "<i2", "<i2"],
+            "offsets": [3, 7, 8, 31, 41, 43]}
+
+
+def decode_ndc_aux(ndc: bytes, name: str) -> dict[str, Any] | None:
+    """Auxiliary channels of a version-2/5 ``.ndc`` of file type 5 (``Index``, ``Aux``, ``T``, ``V``, ``t``)."""
+    import numpy as np
+
+    if len(ndc) < 3 or ndc[0] != 5 or ndc[2] not in _NDC_GEOMETRY:
         return None
-    if len(ndc) < _NDC_PAGE or len(ndc) % _NDC_PAGE:
-        whole = max(len(ndc) - len(ndc) % _NDC_PAGE, _NDC_PAGE)
-        raise TruncatedRecords(f"data.ndc is {len(ndc)} bytes, not whole {_NDC_PAGE}-byte pages (truncated)", whole)
-    pages = len(ndc) // _NDC_PAGE - 1
-    rec: Any = np.ndarray((pages, _NDC5_PER_PAGE), dtype=np.dtype(_NDC5), buffer=ndc,  # type: ignore[call-overload]
-                          offset=_NDC_PAGE + _NDC5_FIRST, strides=(_NDC_PAGE, 87)).reshape(-1)
-    d = rec[rec["marker"] == 0x55]
+    r = ndc_records(ndc, name, _NDC_AUX)
+    r = r[np.isin(r["marker"], [0x65, 0x74])] if ndc[2] == 5 else r[r["Index"] != 0]
+    return {"Index": r["Index"].astype(np.int64), "Aux": r["Aux"].astype(np.int64), "T": r["T"] / 10.0,
+            "V": r["V"] / 10000.0, "t": r["t"] / 10.0}
+
+
+def decode_ndc_arrays(ndc: bytes, *, timestamps: bool = True) -> dict[str, Any] | None:
+    """Columns of an ``.ndax`` archive's ``data.ndc`` member (ndc versions 2 and 5, file type 1),
+    or None for other ndc versions. Raises :class:`TruncatedRecords` when the pages are cut short."""
+
+    if len(ndc) < 3 or ndc[0] != 1 or ndc[2] not in _NDC_GEOMETRY:
+        return None
+    d = ndc_records(ndc, "data.ndc")
+    d = d[d["marker"] == 0x55] if ndc[2] == 5 else d[d["Index"] != 0]
     cols = _integer_records(d, timestamps)
     if cols is None:
         return None

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks.cycling.readers._common import assemble, increments_from_counter, run_starts, step_key
+from cellworks.cycling.readers._common import assemble, run_starts, step_key
 from cellworks.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -52,7 +52,11 @@ _ALIASES = {
     "datetime": "DateTime",
     "temperature": "Temperature",
     "aux_temperature_1": "Temperature",
+    "internal_resistance": "Internal_Resistance",
+    "dv/dt": "dV/dt",
 }
+#: auxiliary channels of MITS Pro exports: Aux_Temperature_<n> (°C), Aux_Voltage_<n> (V)
+_AUX = re.compile(r"^aux_(temperature|voltage)_(\d+)$")
 #: unit suffixes of MITS Pro exports and the factor to the base unit of the canonical column
 _UNIT_FACTORS = {"s": 1.0, "h": 3600.0, "min": 60.0, "a": 1.0, "ma": 1e-3, "v": 1.0, "mv": 1e-3, "ah": 1.0,
                  "mah": 1e-3, "wh": 1.0, "mwh": 1e-3, "c": 1.0}
@@ -68,6 +72,9 @@ def canonical_columns(columns: list[str]) -> dict[str, tuple[str, float]]:
         base = m.group(1).strip().lower().replace(" ", "_")
         unit = (m.group(2) or "").strip().lower()
         canon = _ALIASES.get(base)
+        aux = _AUX.match(base)
+        if aux and base != "aux_temperature_1":
+            canon = f"Aux_{aux.group(1).capitalize()}_{aux.group(2)}"
         if canon is None or canon in {c for c, _ in out.values()}:
             continue
         out[col] = (canon, _UNIT_FACTORS.get(unit, 1.0))
@@ -75,7 +82,7 @@ def canonical_columns(columns: list[str]) -> dict[str, tuple[str, float]]:
 
 
 def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: float | None,
-                   area_cm2: float | None, meta_extra: dict[str, Any]) -> CyclingData:
+                   area_cm2: float | None, meta_extra: dict[str, Any], raw: bytes | None = None) -> CyclingData:
     import numpy as np
 
     cmap = canonical_columns(list(df.columns))
@@ -91,12 +98,21 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
         if need not in cols:
             raise FileFormatError(f"no '{need}' column (found: {', '.join(map(str, df.columns))})", file=path,
                                   record="header", field=need)
-    for k, v in cols.items():
-        bad = ~np.isfinite(v)
+    optional = {"Temperature", "Internal_Resistance", "dV/dt"} | {k for k in cols if k.startswith("Aux_")}
+    unused: list[str] = []
+    for k in list(cols):
+        bad = ~np.isfinite(cols[k])
         if bad.any():
+            if k in optional:  # an empty optional column (MITS 7 'Internal Resistance') is not kept
+                if bad.all():
+                    unused.append(k)
+                    del cols[k]
+                continue
             row = int(np.flatnonzero(bad)[0])
             raise FileFormatError("empty or non-numeric value (truncated row?)", file=path,
                                   record=f"data row {row + 1}", field=k)
+    if unused:
+        meta_extra = {**meta_extra, "empty_columns_not_kept": unused}
     step_raw = cols["Step_Index"].astype(np.int64)
     cyc = cols["Cycle_Index"].astype(np.int64)
     step = step_key(step_raw, cyc)
@@ -104,18 +120,43 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
     extra: dict[str, Any] = {"instrument_step": step_raw}
     if "Data_Point" in cols:
         extra["instrument_record"] = cols["Data_Point"].astype(np.int64)
+    else:
+        meta_extra = {**meta_extra, "record_index": "no Data_Point column (MITS Pro 7 export): rows numbered in file order"}
+    from cellworks.cycling.readers._common import step_type_codes
+    from cellworks.cycling.readers._counters import boundary_masks, counter_increments
+
+    codes = step_type_codes(cols["Current"], step)
+    direction = np.where(codes == 0, 1, np.where(codes == 1, -1, 0))
+    bounds = boundary_masks(step, direction, cyc)
     inc: dict[str, Any] = {}
+    rules: list[str] = []
     for canon, unit, key in (
         ("Charge_Capacity", "Ah", "qc"), ("Discharge_Capacity", "Ah", "qd"),
         ("Charge_Energy", "Wh", "ec"), ("Discharge_Energy", "Wh", "ed"),
     ):
         if canon in cols:
             extra[f"instrument_{canon.lower()}_{unit}"] = cols[canon]
-            # Arbin counters run on from earlier steps or tests: the first record holds no new charge
-            inc[key] = increments_from_counter(cols[canon], first_is_offset=True)
+            # Arbin counters reset where the schedule says (usually at a new cycle, sometimes never)
+            # and run on from earlier steps or tests: the first record holds no new charge
+            inc[key], cls = counter_increments(cols[canon], bounds, first_is_offset=True)
+            if cls is not None and unit == "Ah":
+                rules.append(f"{canon}: {cls.describe()}")
             meta_extra = {**meta_extra, f"{canon}_at_first_record": float(cols[canon][0])}
     have_q = "qc" in inc and "qd" in inc
     have_e = "ec" in inc and "ed" in inc
+    aux: dict[str, Any] = {}
+    temps = [cols[k] for k in sorted(k for k in cols if k.startswith("Aux_Temperature_"))]
+    if "Internal_Resistance" in cols:
+        aux["internal_resistance_Ohm"] = cols["Internal_Resistance"]
+    volts = [cols[k] for k in sorted(k for k in cols if k.startswith("Aux_Voltage_"))]
+    for n_v, vv in enumerate(volts):
+        aux["aux_voltage_V" if n_v == 0 else f"aux_voltage_{n_v + 1}_V"] = vv
+    temperature = cols.get("Temperature")
+    if temperature is None and temps:
+        temperature, temps = temps[0], temps[1:]
+    for n_t, tv in enumerate(temps, start=2):
+        aux[f"temperature_{n_t}_C"] = tv
+    extra.update(aux)
     return assemble(
         path=path, instrument="Arbin", fmt=fmt, test_time_s=cols["Test_Time"], voltage_V=cols["Voltage"],
         current_A=cols["Current"], step_index=step, cycle_index=cyc,
@@ -123,9 +164,9 @@ def _table_to_data(df: pd.DataFrame, path: Path, fmt: str, *, active_mass_g: flo
         discharge_increment_Ah=inc.get("qd") if have_q else None,
         charge_energy_increment_Wh=inc.get("ec") if have_e else None,
         discharge_energy_increment_Wh=inc.get("ed") if have_e else None,
-        temperature_C=cols.get("Temperature"), extra_columns=extra,
-        active_mass_g=active_mass_g, area_cm2=area_cm2,
-        meta_extra={**meta_extra, "capacities": "Arbin capacity/energy counters, restarted per step",
+        temperature_C=temperature, extra_columns=extra,
+        active_mass_g=active_mass_g, area_cm2=area_cm2, raw=raw,
+        meta_extra={**meta_extra, "capacities": "Arbin capacity/energy counters (" + "; ".join(rules) + ")",
                     "step_start_rows": int(starts.sum())},
     )
 
@@ -216,7 +257,9 @@ def read_res_tables(
     try:
         db = AccessParser(str(p))
     except Exception as exc:  # the parser raises construct/struct errors on corrupt pages
-        raise FileFormatError(f"corrupt database ({type(exc).__name__}: {exc})", file=p) from None
+        # construct's StreamError texts span several lines: one line here
+        raise FileFormatError(f"corrupt database ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})",
+                              file=p) from None
     out: dict[str, pd.DataFrame] = {}
     for name in db.catalog:
         if name.startswith("MSys") or (names is not None and name not in names):
@@ -231,7 +274,8 @@ def read_res_tables(
                 parsed = table.parse()
                 frame = pd.DataFrame({k: v for k, v in parsed.items() if isinstance(v, list)})
         except Exception as exc:
-            raise FileFormatError(f"table '{name}' is corrupt ({type(exc).__name__}: {exc})", file=p) from None
+            raise FileFormatError(
+                f"table '{name}' is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})", file=p) from None
         if len(frame) != declared:
             raise FileFormatError(
                 f"table '{name}' declares {declared} rows but {len(frame)} could be read (truncated or corrupt)",
@@ -265,44 +309,59 @@ def read_res(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
 
 def read_arbin_csv(
     path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
-    allow_truncated: bool = False,
+    allow_truncated: bool = True,
 ) -> CyclingData:
+    """MITS Pro CSV export. A cut-off last record (a live file) is dropped with one warning, or
+    with ``allow_truncated=False`` is an error."""
+
     import pandas as pd
 
-    from cellworks.cycling.readers._common import check_last_row, warn_once
+    from cellworks.cycling.readers._common import check_last_row, read_bytes, warn_once
 
     p = Path(path)
+    raw = read_bytes(p)
     try:
-        df = pd.read_csv(p, encoding_errors="replace")
+        from cellworks.cycling.readers._csv import read_table
+
+        df = read_table(raw)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise FileFormatError(f"unreadable CSV ({exc})", file=p) from None
-    with open(p, "rb") as fh:
-        fh.seek(max(p.stat().st_size - 1, 0))
-        ends_with_newline = fh.read(1) in (b"\n", b"\r")
+        raise FileFormatError(f"unreadable CSV ({' '.join(str(exc).split())})", file=p) from None
+    ends_with_newline = raw[-1:] in (b"\n", b"\r")
     n_before = len(df)
     df = check_last_row(df, p, allow_truncated=allow_truncated, first_data_line=2)
+    meta: dict[str, Any] = dict(df.attrs)
     if not ends_with_newline and len(df) == n_before and len(df):
         # MITS Pro ends every record with a line break: a last line without one was cut short
         line = len(df) + 1
         if not allow_truncated:
             raise FileFormatError(
-                "last record has no line end (file truncated; allow_truncated=True drops an incomplete last record)",
+                "last record has no line end (the file ends inside this record: truncated, or still being written)",
                 file=p, record=f"line {line}")
-        warn_once(f"{p.name}: line {line}: record cut off; incomplete last record dropped")
+        warn_once(f"{p.name}: line {line}: record cut off (no line end); incomplete last record dropped")
         df = df.iloc[:-1]
-    return _table_to_data(df, p, "arbin-csv", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra={})
+        meta["dropped_incomplete_last_record"] = f"line {line}"
+    return _table_to_data(df, p, "arbin-csv", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra=meta,
+                          raw=raw)
 
 
 def read_arbin_xlsx(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None) -> CyclingData:
     """MITS Pro workbook: data in the sheet(s) named ``Channel...`` (concatenated in order)."""
     import pandas as pd
 
-    from cellworks.cycling.readers.generic import read_xlsx_sheets
+    from cellworks.cycling.readers._xlsx import read_workbook
 
     p = Path(path)
-    sheets = read_xlsx_sheets(p)
-    data = [df for name, df in sheets.items() if name.lower().startswith("channel")]
+    grids: dict[str, list[list[Any]]] = {"Global_Info": []}
+    sheets = read_workbook(p, grids=grids)
+    # MITS Pro: Channel_<n>_<part> sheets in order (large tests are split); Channel_Chart is a chart
+    data = [df for name, df in sheets.items() if re.match(r"^channel[_-]", name.lower()) and "chart" not in name.lower()]
     if not data:
-        raise FileFormatError(f"no 'Channel...' data sheet (sheets: {', '.join(sheets)})", file=p)
-    df = pd.concat(data, ignore_index=True)
-    return _table_to_data(df, p, "arbin-xlsx", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra={})
+        raise FileFormatError(f"no 'Channel_…' data sheet (sheets: {', '.join(sheets)})", file=p)
+    df = pd.concat(data, ignore_index=True) if len(data) > 1 else data[0]
+    meta: dict[str, Any] = {"sheets": [n for n in sheets if re.match(r"^channel[_-]", n.lower())]}
+    info = grids["Global_Info"]
+    if len(info) >= 4:
+        # row 4 of Global_Info names the fields of row 5 (MITS Pro 7: Channel, Schedule File Name, ...)
+        hdr, row = info[3], info[4] if len(info) > 4 else []
+        meta["global_info"] = {str(h): str(v) for h, v in zip(hdr, row, strict=False) if h is not None and v is not None}
+    return _table_to_data(df, p, "arbin-xlsx", active_mass_g=active_mass_g, area_cm2=area_cm2, meta_extra=meta)

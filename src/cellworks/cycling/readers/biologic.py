@@ -18,25 +18,18 @@ Written from the file layout (not from any GPL code):
   column ID (skipped with a warning). Several unknown IDs are skipped too: columns before the
   first unknown are read from the record start, columns after the last one from its end.
 
-Column names are EC-Lab's own export names (``time/s``, ``Ewe/V``, ``I/mA``, ``freq/Hz``, ...).
+Text exports (``.mpt``) are parsed in ``biologic_mpt.py``. Column names are EC-Lab's own export names (``time/s``, ``Ewe/V``, ``I/mA``, ``freq/Hz``, ...).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks.cycling.readers._common import (
-    assemble,
-    cut_field,
-    decode_text,
-    read_bytes,
-    run_starts,
-    warn_once,
-)
+from cellworks.cycling.readers._common import assemble, read_bytes, run_starts, warn_once
+from cellworks.cycling.readers.biologic_mpt import read_mpt_columns
 from cellworks.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -325,17 +318,23 @@ def _mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
         raise FileFormatError("data module too short", file=p, record=f"byte {start}")
     n_points = struct.unpack_from("<I", buf, start)[0]
     if layout == "new":
-        n_cols = struct.unpack_from("<H", buf, start + 4)[0]
-        ids = np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 6).tolist()
+        n_cols, id_at, id_size = struct.unpack_from("<H", buf, start + 4)[0], start + 6, 2
     elif version == 0:
-        n_cols = buf[start + 4]
-        ids = np.frombuffer(buf, dtype="u1", count=n_cols, offset=start + 5).tolist()
+        n_cols, id_at, id_size = buf[start + 4], start + 5, 1
     else:
-        n_cols = buf[start + 4]
-        ids = np.frombuffer(buf, dtype="<u2", count=n_cols, offset=start + 5).tolist()
+        n_cols, id_at, id_size = buf[start + 4], start + 5, 2
+    # the column IDs must fit in the module (a corrupt count of 65535 would read past it)
+    if n_cols == 0 or id_at + n_cols * id_size > end or n_cols > 1000:
+        raise FileFormatError(
+            f"data module declares {n_cols} columns, which its {region} bytes cannot hold (corrupt file)",
+            file=p, record=f"byte {start + 4}", field="column count")
+    ids = np.frombuffer(buf, dtype="u1" if id_size == 1 else "<u2", count=n_cols, offset=id_at).tolist()
     meta["n_points"] = int(n_points)
     meta["column_ids"] = ids
     data_header = _DATA_HEADER_BYTES.get((layout, version))
+    if n_points > region:  # every record is at least one byte
+        raise FileFormatError(f"data module declares {n_points} records in {region} bytes (corrupt file)",
+                              file=p, record=f"byte {start}", field="point count")
     fields, width, unknown = _record_layout(ids, n_points, region, data_header, p, dm["offset"])
     if unknown:
         names = ", ".join(str(u) for u in unknown)
@@ -369,84 +368,67 @@ def _mpr_columns(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
     return cols, meta, buf
 
 
-_NUMBER_RE = re.compile(r"^[\s+-]*[0-9]")
+#: EC-Lab ``mode`` flag values and Modulo Bat ``ctrl_type`` names → step modes
+_MODE_FLAG = {1: "CC", 2: "CV", 3: "rest"}
+_CTRL_TYPE = {"rest": "rest", "cc": "CC", "cv": "CV", "cccv": "CCCV", "cp": "CP", "cr": "CR", "peis": "impedance",
+              "geis": "impedance", "ocv": "OCV", "cpcv": "CPCV"}
 
 
-def read_mpt_columns(
-    path: str | Path, *, allow_truncated: bool = False
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Columns of an EC-Lab text export (``.mpt``) under its own names, plus header metadata.
+def _step_types(
+    cols: dict[str, np.ndarray], meta: dict[str, Any], current: Any, step: Any, impedance_file: bool, n: int,
+) -> tuple[Any, Any]:
+    """Step type codes (charge 0, discharge 1, rest 2, other 3) and step modes per record.
 
-    Handles the localised decimal comma and the trailing tab of EC-Lab exports.
-    """
+    Impedance: the whole file for PEIS/GEIS techniques; inside Modulo Bat files, every step whose
+    records mostly carry a frequency (``freq/Hz`` > 0: EC-Lab writes 0 outside impedance
+    sequences) or whose sequence is a PEIS/GEIS ``ctrl_type``. Such steps are typed ``other`` with
+    mode ``impedance``: they never start a (false) cycle. Other modes from ``ctrl_type`` (what
+    the instrument ran) or from the ``mode`` flag (1 CC, 2 CV, 3 open circuit)."""
     import numpy as np
 
-    p = Path(path)
-    text = decode_text(read_bytes(p))
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith("EC-Lab ASCII FILE"):
-        raise FileFormatError("not an EC-Lab text export (first line is not 'EC-Lab ASCII FILE')", file=p,
-                              record="line 1")
-    n_header = None
-    for ln in lines[1:5]:
-        m = re.match(r"\s*Nb header lines\s*:\s*(\d+)", ln)
-        if m:
-            n_header = int(m.group(1))
-            break
-    if n_header is None or n_header > len(lines):
-        raise FileFormatError("missing or impossible 'Nb header lines'", file=p, record="line 2")
-    header_lines = lines[: n_header - 1]
-    names = [c.strip() for c in lines[n_header - 1].rstrip("\t").split("\t")]
-    meta: dict[str, Any] = {"header_lines": n_header}
-    for ln in header_lines:
-        if ln.strip() in ("Galvanostatic Cycling with Potential Limitation",):
-            meta["technique"] = "GCPL"
-        elif "Electrochemical Impedance Spectroscopy" in ln and "technique" not in meta:
-            meta["technique"] = "GEIS" if ln.strip().startswith("Galvano") else "PEIS"
-        elif ln.strip() == "Modulo Bat":
-            meta["technique"] = "MB"
-        m = re.match(r"\s*Mass of active material\s*:\s*([0-9.,Ee+-]+)\s*(\S+)", ln)
-        if m:
-            meta["active_material_mass"] = m.group(1) + " " + m.group(2)
-    body = lines[n_header:]
-    body = [b for b in body if b.strip()]
-    ncol = len(names)
-    rows = [b.rstrip("\t").split("\t") for b in body]
-    if len(rows) > 1 and len(rows[-1]) == ncol:
-        j = cut_field(rows[-2], rows[-1])
-        if j is not None:
-            rows[-1] = rows[-1][:j]  # a value cut short: treat the record as incomplete
-    if rows and len(rows[-1]) != ncol and allow_truncated:
-        warn_once(f"{p.name}: last record has {len(rows[-1])} of {ncol} values; incomplete last record dropped")
-        rows = rows[:-1]
-        meta["dropped_incomplete_last_record"] = True
-    for k, r in enumerate(rows):
-        if len(r) != ncol:
-            raise FileFormatError(
-                f"expected {ncol} tab-separated values, found {len(r)} (record cut off; file truncated? "
-                "allow_truncated=True drops an incomplete last record)",
-                file=p, record=f"line {n_header + 1 + k}")
-    raw = np.array(rows, dtype=object).reshape(len(rows), ncol) if rows else np.empty((0, ncol), dtype=object)
-    cols: dict[str, np.ndarray] = {}
-    for j, name in enumerate(names):
-        vals = raw[:, j].astype(str)
-        vals = np.char.replace(vals, ",", ".")
-        try:
-            cols[name] = vals.astype(float)
-        except ValueError as exc:
-            bad = next(k for k, v in enumerate(vals) if not _NUMBER_RE.match(v) or not _is_float(v))
-            raise FileFormatError(f"non-numeric value '{vals[bad]}'", file=p, record=f"line {n_header + 1 + bad}",
-                                  field=name) from exc
-    meta["n_points"] = len(rows)
-    return cols, meta
+    from cellworks.cycling.readers._common import step_type_codes
+
+    if impedance_file:
+        return np.full(n, 3, dtype=np.int8), np.full(n, "impedance", dtype=object)
+    st = step_type_codes(current, step)
+    mode = np.full(n, None, dtype=object)
+    if n == 0:
+        return st, mode
+    counts = np.maximum(np.bincount(step), 1)
+    if "mode" in cols:
+        flag = np.asarray(cols["mode"]).astype(np.int64)
+        # EC-Lab mode 3 = open circuit (rest): steps with more than half of their records in it
+        rest_share = np.bincount(step, weights=(flag == 3).astype(float)) / counts
+        st[rest_share[step] > 0.5] = 2
+        # the step's most common flag (steps are consecutive runs 1..N)
+        votes = np.zeros((len(counts), 4))
+        np.add.at(votes, (step, np.clip(flag, 0, 3)), 1.0)
+        major = votes.argmax(axis=1)
+        mode = np.array([_MODE_FLAG.get(int(k)) for k in major], dtype=object)[step]
+    ctrl = meta.get("ctrl_type")
+    if ctrl and "Ns" in cols:
+        ns = np.asarray(cols["Ns"]).astype(np.int64)
+        names = np.array([_CTRL_TYPE.get(c.lower()) for c in ctrl] + [None], dtype=object)
+        from_ctrl = names[np.clip(ns, 0, len(ctrl))]
+        known = np.array([f is not None for f in from_ctrl], dtype=bool)
+        mode[known] = from_ctrl[known]
+    imp = np.array([m == "impedance" for m in mode], dtype=bool)
+    if "freq/Hz" in cols:
+        freq = np.asarray(cols["freq/Hz"], dtype=float)
+        share = np.bincount(step, weights=(np.isfinite(freq) & (freq > 0)).astype(float)) / counts
+        imp |= share[step] > 0.5
+    mode[imp] = "impedance"
+    st[imp] = 3
+    return st, mode
 
 
-def _is_float(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+#: the EC-Lab columns the cycling table is built from (the others stay in the file)
+TABLE_COLUMNS = frozenset({
+    "time/s", "Ewe/V", "<Ewe>/V", "Ecell/V", "Ewe-Ece/V", "I/mA", "<I>/mA", "dq/mA.h", "dQ/mA.h",
+    "Q charge/discharge/mA.h", "half cycle", "(Q-Qo)/mA.h", "Ns", "cycle number", "mode", "freq/Hz", "I Range",
+    "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "Phase(Z)/deg", "|Energy|/W.h", "Energy charge/W.h",
+    "Energy discharge/W.h", "P/W", "Temperature/°C",
+})
 
 
 def _to_table(
@@ -462,6 +444,8 @@ def _to_table(
     vname = next((c for c in ("Ewe/V", "<Ewe>/V", "Ecell/V", "Ewe-Ece/V") if c in cols), None)
     v = np.asarray(cols[vname], dtype=float) if vname else np.zeros(n)
     notes: dict[str, Any] = {"biologic": meta}
+    if meta.get("dropped_incomplete_last_record"):
+        notes["dropped_incomplete_last_record"] = meta["dropped_incomplete_last_record"]
     iname = next((c for c in ("I/mA", "<I>/mA") if c in cols), None)
     dq = None
     if "dq/mA.h" in cols:
@@ -509,7 +493,7 @@ def _to_table(
     for k in ("Ns", "half cycle", "cycle number"):
         if k in cols:
             keys.append(np.asarray(cols[k]))
-    from cellworks.cycling.readers._common import step_key, step_type_codes
+    from cellworks.cycling.readers._common import step_key
 
     step = step_key(*keys) if keys else np.ones(n, dtype=np.int64)
     if "cycle number" in cols:
@@ -519,16 +503,7 @@ def _to_table(
         notes["cycle_index"] = "half cycle // 2 (+1): the file has no 'cycle number' column"
     else:
         cycle = np.zeros(n, dtype=np.int64)
-    if impedance:
-        st = np.full(n, 3, dtype=np.int8)  # code of 'other'
-    else:
-        st = step_type_codes(current, step)
-        if "mode" in cols and n:
-            mode = np.asarray(cols["mode"])
-            # EC-Lab mode 3 = open circuit (rest): steps with more than half of their records in it
-            # (steps are consecutive runs 1..N here, so a bincount per step gives the fraction)
-            per_step = np.bincount(step, weights=(mode == 3).astype(float)) / np.maximum(np.bincount(step), 1)
-            st[per_step[step] > 0.5] = 2  # code of 'rest'
+    st, step_mode = _step_types(cols, meta, current, step, impedance, n)
     extra: dict[str, Any] = {}
     rename = {
         "Ns": "instrument_Ns", "half cycle": "instrument_half_cycle", "cycle number": "instrument_cycle",
@@ -547,12 +522,23 @@ def _to_table(
     for src, (dst, f) in scaled.items():
         if src in cols:
             extra[dst] = np.asarray(cols[src], dtype=float) * f
-    # EC-Lab stores the active-material mass in mg and the electrode area in cm²; 0.001 is
-    # EC-Lab's placeholder for "not entered"
+    # EC-Lab stores the active-material mass in mg (.mpr settings) and the electrode area in cm²;
+    # 0.001 is EC-Lab's placeholder for "not entered"
     mass_mg = meta.get("settings_active_material_mass")
-    if active_mass_g is None and mass_mg is not None and np.isfinite(mass_mg) and mass_mg > 0.0011:
+    text_mass = meta.get("active_material_mass")
+    if mass_mg is None and text_mass:
+        value, _, unit = str(text_mass).partition(" ")
+        try:
+            mass_mg = float(value.replace(",", ".")) * {"g": 1000.0, "mg": 1.0, "µg": 1e-3, "ug": 1e-3}.get(unit, 1.0)
+        except ValueError:
+            mass_mg = None
+    if active_mass_g is None and mass_mg is not None and np.isfinite(mass_mg) and mass_mg > 0.0011 and not (
+            text_mass and abs(float(mass_mg) - 1.0) < 1e-9 and str(text_mass).endswith(" g")):
         active_mass_g = float(mass_mg) / 1000.0
-        notes["active_mass_source"] = "EC-Lab settings (mass of active material, mg)"
+        stored = f"{float(meta.get('settings_active_material_mass', mass_mg)):g}"
+        notes["active_mass_source"] = (f"instrument setting (EC-Lab 'mass of active material' {stored}, read as mg)"
+                                       if "settings_active_material_mass" in meta else
+                                       f"instrument setting (EC-Lab header '{text_mass}')")
     area = meta.get("settings_electrode_area")
     if area_cm2 is None and area is not None and np.isfinite(area) and area > 0.0011:
         area_cm2 = float(area)
@@ -563,7 +549,7 @@ def _to_table(
     return assemble(
         path=path, instrument="BioLogic EC-Lab", fmt=fmt, test_time_s=t, voltage_V=v, current_A=current,
         step_index=step, cycle_index=cycle, charge_increment_Ah=charge_inc, discharge_increment_Ah=discharge_inc,
-        step_type=st, temperature_C=temp, extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2,
+        step_type=st, step_mode=step_mode, temperature_C=temp, extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2,
         meta_extra=notes, raw=raw,
     )
 
@@ -575,6 +561,8 @@ def read_mpr(path: str | Path, *, active_mass_g: float | None = None, area_cm2: 
 
 
 def read_mpt(path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
-             allow_truncated: bool = False) -> CyclingData:
-    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated)
-    return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2)
+             allow_truncated: bool = True) -> CyclingData:
+    raw = read_bytes(Path(path))
+    cols, meta = read_mpt_columns(path, allow_truncated=allow_truncated, raw=raw, columns=TABLE_COLUMNS)
+    return _to_table(cols, meta, Path(path), "biologic-mpt", active_mass_g=active_mass_g, area_cm2=area_cm2,
+                     raw=raw)

@@ -1,38 +1,40 @@
-"""Neware ``.nda`` / ``.ndax`` files.
+"""Neware ``.nda`` / ``.ndax`` files (and an ``.nda`` inside a zip), decoded by cellworks itself.
 
-The file is read once into memory (read-only). ``.nda`` record grids (versions 29 and 130/BTS 9.1)
-and the ``data.ndc`` member of ``.ndax`` zip archives (ndc version 5) are decoded by cellworks'
-vectorised decoder (``_nda_fast``, NewareNDA's layouts); ``.ndax`` members are read from the zip
-in memory, never extracted. Other layouts go to NewareNDA (BSD-3), which memory-maps ``.nda``
-files and unpacks ``.ndax`` archives into a private ``tempfile.TemporaryDirectory`` in the
-system temp folder (never beside the input; removed afterwards). The input is never written,
-moved or locked.
+The file is read once into memory (read-only); ``.ndax`` members are unpacked in memory with
+bounded sizes (``_bounded``), never extracted to disk. Decoders: ``.nda`` versions 29 and 130
+(BTS 9.0 and 9.1) in ``_nda_fast``; ``.ndax`` ``data.ndc`` version 5 in ``_nda_fast`` and the split
+layouts (versions 11, 14, 16, 17: ``data.ndc`` + ``data_runInfo.ndc`` + ``data_step.ndc`` +
+auxiliary members) in ``_ndax``. A layout none of them knows is one clear error naming the
+version. NewareNDA (BSD-3) is not used at run time; the tests compare with its reference
+decodings.
 
-Mapping (NewareNDA column → cellworks):
+Mapping (Neware → cellworks):
 
 =========================  ===============================================================
 ``Voltage`` (V)            ``voltage_V``
 ``Current(mA)``            ``current_A`` (÷1000; Neware is negative on discharge already)
-``Charge_Capacity(mAh)``   per-step counter → ``charge_capacity_Ah`` (÷1000)
-``Discharge_Capacity``     per-step counter → ``discharge_capacity_Ah``
-``*_Energy(mWh)``          per-step counters → energies (÷1000)
-``Step``                   ``step_index`` (NewareNDA's running step number)
-``Cycle``                  ``cycle_index`` (Neware's own numbering)
-``Status``                 ``step_type`` (``*_Chg`` charge, ``*_DChg`` discharge, ``Rest``, else other)
-``Time``                   ``test_time_s`` (accumulated when it is a step time)
-``Index``, ``Step_Index``  kept as ``instrument_record``, ``instrument_step``
+charge/discharge counters  per-step counters (magnitudes: some firmware stores the discharge
+                           counters negative) → ``charge_capacity_Ah`` … (÷1000)
+``Step``                   ``step_index`` (the running step number)
+``Cycle``                  ``cycle_index`` (Neware's "charge first" software numbering, as
+                           NewareNDA and BTSDA report it)
+``Status``                 ``step_type`` (``*_Chg`` charge, ``*_DChg`` discharge, ``Rest``/``Pause``/
+                           ``OCV`` rest; ``Pulse``/``SIM``/``Control`` by the sign of the step's
+                           net charge) and ``step_mode`` (CC, CV, CCCV, CP, CR, pulse, drive, …)
+``Time``                   ``test_time_s`` (the step time accumulated)
+aux ``T``/``V``/``t``/``H``  ``temperature_C`` (…_2_C), ``aux_voltage_V`` (…), ``temperature_setpoint_C``,
+                           ``humidity_pct``
+``Index``, ``Step_Index``  ``instrument_record``, ``instrument_step``
 =========================  ===============================================================
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
-import zlib
+import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks.cycling.readers._common import assemble, increments_from_counter, monotonic_time, run_starts
+from cellworks.cycling.readers._common import assemble, monotonic_time, run_starts
 from cellworks.errors import FileFormatError
 
 if TYPE_CHECKING:
@@ -41,48 +43,9 @@ if TYPE_CHECKING:
 NDA_MAGIC = b"NEWARE"
 
 
-def _status_to_type(status: str) -> str:
-    s = status.lower()
-    if s.endswith("_dchg") or s in ("dchg", "cc_dchg", "cp_dchg", "cr_dchg"):
-        return "discharge"
-    if s.endswith("_chg") or s == "chg":
-        return "charge"
-    if s == "rest":
-        return "rest"
-    return "other"
-
-
-def _read_container(path: Path, fmt: str) -> tuple[bytes, dict[str, bytes] | None]:
-    """The file's bytes and, for ``.ndax``, the members cellworks decodes itself (read from the zip
-    in memory; zipfile checks each member's CRC). Structural checks NewareNDA does not make."""
-    import io
-
-    with open(path, "rb") as fh:
-        buf = fh.read()
-    if fmt == "neware-ndax":
-        try:
-            with zipfile.ZipFile(io.BytesIO(buf)) as zf:
-                names = zf.namelist()
-                if "data.ndc" not in names:
-                    raise FileFormatError("no data.ndc member: not a Neware .ndax archive", file=path)
-                members = {"data.ndc": zf.read("data.ndc")}
-                members.update({n: b"" for n in names if n != "data.ndc"})
-        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-            raise FileFormatError(f"not a readable .ndax (zip) archive: {exc} (truncated?)", file=path,
-                                  record=f"byte {len(buf)}") from None
-        return buf, members
-    if buf[:6] != NDA_MAGIC:
-        raise FileFormatError("not a Neware .nda file (no 'NEWARE' header)", file=path, record="byte 0")
-    _check_nda_records(buf, path)
-    return buf, None
-
-
 def _nda_active_mass_mg(buf: bytes) -> float:
-    """Active mass stored in an ``.nda`` header (mg; 0 when absent) — NewareNDA's
-    ``read_nda_metadata`` locations: u32 at byte 152 (µg) in version 29; the float64 that ends the
-    499-byte block after the footer marker in version 130."""
-    import struct
-
+    """Active mass stored in an ``.nda`` header (mg; 0 when absent): u32 at byte 152 (µg) in
+    version 29; the float64 that ends the 499-byte block after the footer marker in version 130."""
     version = buf[14] if len(buf) > 14 else -1
     if version == 29 and len(buf) >= 156:
         return int.from_bytes(buf[152:156], "little") / 1000
@@ -94,7 +57,7 @@ def _nda_active_mass_mg(buf: bytes) -> float:
 
 
 def _check_nda_records(buf: bytes, path: Path) -> None:
-    """NewareNDA silently ignores a cut-off tail; check the record grid ourselves.
+    """Check the record grid (NewareNDA silently ignores a cut-off tail).
 
     * version 29: fixed 86-byte records from the first record marker to the end of the file;
     * version 130: fixed-size records from byte 1024 (88 bytes, or the BTS 9.1 size given by the
@@ -116,7 +79,7 @@ def _check_nda_records(buf: bytes, path: Path) -> None:
             raise FileFormatError(f"last 86-byte record is cut off after {body % 86} bytes (truncated)",
                                   file=path, record=f"byte {cut}")
     elif version == 130:
-        if len(buf) <= 1026:
+        if len(buf) <= 1030:
             raise FileFormatError("file ends before the first data record", file=path, record=f"byte {len(buf)}")
         rec = 88
         if buf[1024] == 0x55:
@@ -131,137 +94,240 @@ def _check_nda_records(buf: bytes, path: Path) -> None:
                 "no end-of-data section after the records (file truncated or still being written)",
                 file=path, record=f"byte {1024 + n * rec}",
             )
+    else:
+        raise FileFormatError(f"Neware .nda version {version} is not supported (versions 29 and 130 are)",
+                              file=path, record="byte 14", field="version")
 
 
-def _decode_with_newarenda(p: Path, fmt: str) -> dict[str, Any]:
-    """Columns of layouts cellworks does not decode itself, through NewareNDA."""
-    import warnings
+def _ndax_columns(buf: bytes, path: Path) -> tuple[dict[str, Any], str]:
+    """Decoded columns of an ``.ndax`` archive held in memory, and the decoder's name."""
+    import io
 
     import numpy as np
-    from NewareNDA.dicts import state_dict
-    from NewareNDA.NewareNDA import read_nda
-    from NewareNDA.NewareNDAx import read_ndax
 
-    from cellworks.cycling.readers._nda_fast import software_cycle_number
+    from cellworks.cycling.readers import _ndax
+    from cellworks.cycling.readers._bounded import open_zip, read_member
+    from cellworks.cycling.readers._nda_fast import _finish, decode_ndc_arrays, decode_ndc_aux
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # called by format, not through NewareNDA.read, which dispatches on the extension
-        if fmt == "neware-nda":
-            df = read_nda(str(p), True, "chg")
-        else:
-            df = read_ndax(str(p), False, "chg")
-            # NewareNDA's own "charge first" cycle numbering, vectorised (its loop is per row)
-            df["Cycle"] = software_cycle_number(df["Status"].astype(str).to_numpy())
-    code_of = {name: code for code, name in state_dict.items()}
-    status = df["Status"].astype(str).to_numpy(dtype=object)
-    cols: dict[str, Any] = {
-        name: df[name].to_numpy(dtype=np.int64 if name in ("Index", "Cycle", "Step", "Step_Index") else float)
-        for name in ("Index", "Cycle", "Step", "Step_Index", "Time", "Voltage", "Current(mA)",
-                     "Charge_Capacity(mAh)", "Discharge_Capacity(mAh)", "Charge_Energy(mWh)", "Discharge_Energy(mWh)")
-    }
-    # status names -> Neware codes (unknown names get codes above 255, typed 'other')
-    uniq, inv = np.unique(status.astype(str), return_inverse=True)
-    cols["Status"] = np.array([code_of.get(u, 1000 + k) for k, u in enumerate(uniq.tolist())],
-                              dtype=np.int64)[inv.ravel()]
-    cols["status_names"] = {code_of.get(u, 1000 + k): u for k, u in enumerate(uniq.tolist())}
-    cols["aux"] = {"T1": df["T1"].to_numpy(dtype=float)} if "T1" in df.columns else {}
-    if "Timestamp" in df.columns:
-        ts = df["Timestamp"]
-        try:
-            if ts.dt.tz is not None:  # only zone-aware clocks (BTS 9.1, .ndax)
-                cols["Timestamp"] = ts.dt.tz_convert("UTC").to_numpy()
-                cols["timestamp_utc"] = True
-        except (AttributeError, TypeError):
-            pass
-    return cols
+    with open_zip(io.BytesIO(buf), path) as zf:
+        names = zf.namelist()
+        if "data.ndc" not in names:
+            raise FileFormatError("no data.ndc member: not a Neware .ndax archive", file=path)
+        data = read_member(zf, "data.ndc", path)
+        if len(data) < 3:
+            raise FileFormatError("data.ndc is empty", file=path, field="data.ndc")
+        ftype, version = data[0], data[2]
+        if ftype != 1:
+            raise FileFormatError(f"data.ndc has file type {ftype}, not 1 (data)", file=path, field="data.ndc")
+        if version in (2, 5):
+            cols = decode_ndc_arrays(data, timestamps=False)
+            if cols is None:
+                raise FileFormatError(f"data.ndc version {version} with an unknown current range", file=path,
+                                      field="data.ndc")
+            aux: dict[str, Any] = {}
+            for member in _ndax.aux_members(names):
+                ab = read_member(zf, member, path)
+                got = decode_ndc_aux(ab, member)
+                if got is not None and len(got["Index"]):
+                    for ch in sorted(set(got["Aux"].tolist())):
+                        sel = got["Aux"] == ch
+                        rows = {"Index": got["Index"][sel], "T": got["T"][sel], "V": got["V"][sel]}
+                        aux[f"{member}:{ch}"] = (rows, {"AuxID": str(ch)}, len(aux))
+            cols["aux"] = _join_aux(np.asarray(cols["Index"]), aux)
+            return cols, f"cellworks .ndax decoder (ndc version {version})"
+        if version not in (11, 14, 16, 17):
+            raise FileFormatError(f"ndc version {version} is not supported (2, 5, 11, 14, 16 and 17 are)",
+                                  file=path, record="data.ndc byte 2", field="data.ndc")
+        if "data_runInfo.ndc" not in names:
+            raise FileFormatError(f"ndc version {version} without data_runInfo.ndc: no times or capacities",
+                                  file=path)
+        rec = _ndax.data_rows(data, version)
+        run_buf = read_member(zf, "data_runInfo.ndc", path)
+        run = _ndax.runinfo_rows(run_buf, run_buf[2] if len(run_buf) > 2 else version)
+        steps = None
+        if "data_step.ndc" in names:
+            sb = read_member(zf, "data_step.ndc", path)
+            steps = _ndax.step_rows(sb, sb[2] if len(sb) > 2 else version)
+        aux_names = _ndax.aux_members(names)
+        info = _ndax.aux_channel_info(read_member(zf, "TestInfo.xml", path) if "TestInfo.xml" in names else None,
+                                      len(aux_names))
+        aux_cols: dict[str, Any] = {}
+        for k, (member, attrs) in enumerate(zip(aux_names, info, strict=True)):
+            ab = read_member(zf, member, path)
+            if len(ab) < 3 or ab[0] != 5:
+                continue
+            rows = _ndax.aux_rows(ab, ab[2], member)
+            aux_cols[member] = (rows, attrs, k)
+    if len(rec["Index"]) == 0:
+        raise FileFormatError("no data records decoded", file=path, field="data.ndc")
+    try:
+        cols = _ndax.merge_split(rec, run, steps)
+    except ValueError as exc:
+        raise FileFormatError(str(exc), file=path, field="data_runInfo.ndc") from None
+    out = _finish(cols, None)
+    out["aux"] = _join_aux(out["Index"], aux_cols)
+    note = f"cellworks .ndax decoder (ndc version {version}, split members)"
+    if cols.get("interpolated_records"):
+        note += (f"; {cols['interpolated_records']} records without run information: time by the sampling "
+                 "interval, charge by ∫I dt from the last counted record")
+    return out, note
+
+
+def _join_aux(index: Any, members: dict[str, Any]) -> dict[str, Any]:
+    """Auxiliary members joined on the record index, named like NewareNDA (T1, V1, t1, H1)."""
+    import numpy as np
+
+    from cellworks.cycling.readers._neware_codes import AUX_CHANNEL_TYPES
+
+    out: dict[str, Any] = {}
+    for rows, attrs, k in members.values():
+        ai = rows["Index"]
+        aux_id = attrs.get("AuxID") or str(-k - 1)
+        for name in ("T", "V", "?"):
+            if name not in rows:
+                continue
+            vals = np.asarray(rows[name], dtype=float)
+            letter = AUX_CHANNEL_TYPES.get(attrs.get("ChlType", ""), "T") if name == "?" else name
+            if name == "V" and not np.any(vals[np.isfinite(vals)] != 0):
+                continue
+            pos = np.searchsorted(ai, index)
+            pc = np.minimum(pos, max(len(ai) - 1, 0))
+            hit = (pos < len(ai)) & (ai[pc] == index) if len(ai) else np.zeros(len(index), dtype=bool)
+            col = np.full(len(index), np.nan)
+            col[hit] = vals[pc[hit]]
+            out[f"{letter}{aux_id}"] = col
+    return out
+
+
+def _aux_to_columns(aux: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """NewareNDA-style aux names → ``temperature_C`` and named columns with units."""
+    import numpy as np
+
+    groups: dict[str, list[Any]] = {"T": [], "V": [], "t": [], "H": []}
+    for key in sorted(aux, key=lambda s: (s[0], s[1:])):
+        vals = np.asarray(aux[key], dtype=float)
+        if key[:1] in groups and np.isfinite(vals).any():
+            groups[key[:1]].append(vals)
+    extra: dict[str, Any] = {}
+    temps = groups["T"]
+    for k, v in enumerate(temps[1:], start=2):
+        extra[f"temperature_{k}_C"] = v
+    for prefix, unit, vals_list in (("aux_voltage", "V", groups["V"]), ("temperature_setpoint", "C", groups["t"]),
+                                    ("humidity", "pct", groups["H"])):
+        for k, v in enumerate(vals_list, start=1):
+            extra[f"{prefix}_{unit}" if k == 1 else f"{prefix}_{k}_{unit}"] = v
+    return (temps[0] if temps else None), extra
 
 
 def read_neware(
-    path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None
+    path: str | Path, *, active_mass_g: float | None = None, area_cm2: float | None = None,
 ) -> CyclingData:
+    """Read a Neware ``.nda``, ``.ndax`` or zipped ``.nda`` (see the module docstring)."""
+    import io
+    import zipfile
+
     import numpy as np
 
-    from cellworks.cycling.readers._nda_fast import (
-        TruncatedRecords,
-        decode_nda_arrays,
-        decode_ndc_arrays,
-        status_name,
-    )
+    from cellworks.cycling.readers._bounded import check_zip_members, open_zip, read_member
+    from cellworks.cycling.readers._nda_fast import TruncatedRecords, decode_nda_arrays
+    from cellworks.cycling.readers._neware_codes import lookup_tables
 
     p = Path(path)
-    fmt = "neware-ndax" if zipfile.is_zipfile(p) else "neware-nda"
-    raw, members = _read_container(p, fmt)
-    decoder = "NewareNDA"
-    cols: dict[str, Any] | None = None
+    with open(p, "rb") as fh:
+        raw = fh.read()
+    notes: dict[str, Any] = {}
+    buf = raw
     try:
-        if fmt == "neware-nda":
-            cols = decode_nda_arrays(raw, timestamps=False)
-        elif members is not None and not any(
-            n.startswith(("data_runInfo", "data_step")) or n.endswith(".ndc") and "_AUX_" in n
-            or re.search(r"_\d+\.ndc$", n) for n in members
-        ):
-            cols = decode_ndc_arrays(members["data.ndc"], timestamps=False)
-        if cols is not None:
-            decoder = f"cellworks vectorised {'.nda' if fmt == 'neware-nda' else '.ndax data.ndc'} decoder (NewareNDA layouts)"
+        if raw[:4] == b"PK\x03\x04":
+            with open_zip(io.BytesIO(raw), p) as zf:
+                check_zip_members(zf, p)
+                names = zf.namelist()
+                if "data.ndc" in names or "VersionInfo.xml" in names:
+                    fmt = "neware-ndax"
+                else:
+                    files = [n for n in names if not n.endswith("/")]
+                    if len(files) != 1 or not files[0].lower().endswith(".nda"):
+                        raise FileFormatError("zip archive without one Neware .nda", file=p)
+                    buf = read_member(zf, files[0], p)
+                    fmt = "neware-nda"
+                    notes["zip_member"] = files[0]
         else:
-            cols = _decode_with_newarenda(p, fmt)
+            fmt = "neware-nda"
+        if fmt == "neware-ndax":
+            cols, decoder = _ndax_columns(raw, p)
+        else:
+            if buf[:6] != NDA_MAGIC:
+                raise FileFormatError("not a Neware .nda file (no 'NEWARE' header)", file=p, record="byte 0")
+            _check_nda_records(buf, p)
+            got = decode_nda_arrays(buf, timestamps=True)
+            if got is None:
+                raise FileFormatError(f"Neware .nda layout not supported (version {buf[14]}, byte 1024 = {buf[1024]})",
+                                      file=p, record="byte 14")
+            cols = got
+            decoder = f"cellworks .nda decoder (version {buf[14]}{', BTS 9.0' if buf[14] == 130 and buf[1024] != 0x55 else ''})"
     except TruncatedRecords as exc:
-        raise FileFormatError(f"data.ndc: {exc}", file=p, record=f"data.ndc byte {exc.byte}") from None
-    except FileFormatError:
-        raise
-    except Exception as exc:  # NewareNDA raises struct/index/value errors on corrupt files
-        raise FileFormatError(f"Neware decoding failed ({type(exc).__name__}: {exc})", file=p) from None
-    index = cols["Index"]
+        raise FileFormatError(str(exc), file=p, record=f"byte {exc.byte}") from None
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise FileFormatError(f"not a readable zip archive ({' '.join(str(exc).split())})", file=p) from None
+    index = np.asarray(cols["Index"])
     if len(index) == 0:
         raise FileFormatError("no data records decoded", file=p)
     step = np.asarray(cols["Step"], dtype=np.int64)
     starts = run_starts(step)
-    # status code -> cellworks step type code (0 charge, 1 discharge, 2 rest, 3 other)
-    status = np.asarray(cols["Status"], dtype=np.int64)
-    names = cols.get("status_names") or {}
-    uniq, inv = np.unique(status, return_inverse=True)
-    kinds = ("charge", "discharge", "rest", "other")
-    lut = np.array([kinds.index(_status_to_type(names.get(c) or status_name(c))) for c in uniq.tolist()],
-                   dtype=np.int8)
-    st = lut[inv.ravel()]
-    t = monotonic_time(np.asarray(cols["Time"], dtype=float), starts)
+    status = np.asarray(cols["Status"], dtype=np.int64) & 0xFF  # status codes are one byte
+    # look-up tables over the 256 codes: no sort or string work per record
+    type_lut, mode_lut = lookup_tables()
+    st_code = np.asarray(type_lut)[status]
+    mode = np.asarray(mode_lut)[status]
     qc = np.asarray(cols["Charge_Capacity(mAh)"], dtype=float) / 1000.0
     qd = np.asarray(cols["Discharge_Capacity(mAh)"], dtype=float) / 1000.0
     ec = np.asarray(cols["Charge_Energy(mWh)"], dtype=float) / 1000.0
     ed = np.asarray(cols["Discharge_Energy(mWh)"], dtype=float) / 1000.0
-    extra = {
+    if cols.get("signed_discharge_counters"):
+        notes["counters"] = "the file stores the discharge counters negative (magnitudes used)"
+    other = st_code == 3
+    if other.any():
+        # Pulse/Control steps: direction by the step's net charge (SIM drive profiles stay 'other')
+        idx = np.flatnonzero(starts)
+        net = np.maximum.reduceat(qc, idx) - np.maximum.reduceat(qd, idx)
+        seg = np.cumsum(starts) - 1
+        by_net = np.where(net[seg] > 0, 0, np.where(net[seg] < 0, 1, 3)).astype(np.int8)
+        st_code = np.where(other & (mode != "drive"), by_net, st_code).astype(np.int8)
+    t = monotonic_time(np.asarray(cols["Time"], dtype=float), starts)
+    extra: dict[str, Any] = {
         "instrument_record": np.asarray(index, dtype=np.int64),
         "instrument_step": np.asarray(cols["Step_Index"], dtype=np.int64),
         "instrument_charge_capacity_Ah": qc,
         "instrument_discharge_capacity_Ah": qd,
     }
-    temp = (cols.get("aux") or {}).get("T1")
-    if temp is not None and not np.isfinite(temp).any():
-        temp = None
+    temp, aux_extra = _aux_to_columns(cols.get("aux") or {})
+    extra.update(aux_extra)
     timestamp = None
     if cols.get("timestamp_utc") and cols.get("Timestamp") is not None:
         import pandas as pd
 
-        # only zone-aware clocks (BTS 9.1, .ndax of newer servers): older files store local time of
-        # unknown zone
-        timestamp = pd.Series(pd.to_datetime(cols["Timestamp"], utc=True))
-    notes: dict[str, str] = {}
+        # only zone-aware clocks (BTS 9.x, .ndax runInfo): older files store local time of unknown zone
+        timestamp = pd.Series(pd.to_datetime(np.asarray(cols["Timestamp"]), utc=True))
     if active_mass_g is None and fmt == "neware-nda":
-        mass_mg = _nda_active_mass_mg(raw)
+        mass_mg = _nda_active_mass_mg(buf)
         if mass_mg > 0 and np.isfinite(mass_mg):
             active_mass_g = mass_mg / 1000.0
-            notes["active_mass_source"] = "Neware .nda header (active mass, mg)"
+            notes["active_mass_source"] = f"instrument setting (Neware .nda header: {mass_mg:g} mg)"
+    from cellworks.cycling.readers._counters import boundary_masks, counter_increments
+
+    direction = np.where(st_code == 0, 1, np.where(st_code == 1, -1, 0))
+    bounds = boundary_masks(step, direction, np.asarray(cols["Cycle"], dtype=np.int64))
+    inc = {}
+    for key, vals in (("qc", qc), ("qd", qd), ("ec", ec), ("ed", ed)):
+        inc[key], _ = counter_increments(vals, bounds, rule="step")
     return assemble(
         path=p, instrument="Neware", fmt=fmt, test_time_s=t,
         voltage_V=np.asarray(cols["Voltage"], dtype=float),
         current_A=np.asarray(cols["Current(mA)"], dtype=float) / 1000.0,
         step_index=step, cycle_index=np.asarray(cols["Cycle"], dtype=np.int64),
-        charge_increment_Ah=increments_from_counter(qc, resets=starts),
-        discharge_increment_Ah=increments_from_counter(qd, resets=starts),
-        charge_energy_increment_Wh=increments_from_counter(ec, resets=starts),
-        discharge_energy_increment_Wh=increments_from_counter(ed, resets=starts),
-        step_type=st, temperature_C=temp, timestamp=timestamp,
+        charge_increment_Ah=inc["qc"], discharge_increment_Ah=inc["qd"],
+        charge_energy_increment_Wh=inc["ec"], discharge_energy_increment_Wh=inc["ed"],
+        step_type=st_code, step_mode=mode, temperature_C=temp, timestamp=timestamp,
         extra_columns=extra, active_mass_g=active_mass_g, area_cm2=area_cm2, raw=raw,
         meta_extra={"decoder": decoder, "capacities": "per-step counters of the instrument", **notes},
     )
