@@ -59,14 +59,9 @@ READERS: tuple[Reader, ...] = (
 # written: their regression tests are strict xfails, and a fuzz case they explain is reported
 # apart (and fails the campaign once fixed, so the entry is removed). (reader, suffix, mutator).
 KNOWN_OWNED: dict[str, str] = {
-    "mpr-columns": "owned by the cycling helper (branch cycling-field): .mpr column count 0xFFFF",
-    "ndax-names": "owned by the cycling helper (branch cycling-field): .ndax member names that are not UTF-8",
-    "ndax-bomb": "owned by the cycling helper (branch cycling-field): .ndax members that unpack to 3 GiB",
     "lis-exit": "owned by the lis helper (branch lis-chemistry): `lis simulate` exit 1 for a failed status",
 }
-KNOWN_CASES: dict[tuple[str, str, str], str] = {
-    ("cycling", ".ndax", "zip_bomb"): "ndax-bomb",
-}
+KNOWN_CASES: dict[tuple[str, str, str], str] = {}
 
 
 def known_owner(label: str) -> str | None:

@@ -57,17 +57,15 @@ def _mpr_with_column_count(tmp_path: Path, count: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["mpr-columns"])
 def test_mpr_column_count_0xffff(tmp_path: Path) -> None:
-    # issue 20: ValueError traceback at biologic.py:329 (owned by the cycling helper)
+    # issue 20: ValueError traceback at biologic.py:329 (fixed by the cycling helper)
     path = _mpr_with_column_count(tmp_path, 0xFFFF)
     out = _run(tmp_path, "cycling", "summarize", str(path), inputs=(path,))
     _own_message(out)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["ndax-names"])
 def test_ndax_member_name_not_utf8(tmp_path: Path) -> None:
-    # issue 20: UnicodeDecodeError at neware.py:68 (owned by the cycling helper)
+    # issue 20: UnicodeDecodeError at neware.py:68 (fixed by the cycling helper)
     path = tmp_path / "name.ndax"
     path.write_bytes(zip_bad_name((DATA / "cycling" / "test.ndax").read_bytes(), random.Random(0)))
     out = _run(tmp_path, "cycling", "summarize", str(path), "--json", inputs=(path,))
@@ -77,9 +75,8 @@ def test_ndax_member_name_not_utf8(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["ndax-bomb"])
 def test_ndax_member_that_unpacks_to_3_gib(tmp_path: Path) -> None:
-    # issue 20: read whole, 3.2 GB resident, then MemoryError (owned by the cycling helper); here
+    # issue 20: read whole, 3.2 GB resident, then MemoryError (fixed by the cycling helper); here
     # the runner's 3 GiB address-space cap stops an unfixed reader early
     path = tmp_path / "bomb.ndax"
     path.write_bytes(zip_bomb((DATA / "cycling" / "test.ndax").read_bytes(), random.Random(0)))
