@@ -104,16 +104,26 @@ def _sha(path: Path) -> str:
         return "missing"
 
 
-# the limits are set by a tiny launcher that then execs the CLI in the same process (preexec_fn is
-# not safe with the runner's threads); ru_maxrss of the pid covers the CLI
-_LAUNCH = ("import os, resource, sys; "
-           f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE_CAP}, {ADDRESS_SPACE_CAP})); "
-           f"resource.setrlimit(resource.RLIMIT_CPU, ({TIME_LIMIT_S}, {TIME_LIMIT_S + 5})); "
-           "resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); "
-           "os.execv(sys.executable, [sys.executable, '-m', 'cellworks.cli', *sys.argv[1:]])")
+# A tiny launcher sets the limits, forks the CLI and reports the CLI's own rusage on a pipe. Measuring
+# from the launcher (not from this process) matters: a child forked from a big process (pytest with
+# a thousand tests loaded) carries the parent's resident pages until it execs, and ru_maxrss keeps
+# that peak; the launcher is a bare interpreter, so its child's peak is the CLI's.
+_LAUNCH = ("import os, resource, sys\n"
+           f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE_CAP}, {ADDRESS_SPACE_CAP}))\n"
+           f"resource.setrlimit(resource.RLIMIT_CPU, ({TIME_LIMIT_S}, {TIME_LIMIT_S + 5}))\n"
+           "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+           "fd = int(sys.argv[1])\n"
+           "pid = os.fork()\n"
+           "if pid == 0:\n"
+           "    os.close(fd)\n"
+           "    os.execv(sys.executable, [sys.executable, '-m', 'cellworks.cli', *sys.argv[2:]])\n"
+           "_, status, ru = os.wait4(pid, 0)\n"
+           "os.write(fd, f'{os.waitstatus_to_exitcode(status)} {ru.ru_maxrss} {ru.ru_utime + ru.ru_stime}'.encode())\n"
+           "os._exit(0)\n")
 
 
 def child_env(src: Path) -> dict[str, str]:
+    """The cases' environment: our sources first, one thread per library, no CELLWORKS_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELLWORKS_")}
     env.update(PYTHONPATH=str(src), MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", COLUMNS="100")
@@ -123,9 +133,11 @@ def child_env(src: Path) -> dict[str, str]:
 def run_case(case: Case, env: dict[str, str]) -> Outcome:
     before = {str(p): _sha(p) for p in case.inputs}
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, *case.args], stdin=subprocess.DEVNULL,
+    report_r, report_w = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(report_w), *case.args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=case.cwd,
-                            start_new_session=True)
+                            start_new_session=True, pass_fds=(report_w,))
+    os.close(report_w)
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
     def drain(stream: object, key: str) -> None:
@@ -138,20 +150,25 @@ def run_case(case: Case, env: dict[str, str]) -> Outcome:
     for r in readers:
         r.start()
     timed_out = False
-    status, usage = 0, None
+    status = 0
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             break
         if time.monotonic() - t0 > WALL_LIMIT_S:
             timed_out = True
             os.killpg(proc.pid, signal.SIGKILL)
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
             break
         time.sleep(0.02)
     wall = time.monotonic() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):  # the CPU limit (soft, then hard)
+    with os.fdopen(report_r, "rb") as fh:
+        report = fh.read().split()
+    code, max_rss, cpu = None, 0, 0.0
+    if len(report) == 3:  # the CLI's own exit code, peak RSS (KiB) and CPU time
+        code, max_rss, cpu = int(report[0]), int(report[1]) * 1024, float(report[2])
+    if code in (-signal.SIGXCPU, -signal.SIGKILL) or code is None:  # the CPU limit, or the wall kill
         timed_out = True
     for r in readers:
         r.join(timeout=5)
@@ -160,8 +177,7 @@ def run_case(case: Case, env: dict[str, str]) -> Outcome:
     except ProcessLookupError:
         pass
     changed = [p for p, h in before.items() if _sha(Path(p)) != h]
-    cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
-    return Outcome(case, None if timed_out else proc.returncode, wall, cpu, (usage.ru_maxrss if usage else 0) * 1024,
+    return Outcome(case, None if timed_out else code, wall, cpu, max_rss,
                    b"".join(chunks["out"]).decode("utf-8", "replace"),
                    b"".join(chunks["err"]).decode("utf-8", "replace"), changed, timed_out)
 
