@@ -133,8 +133,14 @@ TEXT_MUTATORS: tuple[Mutator, ...] = (cut_last_number, hostile_number, hostile_t
 # -------------------------------------------------------------------------------------- zip
 
 
+_MEMBER_CAP = 64 << 20
+
+
 def _members(data: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The members of a zip (refused above 64 MiB each: the fuzzer must not unpack its own bombs)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        if any(i.file_size > _MEMBER_CAP for i in zf.infolist()):
+            raise ValueError("member too large to mutate")
         return [(i, zf.read(i)) for i in zf.infolist()]
 
 
@@ -242,8 +248,10 @@ def mutators_for(suffix: str) -> tuple[Mutator, ...]:
 def mutate(data: bytes, suffix: str, rng: random.Random) -> tuple[str, bytes]:
     """One mutant: (the mutators applied, joined by '+', the bytes). Mostly one mutation, sometimes two."""
     pool = mutators_for(suffix)
-    names = []
+    names: list[str] = []
     for _ in range(1 if rng.random() < 0.75 else 2):
+        if names and names[-1] == "zip_bomb":
+            break  # a bomb is the last word: nothing after it unpacks it again
         m = rng.choice(pool)
         try:
             data = m(data, rng)
