@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # uv is used when present (much faster); otherwise plain venv + pip.
 UV     := $(shell command -v uv 2>/dev/null)
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest bench fuzz clean venv
 
 # pip's own progress (a line per package, download bars on a terminal) instead of minutes of silence;
 # --no-input: never wait for a prompt
@@ -58,6 +58,11 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# nightly: >= 1000 mutants across every reader, every numeric option, the hostile protocols; one
+# summary line at the end (tests/fuzz/; FUZZ_ARGS="--mutants 2000 --jobs 4 --seed 7" to vary)
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
 # every benchmarks/*.py --json (not _*.py), one table of their rows; bench-results/table.json
 bench: $(VENV)/.installed

@@ -263,7 +263,7 @@ def test_worker_killed_mid_batch_then_rerun(tmp_path: Path, cluster_address: str
     assert (again.n_done, again.n_skipped, again.n_failed) == (0, 10, 0)
     want = expected_square({default_key(p): int(p["i"]) for p in inputs})
     pd.testing.assert_frame_equal(read_results(out), want)  # none lost, none duplicated
-    assert not list(out.rglob("*.tmp"))
+    assert not list(out.rglob(".*.tmp*"))  # our temporary files: ".<name>.tmp.<host>-<pid>.<random>"
 
 
 def test_poison_input_that_kills_workers_is_recorded(tmp_path: Path, cluster_address: str) -> None:
@@ -323,7 +323,7 @@ def test_driver_killed_mid_batch_then_rerun(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(read_results(out), want)
     man = read_manifest(out)
     assert len(man) == n and set(man["status"]) == {"ok"}
-    assert not list(out.rglob("*.tmp"))
+    assert not list(out.rglob(".*.tmp*"))  # our temporary files: ".<name>.tmp.<host>-<pid>.<random>"
 
 
 def test_busy_output_folder_refused(tmp_path: Path) -> None:

@@ -1,9 +1,16 @@
-"""The ``cellworks`` command: one typer app, one command group per part.
+"""The ``cellworks`` command: one typer app, one command group per part, one safety layer.
 
 Each part provides the package ``cellworks/<part>/cli/`` whose ``__init__`` builds a module-level
 ``app`` (a ``typer.Typer``) from one module per command group; they are mounted here by name.
-Errors from bad input (:class:`cellworks.errors.InputError`, missing files, usage errors) end in
-one line on stderr and exit code 2; Ctrl-C ends with code 130 and writes nothing half-done.
+:func:`command` then installs the input-safety layer of :mod:`cellworks._safety` on the whole
+tree once: plain boolean flags, ``--force``/``--mkdir`` on every command with an output, output
+paths checked against the inputs before a command runs, and writers that refuse to replace an
+input while it runs (``docs/robustness.md``).
+
+Exit codes: 0 success; 1 a result that failed (a simulation, some batch inputs); 2 bad input or
+usage, always one line on stderr naming the file, record and field; 70 an internal error (one
+line; ``CELLWORKS_DEBUG=1`` shows the traceback); 130 interrupted (Ctrl-C) and 143 terminated,
+after removing temporary files. Control characters from files never reach the terminal.
 """
 
 from __future__ import annotations
@@ -11,11 +18,12 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cellworks import __version__
+from cellworks.clikit import OUTPUT_DIR
 
 GROUPS: dict[str, str] = {
     "protocol": "Parse experiment text (PyBaMM grammar plus A/g, mA/cm2, W, Ohm, uA) into typed steps.",
@@ -63,7 +71,8 @@ for _name, _help in GROUPS.items():
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Output folder for the HTML report.")] = Path("demo-report"),
+    out: Annotated[Path, typer.Option(help="Output folder for the HTML report (reused if it exists)."),
+                   OUTPUT_DIR] = Path("demo-report"),
     quick: Annotated[bool, typer.Option(help="Smaller runs (for tests).")] = False,
 ) -> None:
     """Run every available part on built-in defaults and write a self-contained HTML report."""
@@ -73,56 +82,63 @@ def demo(
     typer.echo(str(path.resolve()))
 
 
-def _click_exceptions() -> tuple[tuple[type[BaseException], ...], ...]:
-    """(Exit, Abort, ClickException) classes of typer, of click, and of the click copy typer may vendor."""
-    import click
+_COMMAND: Any = None
 
-    exits: list[type[BaseException]] = [typer.Exit, click.exceptions.Exit]
-    aborts: list[type[BaseException]] = [typer.Abort, click.exceptions.Abort]
-    errors: list[type[BaseException]] = [click.exceptions.ClickException]
-    try:
-        from typer._click import exceptions as vendored  # typer >= 0.20 ships its own click
 
-        errors.append(vendored.ClickException)
-    except ImportError:
-        pass
-    return tuple(exits), tuple(aborts), tuple(errors)
+def command() -> Any:
+    """The click command tree of :data:`app` with the safety layer installed (built once)."""
+    global _COMMAND
+    if _COMMAND is None:
+        import typer.main
+
+        from cellworks._safety import harden
+
+        cmd = typer.main.get_command(app)
+        harden(cmd)
+        _COMMAND = cmd
+    return _COMMAND
+
+
+def _print_error(line: str | None) -> None:
+    if line:
+        sys.stderr.write(("" if line in ("interrupted", "terminated") else "error: ") + line + "\n")
+        sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    from cellworks.errors import InputError
+    import os
 
-    exit_exc, abort_exc, click_exc = _click_exceptions()
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        rv = app(args=args, prog_name="cellworks", standalone_mode=False)
-    except InputError as exc:
-        sys.stderr.write(f"error: {exc.one_line()}\n")
-        return 2
-    except FileNotFoundError as exc:
-        sys.stderr.write(f"error: {exc.filename or exc}: file not found\n")
-        return 2
-    except IsADirectoryError as exc:
-        sys.stderr.write(f"error: {exc.filename or exc}: is a directory, expected a file\n")
-        return 2
-    except PermissionError as exc:
-        sys.stderr.write(f"error: {exc.filename or exc}: permission denied\n")
-        return 2
-    except exit_exc as exc:
-        return int(getattr(exc, "exit_code", 0) or 0)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except abort_exc:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except click_exc as exc:
-        # usage errors: one line, no usage box
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        sys.stderr.write(f"error: {message}\n")
-        code = getattr(exc, "exit_code", 2)
-        return int(code) if code else 2
+    from cellworks import _safety, _terminal
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    cmd = command()
+    with _terminal.guarded_std_streams(), _terminal.one_line_diagnostics(), _terminal.signal_handlers() as sig:
+        try:
+            rv = cmd.main(args=args, prog_name="cellworks", standalone_mode=False)
+        except BrokenPipeError:  # `cellworks ... | head`: the reader left; nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        except BaseException as exc:
+            if os.environ.get("CELLWORKS_DEBUG") and not isinstance(exc, (SystemExit, _safety.Interrupted)):
+                raise
+            line, code = _safety.report(exc, sig.signum)
+            if code in (_safety.EXIT_INTERRUPTED, _safety.EXIT_TERMINATED):
+                from cellworks._io import discard_live_temps
+
+                discard_live_temps()
+            if code == 2 and line and "unexpected extra argument" in line:
+                line = _safety.flag_value_hint(args, cmd) or line
+            _print_error(line)
+            return code
+        if sig.signum is not None:  # an interruption click turned into a silent exit 130
+            from cellworks._io import discard_live_temps
+
+            discard_live_temps()
+            line, code = _safety.report(KeyboardInterrupt(), sig.signum)
+            _print_error(line)
+            return code
     return int(rv) if isinstance(rv, int) else 0
 
 

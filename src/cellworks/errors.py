@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cellworks._text import safe_text
+
 
 class InputError(ValueError):
     """Bad input, located as precisely as the caller knows.
@@ -49,7 +51,12 @@ class InputError(ValueError):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """The whole error in one line: ``file: record: field 'x': message``."""
+        """The whole error in one line: ``file: record: field 'x': message``.
+
+        Always one line and safe to print: new lines in any part (a message quoted from a
+        third-party library, a token copied from a file) are joined with `` | ``, and control
+        characters are shown as escapes (``\\x1b``), never sent to the terminal.
+        """
         where: list[str] = []
         if self.file:
             where.append(self.file)
@@ -59,12 +66,13 @@ class InputError(ValueError):
         if self.field:
             where.append(f"field '{self.field}'")
         if self.token is not None:
-            tok = f"token '{self.token}'"
+            token = self.token if len(self.token) <= 200 else self.token[:200] + "…"
+            tok = f"token '{token}'"
             if self.position is not None:
                 tok += f" at position {self.position}"
             where.append(tok)
         prefix = ": ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return safe_text(f"{prefix}: {self.message}" if prefix else self.message, one_line=True)
 
 
 class ProtocolError(InputError):
@@ -81,3 +89,17 @@ class FileFormatError(InputError):
 
 class ParameterError(InputError):
     """An impossible or unknown model parameter."""
+
+
+class OutputError(InputError):
+    """An output path that must not or cannot be written (an input, an existing file without
+    ``--force``, a folder that does not exist without ``--mkdir``, a path below a regular file)."""
+
+
+class LimitError(InputError):
+    """Input that asks for more work or memory than a configured limit allows (a protocol of
+    10^20 steps, a compressed member that would unpack to gigabytes, a count the file cannot hold)."""
+
+
+class ProtocolLimitError(ProtocolError, LimitError):
+    """A protocol beyond a limit: more expanded steps or deeper nesting than allowed."""

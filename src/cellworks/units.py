@@ -27,6 +27,7 @@ area              m2         m2, cm2, mm2
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass
 
@@ -155,8 +156,14 @@ def parse_quantity(text: str, expect: tuple[Dim, ...] | None = None, *, what: st
     s = text.strip()
     cm = _C_RATE.match(s)
     if cm:
-        value = float(cm.group("num")) if cm.group("num") else 1.0 / float(cm.group("den"))
-        q = Quantity(value, Dim.C_RATE)
+        if cm.group("num"):
+            value = _finite(cm.group("num"), s, what)
+        else:
+            den = _finite(cm.group("den"), s, what)
+            if den == 0:
+                raise InputError(f"{what} 'C/0' divides by zero", token=s)
+            value = 1.0 / den
+        q = Quantity(_finite(value, s, what), Dim.C_RATE)
     else:
         m = _QTY.match(s)
         if not m:
@@ -168,11 +175,24 @@ def parse_quantity(text: str, expect: tuple[Dim, ...] | None = None, *, what: st
             dim, factor = lookup_unit(unit)
         except KeyError:
             raise InputError(f"unknown unit '{unit}'", token=unit) from None
-        q = Quantity(float(m.group("num")) * factor, dim)
+        q = Quantity(_finite(_finite(m.group("num"), s, what) * factor, s, what), dim)
     if expect is not None and q.dim not in expect:
         allowed = ", ".join(d.value for d in expect)
         raise InputError(f"{what} '{s}' is a {q.dim.value}; expected {allowed}", token=s)
     return q
+
+
+def _finite(number: str | float, text: str, what: str) -> float:
+    """``number`` as a finite float: a literal such as ``1e400`` that overflows to infinity is
+    refused like ``inf`` itself, and so is one that underflows to zero (``1e-400``) while its
+    digits are not all zero."""
+    value = float(number)
+    token = number if isinstance(number, str) else text
+    if not math.isfinite(value):
+        raise InputError(f"{what} '{text}' is out of range (the number overflows to infinity)", token=token)
+    if value == 0.0 and isinstance(number, str) and re.search(r"[1-9]", number.split("e")[0].split("E")[0]):
+        raise InputError(f"{what} '{text}' is out of range (the number underflows to zero)", token=token)
+    return value
 
 
 def parse_duration_s(text: str) -> float:

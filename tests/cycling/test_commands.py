@@ -58,7 +58,7 @@ def test_every_command_leaves_input_untouched(tmp_path: Path, capsys: pytest.Cap
     out = tmp_path / "out"
     cmds = [
         ["cycling", "summarize", str(src)],
-        ["cycling", "summarize", str(src), "--csv", str(out / "s.csv"), "--plot", str(out / "cap.png")],
+        ["cycling", "summarize", str(src), "--csv", str(out / "s.csv"), "--plot", str(out / "cap.png"), "--mkdir"],
         ["cycling", "convert", str(src), str(out / "t.parquet")],
         *[["cycling", "plot", str(src), str(out / f"{k}.png"), "--kind", k, "--cycles", "1,2,4"] for k in ("profiles", "dqdv")],
         *[["cycling", "plot", str(src), str(out / f"{k}.png"), "--kind", k] for k in ("capacity", "rate")],

@@ -82,7 +82,7 @@ def test_cli_synth_and_bad_sample(tmp_path: Path, capsys: pytest.CaptureFixture[
     capsys.readouterr()
     # several runs: <stem>-<column>-<mode>.cdf beside --out, listed on stdout
     assert main(["gcms", "synth", "--sample", "initial", "--seed", "5", "--out", str(tmp_path / "runs" / "i.cdf"),
-                 "--json"]) == 0
+                 "--json", "--mkdir"]) == 0
     files = sorted(Path(f).name for f in json.loads(capsys.readouterr().out)["files"])
     assert files == ["i-plot-scan.cdf", "i-plot-sim.cdf", "i-ptmsp-scan.cdf", "i-ptmsp-sim.cdf"]
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == files

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cellworks.errors import ProtocolError
+from cellworks.errors import ProtocolError, ProtocolLimitError
+from cellworks.limits import env_limit
 from cellworks.protocol.steps import (
     _DIM_TO_CONTROL,
     _DIM_TO_LIMIT,
     Control,
+    Limit,
     Protocol,
     Step,
     StepKind,
@@ -52,11 +54,35 @@ def _tokenize(text: str) -> list[_Tok]:
     return toks
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A parsed step or group with its repeat count, before expansion."""
+
+    step: Step | None
+    children: tuple[_Item, ...]
+    repeat: int
+    pos: int  # where its repeat count (or, without one, the item) starts
+
+    def n_steps(self) -> int:
+        """Expanded steps: the product of the nested repeats (exact; Python ints do not overflow)."""
+        inner = 1 if self.step is not None else sum(c.n_steps() for c in self.children)
+        return self.repeat * inner
+
+    def body(self) -> tuple[Step, ...]:
+        """One repetition's steps, flattened (only called once the total is within the limit)."""
+        if self.step is not None:
+            return (self.step,)
+        return tuple(s for c in self.children for s in c.body() * c.repeat)
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, max_steps: int, max_nesting: int) -> None:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.max_steps = max_steps
+        self.max_nesting = max_nesting
+        self.depth = 0
 
     # -- helpers
     def peek(self) -> _Tok | None:
@@ -69,16 +95,31 @@ class _Parser:
 
     # -- grammar
     def parse(self) -> Protocol:
-        cycles = self.sequence(top=True)
+        items = self.sequence()
         if self.peek() is not None:
             raise self.error("unexpected token", self.peek())
-        if not cycles:
-            raise ProtocolError("empty protocol: no steps", token=self.text, position=0)
-        return Protocol(tuple(tuple(c) for c in cycles), self.text)
+        if not items:
+            raise ProtocolError("empty protocol: no steps", token=self.text[:40], position=0)
+        # the size is known before anything is expanded: a protocol of 10^20 steps costs nothing
+        total = 0
+        for item in items:
+            total += item.n_steps()
+            if total > self.max_steps:
+                what = f"{total}" if len(str(total)) <= 30 else f"about 10^{len(str(total)) - 1}"
+                raise ProtocolLimitError(
+                    f"protocol expands to {what} steps (at least), above the limit of {self.max_steps} "
+                    "(set CELLWORKS_MAX_STEPS to raise it)", token=self.text[item.pos:item.pos + 40].strip(),
+                    position=item.pos)
+        # each repetition of a top-level item is one cycle (a bare step is a cycle of its own, as in
+        # PyBaMM); repeated cycles share one tuple, so memory grows with the distinct cycles only
+        cycles: list[tuple[Step, ...]] = []
+        for item in items:
+            cycles.extend([item.body()] * item.repeat)
+        return Protocol(tuple(cycles), self.text)
 
-    def sequence(self, top: bool) -> list[list[Step]]:
-        """Items separated by separators; at top level each item is one or more cycles."""
-        cycles: list[list[Step]] = []
+    def sequence(self) -> list[_Item]:
+        """Items separated by separators, up to the end of the text or a closing parenthesis."""
+        items: list[_Item] = []
         while True:
             while (t := self.peek()) is not None and t.kind == "sep":
                 self.i += 1
@@ -86,38 +127,41 @@ class _Parser:
             if t is None or t.text == ")":
                 break
             if t.text == "(":
+                self.depth += 1
+                if self.depth > self.max_nesting:
+                    raise ProtocolLimitError(f"groups nested deeper than {self.max_nesting} levels "
+                                     "(set CELLWORKS_MAX_NESTING to raise the limit)", token="(", position=t.pos)
                 self.i += 1
-                inner = self.sequence(top=False)
+                inner = self.sequence()
                 close = self.peek()
                 if close is None or close.text != ")":
                     raise self.error("missing ')'", close if close else None)
                 self.i += 1
-                body = [s for c in inner for s in c]
-                if not body:
+                self.depth -= 1
+                if not inner:
                     raise self.error("empty group '()'", t)
-                n = self.repeat()
-                cycles.extend([list(body) for _ in range(n)])
+                n, pos = self.repeat(t.pos)
+                items.append(_Item(None, tuple(inner), n, pos))
             else:
                 step = self.step()
-                n = self.repeat()
-                cycles.extend([[step] for _ in range(n)])
+                n, pos = self.repeat(step.position)
+                items.append(_Item(step, (), n, pos))
             t = self.peek()
             if t is not None and t.kind not in ("sep",) and t.text != ")":
                 raise self.error("expected ',' or ')' between steps", t)
-        if not top:
-            return [[s for c in cycles for s in c]]
-        return cycles
+        return items
 
-    def repeat(self) -> int:
+    def repeat(self, start: int) -> tuple[int, int]:
+        """``* N`` after an item: (N, position of N), or (1, ``start``) without one."""
         t = self.peek()
         if t is None or t.text != "*":
-            return 1
+            return 1, start
         self.i += 1
         n = self.peek()
         if n is None or n.kind != "num" or not re.fullmatch(r"\d+", n.text) or int(n.text) < 1:
             raise self.error("expected a positive whole number of repeats after '*'", n)
         self.i += 1
-        return int(n.text)
+        return int(n.text), n.pos
 
     def _collect_quantity(self) -> tuple[str, int, _Tok | None]:
         """Tokens up to the next keyword/separator form one quantity text."""
@@ -165,8 +209,11 @@ class _Parser:
                 raise self.error(f"expected 'at' after '{verb.text}'", t)
             self.i += 1
             allowed = (Dim.VOLTAGE,) if kind is StepKind.HOLD else tuple(_DIM_TO_CONTROL)
+            at = self.peek()
             value, dim = self.quantity(allowed, "current, C-rate, A/g, mA/cm2, power, resistance or voltage")
             control = _DIM_TO_CONTROL[dim]
+            if control is Control.RESISTANCE and value == 0:
+                raise self.error("a load of 0 Ohm is a short circuit; give a positive resistance", at)
             if control is Control.VOLTAGE:
                 kind = StepKind.HOLD if kind is StepKind.HOLD else kind
         duration: float | None = None
@@ -188,8 +235,15 @@ class _Parser:
                 if duration <= 0:
                     raise self.error("duration must be positive", t)
             elif word == "until":
+                at = self.peek()
                 v, dim = self.quantity(tuple(_DIM_TO_LIMIT), "cut-off (voltage, current, C-rate or capacity)")
-                terms.append(Termination(_DIM_TO_LIMIT[dim], v))
+                limit = _DIM_TO_LIMIT[dim]
+                if v == 0 and limit is not Limit.VOLTAGE:
+                    # |I| <= 0 is never reached (a hold would run forever); 0 Ah ends at once
+                    raise self.error(f"a {limit.value.replace('_', ' ')} cut-off of 0 is "
+                                     f"{'reached at once' if limit is Limit.CAPACITY else 'never reached'}; "
+                                     "give a positive value", at)
+                terms.append(Termination(limit, v))
             else:
                 raise self.error(f"unexpected '{t.text}'", t)
             expect_clause = False
@@ -200,6 +254,9 @@ class _Parser:
             raise self.error("a rest needs 'for <duration>'", end if end else None)
         if duration is None and not terms:
             raise self.error("step has no end: add 'for <duration>' or 'until <cut-off>'", end)
+        if duration is None and value == 0 and control not in (Control.REST, Control.VOLTAGE):
+            raise self.error("a step at zero current or power never reaches its cut-off; use "
+                             "'Rest for <duration>' or give 'for <duration>'", verb)
         stop = end.pos if end is not None else len(self.text)
         return Step(
             kind=kind,
@@ -212,11 +269,18 @@ class _Parser:
         )
 
 
-def parse_protocol(text: str) -> Protocol:
-    """Parse experiment text into a :class:`Protocol` (raises :class:`ProtocolError`)."""
+def parse_protocol(text: str, *, max_steps: int | None = None) -> Protocol:
+    """Parse experiment text into a :class:`Protocol` (raises :class:`ProtocolError`).
+
+    ``max_steps`` bounds the expanded number of steps (default ``CELLWORKS_MAX_STEPS``, 100 000;
+    see :mod:`cellworks.limits`); the product of nested repeats is checked before anything is
+    expanded, and groups nest at most ``CELLWORKS_MAX_NESTING`` (100) deep. Beyond either,
+    :class:`~cellworks.errors.LimitError` (a :class:`ProtocolError`-like one-line error).
+    """
     if not text or not text.strip():
         raise ProtocolError("empty protocol: no steps", token="", position=0)
-    return _Parser(text).parse()
+    limit = int(max_steps if max_steps is not None else env_limit("MAX_STEPS"))
+    return _Parser(text, limit, int(env_limit("MAX_NESTING"))).parse()
 
 
 def as_protocol(obj: str | Protocol | list[str] | tuple[str, ...]) -> Protocol:

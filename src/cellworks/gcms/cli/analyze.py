@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from cellworks.clikit import OUTPUT_DIR
+
 
 def register(app: typer.Typer) -> None:
     """Mount ``synth`` and ``analyze`` on the ``cellworks gcms`` group."""
@@ -71,7 +73,7 @@ def analyze(
     scheduler: Annotated[str, typer.Option(
         help="Folders: local (a Dask cluster sized to the machine) | processes | sync | tcp://host:8786.")] = "local",
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Folders: output dataset folder (default: <first folder>-gcms beside it).")] = None,
+        "--out", help="Folders: output dataset folder (default: <first folder>-gcms beside it)."), OUTPUT_DIR] = None,
 ) -> None:
     """Peaks → identification (library + isotope clusters) → quantification → detection limits → Table 1."""
     from cellworks.clikit import emit_json

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
+from cellworks.clikit import OUTPUT_DIR
+
 
 def sweep(
-    out: Annotated[Path, typer.Option("--out", help="Output dataset folder (Parquet results + manifest).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Output dataset folder (Parquet results + manifest).", show_default=False), OUTPUT_DIR],
     preset: Annotated[str, typer.Option("--preset", help="Parameter preset (see `cellworks lis presets`).")] = "marinescu2016",
     protocol: Annotated[str, typer.Option("--protocol", help='Experiment text, e.g. "Discharge at 1.7 A until 2.15 V".')] = "Discharge at 1.7 A until 2.15 V",
     grid: Annotated[list[str] | None, typer.Option("--grid", help='Grid axis "parameter=v1,v2,..." (repeatable; all combinations).')] = None,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from cellworks.protocol import Step
 
 
 def register(app: typer.Typer) -> None:
@@ -31,11 +35,23 @@ def show(
     for col in ("#", "cycle", "kind", "control", "value", "for", "until"):
         table.add_column(col)
     n = 0
-    for ci, cyc in enumerate(proto.cycles, 1):
-        for s in cyc:
-            n += 1
+    for first, last, cyc in _runs(proto.cycles):
+        # a run of identical cycles is shown once ("cycles 2-1000"), so a long protocol stays short
+        label = str(first) if first == last else f"{first}–{last}"
+        for k, s in enumerate(cyc):
+            num = str(n + k + 1) if first == last else f"{n + k + 1}…"
             val = "" if s.control is Control.REST else f"{s.value:g} {CONTROL_FIELD[s.control].split('_', 1)[1]}"
             until = " or ".join(f"{t.value:g} {t.limit.value}" for t in s.terminations)
             dur = "" if s.duration_s is None else f"{s.duration_s:g} s"
-            table.add_row(str(n), str(ci), s.kind.value, s.control.value, val, dur, until)
+            table.add_row(num, label, s.kind.value, s.control.value, val, dur, until)
+        n += len(cyc) * (last - first + 1)
     Console().print(table)
+
+
+def _runs(cycles: Sequence[tuple[Step, ...]]) -> Iterator[tuple[int, int, tuple[Step, ...]]]:
+    """(first, last, cycle) for each run of identical consecutive cycles (1-based, inclusive)."""
+    start = 0
+    for i in range(1, len(cycles) + 1):
+        if i == len(cycles) or not (cycles[i] is cycles[start] or cycles[i] == cycles[start]):
+            yield start + 1, i, cycles[start]
+            start = i
