@@ -94,3 +94,25 @@ def test_no_source_file_over_600_lines() -> None:
     long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 600}
     assert long == {}
+
+
+def test_no_import_fallback_around_cellworks_modules() -> None:
+    """Issue 19: cellworks' own modules are always there; a try/except ImportError around them hides bugs."""
+    import ast
+    from pathlib import Path
+
+    src = Path(importlib.import_module("cellworks").__file__).parent  # type: ignore[arg-type]
+    offenders = []
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Try):
+                continue
+            catches = {ast.unparse(h.type) for h in node.handlers if h.type is not None}
+            if not catches & {"ImportError", "ModuleNotFoundError"}:
+                continue
+            for stmt in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+                mod = stmt.module if isinstance(stmt, ast.ImportFrom) else None
+                names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else []
+                if (mod or "").startswith("cellworks") or any(n.startswith("cellworks") for n in names):
+                    offenders.append(f"{path.relative_to(src)}:{stmt.lineno}")
+    assert offenders == []

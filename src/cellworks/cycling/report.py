@@ -33,16 +33,13 @@ def _fmt(x: Any, digits: int = 4) -> str:
 
 
 def _lis_section_parts(quick: bool) -> tuple[list[Figure], list[Table], list[str]]:
-    """Simulated Li–S discharge (Marinescu 2016 preset) and its plateau split, if lis is there."""
+    """Simulated Li–S discharge (Marinescu 2016 preset) and its plateau split."""
     if quick:
         return [], [], ["The Li–S plateau split of a simulated discharge is shown in the full demo (not --quick)."]
-    try:
-        from cellworks.lis import simulate
-    except ImportError:
-        return [], [], ["cellworks.lis is not available: no simulated Li–S discharge in this report."]
     import numpy as np
 
     from cellworks.cycling.plateaus import split_discharge
+    from cellworks.lis import simulate
     from cellworks.report import new_figure
 
     res = simulate("marinescu2016", "Discharge at 1.7 A until 2.15 V")

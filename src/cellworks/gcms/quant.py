@@ -310,7 +310,7 @@ DOCUMENT_TABLE1: dict[str, tuple[str, str, str, str]] = {
     "2-C3H7Cl": ("(5 ± 1)·10⁻⁵", "<9·10⁻⁷", "(8 ± 2)·10⁻⁴", "9·10⁻⁷"),
 }
 
-#: ¹²C³²S³⁴S : ¹²C³²S₂ of the CS₂ in the enriched germane (document 002: "5.9 : 1"; REFERENCE.md §3)
+#: ¹²C³²S³⁴S : ¹²C³²S₂ of the CS₂ in the enriched germane (document 002: "5.9 : 1"; docs/sources.md)
 CS2_RATIO_DOCUMENT = 5.9
 
 ION_SWAP_NOTE = (

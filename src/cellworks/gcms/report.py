@@ -100,7 +100,7 @@ def build_section(workdir: Path, quick: bool = False) -> Section:
          match_factor([40, 41, 43], [16, 100, 64], [40, 41, 43, 44], [25, 100, 49, 4])),
         ("U {28: 100, 32: 25} vs L {28: 100}", 777, match_factor([28, 32], [100, 25], [28], [100])),
     ), "NIST identity match factor (0–999) of three small spectrum pairs, U: unknown, L: library, as "
-       "{m/z: intensity}: the arithmetic done on paper (REFERENCE.md §3, input) against the code, which never saw "
+       "{m/z: intensity}: the arithmetic done on paper (document 002, input) against the code, which never saw "
        "those results (held_out)."))
     # isotopes, clusters, quantification (document 002's Table 1)
     f2, t2, n2 = build_parts(workdir, quick)

@@ -1,7 +1,7 @@
 r"""Spectrum similarity: NIST identity match factor, reverse match factor, weighted cosine.
 
 Identity match factor (S. E. Stein and D. R. Scott, J. Am. Soc. Mass Spectrom. 5 (1994) 859;
-the form stated in REFERENCE.md §3), for an unknown U and a library spectrum L on unit masses:
+the form stated in document 002), for an unknown U and a library spectrum L on unit masses:
 
 * weights :math:`W = I^{1/2}\, m^{k}` with :math:`k = 1/2` (identity) or 0 ("simple");
 * dot-product term :math:`F_D = (\sum W_L W_U)^2 / (\sum W_L^2 \sum W_U^2)`, sums over all masses;
@@ -42,7 +42,7 @@ class MatchParams:
 
     mass_exponent: float = IDENTITY_K
     intensity_exponent: float = 0.5
-    source: str = "Stein & Scott, J. Am. Soc. Mass Spectrom. 5 (1994) 859; REFERENCE.md §3"
+    source: str = "Stein & Scott, J. Am. Soc. Mass Spectrom. 5 (1994) 859; document 002 (docs/sources.md)"
 
 
 def _prep(mz: npt.ArrayLike, intensity: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:

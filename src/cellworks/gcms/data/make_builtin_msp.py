@@ -8,7 +8,7 @@ Three kinds of record, each says which in its ``Source:`` line:
   ``srsinst/rga/gaslib.dat`` (github.com/thinkSRS/srsinst.rga, commit 072e334b, MIT licence,
   (c) 2022-2023 Stanford Research Systems): 70 eV EI fragmentation patterns, the principal
   5–10 ions of each compound in percent of the base peak.
-* ``COMPUTED`` — natural-abundance isotope patterns (REFERENCE.md §3 abundances: Ge
+* ``COMPUTED`` — natural-abundance isotope patterns (document 002 abundances: Ge
   70/72/73/74/76 = 20.52/27.45/7.76/36.52/7.75 %, Cl 75.76/24.24, S 94.99/0.75/4.25/0.01,
   C 98.93/1.07) of an ion ladder whose relative fragment abundances are an ASSUMPTION stated in
   the record (no public EI spectrum was found for these species: GeH4, GeH3Cl, Ge2H6, Ge3H8,
