@@ -58,9 +58,7 @@ READERS: tuple[Reader, ...] = (
 # issue 20's items owned by other helpers whose fix had not reached main when this suite was
 # written: their regression tests are strict xfails, and a fuzz case they explain is reported
 # apart (and fails the campaign once fixed, so the entry is removed). (reader, suffix, mutator).
-KNOWN_OWNED: dict[str, str] = {
-    "lis-exit": "owned by the lis helper (branch lis-chemistry): `lis simulate` exit 1 for a failed status",
-}
+KNOWN_OWNED: dict[str, str] = {}
 KNOWN_CASES: dict[tuple[str, str, str], str] = {}
 
 

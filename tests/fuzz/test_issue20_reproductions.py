@@ -17,7 +17,7 @@ import pytest
 
 from .mutators import zip_bad_name, zip_bomb
 from .runner import RSS_LIMIT_BYTES, Case, Outcome, child_env, run_case
-from .targets import DATA, KNOWN_OWNED, SRC
+from .targets import DATA, SRC
 
 
 def _run(tmp_path: Path, *args: str, inputs: tuple[Path, ...] = (), may_fail: bool = False) -> Outcome:
@@ -122,9 +122,8 @@ def test_impedance_csv_cut_mid_number(tmp_path: Path) -> None:
     assert "trunc" in _error_line(out) or "cut" in _error_line(out)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_OWNED["lis-exit"])
 def test_failed_simulation_exits_non_zero(tmp_path: Path) -> None:
-    # issue 20: `lis simulate` exits 0 when its status is 'failed' (owned by the lis helper); this
+    # issue 20: `lis simulate` exited 0 when its status was 'failed'; this
     # protocol ends in a solver failure (a current of 1e-300 A never reaches 2.15 V)
     out = _run(tmp_path, "lis", "simulate", "--protocol", "Discharge at 1e-300 A until 2.15 V", may_fail=True)
     assert out.code in (1, 2) and not out.problems, out.describe()

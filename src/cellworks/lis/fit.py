@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cellworks._io import sha256_file
 from cellworks.errors import ParameterError
-from cellworks.lis.readers.targets import file_sha256, load_targets
+from cellworks.lis.readers.targets import load_targets
 from cellworks.lis.twins.metrics import charge_transfer_resistance
 from cellworks.lis.twins.targets import (
     Target,
@@ -298,7 +299,7 @@ def run_fit(
     out: dict[str, Any] = {
         "command": command,
         "targets_file": targets_path.name,
-        "targets_sha256": file_sha256(targets_path),
+        "targets_sha256": sha256_file(targets_path),
         "seed": seed, "starts": starts, "max_nfev": max_nfev, "method": "nelder-mead",
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cost": best_run[0], "nfev": best_run[2], "optimizer_message": best_run[3],

@@ -20,7 +20,6 @@ the time constants come from a bounded search on their logarithms around it.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -233,10 +232,10 @@ def fit_ecm(data: PulseData, capacity_Ah: float, n_rc: int = 2, ocv: OcvTable | 
 
 
 def _sha256(path: str) -> str:
-    p = Path(path)
-    if not p.is_file():
-        return ""
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+    """SHA-256 of the data file, or "" for data that came from no file."""
+    from cellworks._io import sha256_file
+
+    return sha256_file(path) if Path(path).is_file() else ""
 
 
 def peer_values(sha256: str, r0_Ohm: float, rc_R_Ohm: tuple[float, ...]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ prediction the calibration never reads). Plots and reports read the document's v
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from importlib import resources
@@ -27,11 +26,6 @@ ROLES = ("fitted", "held_out")
 def data_path(name: str) -> Path:
     """Path of a file packaged in ``cellworks.lis.data``."""
     return Path(str(resources.files(DATA_PACKAGE).joinpath(name)))
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes (the calibration records the targets file it saw)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_targets(path: Path | None = None) -> dict[str, Any]:
@@ -72,5 +66,5 @@ def load_fitted(path: Path | None = None) -> dict[str, Any]:
     return dict(out)
 
 
-__all__ = ["DATA_PACKAGE", "FITTED_FILE", "ROLES", "TARGETS_FILE", "data_path", "file_sha256", "load_fitted",
+__all__ = ["DATA_PACKAGE", "FITTED_FILE", "ROLES", "TARGETS_FILE", "data_path", "load_fitted",
            "load_targets"]

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cellworks._io import sha256_file
 from cellworks.lis.params import THEORETICAL_MAH_PER_G_S
-from cellworks.lis.readers.targets import TARGETS_FILE, data_path, file_sha256, load_fitted, load_targets
+from cellworks.lis.readers.targets import TARGETS_FILE, data_path, load_fitted, load_targets
 from cellworks.lis.twins.mechanisms import TwinCell, TwinRun, theoretical_charge_ok
 from cellworks.lis.twins.metrics import (
     coulombic_efficiency,
@@ -111,7 +112,7 @@ def reproduce_zhang2016(*, plots_dir: Path | None = None, targets: Path | None =
         "coated_ce_not_below_ac_s": {rate: co[rate] >= ac[rate] for rate in CE_EXPERIMENTS},
         "theoretical_mAh_per_g": THEORETICAL_MAH_PER_G_S,
         "fit": {"command": fit.get("command"), "targets_sha256": fit.get("targets_sha256"),
-                "targets_file_matches": fit.get("targets_sha256") == file_sha256(targets or data_path(TARGETS_FILE)),
+                "targets_file_matches": fit.get("targets_sha256") == sha256_file(targets or data_path(TARGETS_FILE)),
                 "held_out_read": fit.get("held_out_read")},
         "protocols": experiment_protocols(doc),
     }
