@@ -24,6 +24,7 @@ import inspect
 import math
 import os
 import signal
+import sys
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -282,10 +283,16 @@ def _check_numbers(info: CommandInfo, kwargs: dict[str, Any]) -> None:
                 raise ParameterError("not a number (NaN)", field=flag)
             if isinstance(v, float) and math.isinf(v) and not inf_default:
                 raise ParameterError(f"must be finite, got {v}", field=flag)
+            if isinstance(v, float) and v != 0 and abs(v) < sys.float_info.min:
+                # a subnormal number: no quantity of cellworks is that small, and its reciprocal overflows
+                raise ParameterError(f"{v} is below the smallest normal number (2.2e-308): a typo?", field=flag)
     for name, flag in info.ints.items():
         for v in values(name):
             if isinstance(v, int) and not -_INT64 <= v < _INT64:
                 raise ParameterError(f"out of range ({v})", field=flag)
+            if flag == "--seed" and isinstance(v, int) and v < 0:
+                # NumPy's generators take non-negative seeds only
+                raise ParameterError(f"a seed is a non-negative integer, got {v}", field=flag)
     for p in info.params:
         if p.role != "none":
             for path in _paths(kwargs.get(p.name)):

@@ -141,6 +141,35 @@ def test_non_finite_numeric_options_are_refused(capsys: pytest.CaptureFixture[st
     assert fragment in _one_error_line(capsys.readouterr().err)
 
 
+# the fuzz campaign's cases that reached the CLI's generic fallback ("cannot process this input
+# (unexpected ZeroDivisionError ...)"): each now names its field
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["lis", "design", "layer", "--thickness", "1 um", "--conductivity-S-per-cm", "1e-4", "--area-cm2", "0"],
+         "field '--area-cm2': the layer area must be positive"),
+        (["eis", "simulate", "-c", "R0", "--params", "1", "--f-min", "1e-320"],
+         "field '--f-min': 1e-320 is below the smallest normal number"),
+        (["gcms", "isotopes", "GeH4", "--resolving-power", "1e-320"], "field '--resolving-power'"),
+        (["pack", "montecarlo", "baumhofer-4s3p", "--packs", "2", "--seed", "-1"],
+         "field '--seed': a seed is a non-negative integer"),
+    ],
+)
+def test_options_the_fuzz_found_name_their_field(capsys: pytest.CaptureFixture[str], args: list[str],
+                                                 fragment: str) -> None:
+    assert main(args) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert fragment in line and "unexpected" not in line
+
+
+def test_scenario_toml_that_is_not_utf8_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "pack.toml"
+    bad.write_bytes(b"[pack]\nseries = 4\n# \xff\xfe\n")
+    assert main(["pack", "run", str(bad), "--json"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "not UTF-8" in line and "pack.toml" in line and "unexpected" not in line
+
+
 def test_infinite_default_keeps_meaning_infinity(capsys: pytest.CaptureFixture[str]) -> None:
     # --rating-W defaults to inf ("no rating"): inf stays a valid value there
     assert main(["pack", "size", "check-bleed", "--rating-W", "inf", "--json"]) == 0

@@ -121,7 +121,7 @@ class Checkpoint:
         self.cache: dict[tuple[str, tuple[float, ...]], list[float]] = {}
         self.loaded = 0
         if path is not None and resume and path.exists():
-            for line in path.read_text().splitlines():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
                     rec = json.loads(line)
                     self.cache[(rec["cell"], tuple(rec["key"]))] = [float(x) for x in rec["sim"]]

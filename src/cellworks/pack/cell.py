@@ -136,7 +136,7 @@ def _read_ocv_csv(p: Path) -> OcvTable:
         raise FileNotFoundError(2, "No such file", str(p))
     soc: list[float] = []
     volt: list[float] = []
-    for n, line in enumerate(p.read_text().splitlines(), start=1):
+    for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
         s = line.split("#", 1)[0].strip()
         if not s:
             continue

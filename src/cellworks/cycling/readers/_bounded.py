@@ -111,7 +111,7 @@ def read_member(zf: zipfile.ZipFile, name: str, path: str | Path) -> bytes:
             data = b"".join(parts)
     except FileFormatError:
         raise
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
         raise FileFormatError(f"zip member '{name}' is corrupt ({' '.join(str(exc).split())}); truncated?",
                               file=path, field=name) from None
     if len(data) > info.file_size:

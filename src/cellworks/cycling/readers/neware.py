@@ -225,6 +225,7 @@ def read_neware(
     """Read a Neware ``.nda``, ``.ndax`` or zipped ``.nda`` (see the module docstring)."""
     import io
     import zipfile
+    import zlib
 
     import numpy as np
 
@@ -267,7 +268,7 @@ def read_neware(
             decoder = f"cellworks .nda decoder (version {buf[14]}{', BTS 9.0' if buf[14] == 130 and buf[1024] != 0x55 else ''})"
     except TruncatedRecords as exc:
         raise FileFormatError(str(exc), file=p, record=f"byte {exc.byte}") from None
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise FileFormatError(f"not a readable zip archive ({' '.join(str(exc).split())})", file=p) from None
     index = np.asarray(cols["Index"])
     if len(index) == 0:

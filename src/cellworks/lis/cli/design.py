@@ -111,9 +111,12 @@ def layer(
     json: Annotated[bool, _JSON] = False,
 ) -> None:
     """Protective-layer area-specific resistance and its voltage drop at a current."""
+    from cellworks.errors import ParameterError
     from cellworks.lis.design import layer_asr_ohm_cm2, layer_voltage_drop_V
     from cellworks.units import Dim, parse_quantity
 
+    if not area_cm2 > 0:
+        raise ParameterError(f"the layer area must be positive, got {area_cm2} cm²", field="--area-cm2")
     t_m = parse_quantity(thickness, (Dim.LENGTH,), what="thickness").value
     i_A = parse_quantity(current, (Dim.CURRENT,), what="current").value
     asr = layer_asr_ohm_cm2(t_m, conductivity_S_per_cm)

@@ -56,7 +56,7 @@ def load_fitted(path: Path | None = None) -> dict[str, Any]:
     """Read a calibration result written by ``cellworks lis fit``."""
     p = path or data_path(FITTED_FILE)
     try:
-        out = json.loads(p.read_text())
+        out = json.loads(p.read_text(encoding="utf-8", errors="replace"))
     except FileNotFoundError:
         raise ParameterError("fitted parameter file not found (run `cellworks lis fit`)", file=str(p)) from None
     except json.JSONDecodeError as e:

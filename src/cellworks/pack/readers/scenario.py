@@ -88,9 +88,11 @@ def load_config(path: str | Path) -> PackConfig:
     if p.name in EXAMPLES and not p.exists():
         p = EXAMPLES[p.name]
     try:
-        raw = tomllib.loads(p.read_text())
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise FileFormatError(f"not valid TOML: {exc}", file=p) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by its specification
+        raise FileFormatError(f"not UTF-8 text (byte {exc.start}): a TOML file is UTF-8", file=p) from None
     try:
         return _build(raw, p)
     except InputError as exc:
