@@ -265,11 +265,11 @@ def cellworks_check_data(res: Any) -> tuple[np.ndarray, np.ndarray, float]:
 def cellworks_breakdown(repeats: int) -> dict[str, Any]:
     """Where a warm ``simulate`` call spends its (CPU) time: the calls it makes are wrapped with timers.
 
-    Integrator = the compiled driver ``solver.run_steps``; parse = ``as_protocol``; arrays =
+    Integrator = the compiled driver ``cellworks.lis.kernels.driver.run_steps``; parse = ``as_protocol``; arrays =
     ``protocol_arrays``; the rest (parameter validation, tolerance vectors, step records, mass and
     charge balance, result object) is "assembly and call overhead"."""
     import cellworks.lis.simulation as sim
-    from cellworks.lis import solver
+    from cellworks.lis.kernels import driver as solver
 
     acc = {"integrator": 0.0, "parse": 0.0, "arrays": 0.0}
 
