@@ -14,7 +14,7 @@ CYCLING = "(Discharge at 1.7 A until 2.15 V, Rest for 10 minutes, Charge at 1.7 
 CHAIN3_RATES_C = (0.05, 0.2, 0.5, 1.0, 2.0)
 
 
-def _models_figure(quick: bool) -> tuple[Figure, list[tuple[str, str, str]], Any]:
+def _models_figure(quick: bool) -> tuple[Figure, list[tuple[str, str, str, str]], Any]:
     """Discharge curves of both models; rows of the capacity table."""
     import numpy as np
 
