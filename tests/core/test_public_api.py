@@ -30,6 +30,16 @@ def test_all_names_are_functions_or_classes(part: str) -> None:
 
 
 @pytest.mark.parametrize("part", PARTS)
+def test_every_public_function_and_class_has_a_docstring(part: str) -> None:
+    import inspect
+
+    mod = importlib.import_module(f"cellworks.{part}")
+    missing = [n for n in mod.__all__ if (inspect.isfunction(getattr(mod, n)) or inspect.isclass(getattr(mod, n)))
+               and not (getattr(mod, n).__doc__ or "").strip()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("part", PARTS)
 def test_public_names_survive_importing_every_submodule_first(part: str) -> None:
     # fresh interpreter: import every submodule of the part, then resolve each public name
     code = (

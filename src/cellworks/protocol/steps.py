@@ -11,6 +11,8 @@ from cellworks.units import Dim
 
 
 class StepKind(enum.StrEnum):
+    """What a step does to the cell: charge, discharge, rest, or hold at a voltage."""
+
     CHARGE = "charge"
     DISCHARGE = "discharge"
     REST = "rest"
