@@ -505,6 +505,32 @@ def discard_live_temps() -> list[str]:
     return removed
 
 
+def _temp_beside(target: Path, suffix: str = "") -> tuple[int, Path]:
+    """Check ``target`` (the CLI's output rules) and create its temporary file; errors name ``target``."""
+    _prepare_target(target)
+    try:
+        fd, tmp = _new_temp(target, suffix)
+    except OSError as exc:
+        raise _write_failed(exc, target) from None
+    return fd, Path(tmp)
+
+
+@contextmanager
+def _committed(tmp: Path, target: Path) -> Iterator[None]:
+    """Rename ``tmp`` onto ``target`` when the block succeeds; remove it otherwise (errors name ``target``)."""
+    try:
+        yield
+        _commit(tmp, target)
+    except OSError as exc:
+        _discard(tmp)
+        if exc.filename in (None, str(tmp), tmp):
+            raise _write_failed(exc, target) from None
+        raise
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: ignore[type-arg]
     """Write to a temporary file beside ``path`` and rename it into place only on success.
@@ -514,25 +540,11 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:  # type: i
     without ``--force``. Errors name ``path``, not the temporary file.
     """
     target = Path(path)
-    _prepare_target(target)
-    try:
-        fd, tmp = _new_temp(target)
-    except OSError as exc:
-        raise _write_failed(exc, target) from None
-    try:
-        with os.fdopen(fd, mode) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        _commit(tmp, target)
-    except OSError as exc:
-        _discard(tmp)
-        if exc.filename in (None, str(tmp), tmp):
-            raise _write_failed(exc, target) from None
-        raise
-    except BaseException:
-        _discard(tmp)
-        raise
+    fd, tmp = _temp_beside(target)
+    with _committed(tmp, target), os.fdopen(fd, mode) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @contextmanager
@@ -540,20 +552,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Like :func:`atomic_write` for libraries that want a file name (``df.to_parquet(tmp)``);
     the temporary name keeps ``path``'s suffix, so format detection by extension works."""
     target = Path(path)
-    _prepare_target(target)
-    try:
-        fd, tmp = _new_temp(target, target.suffix)
-    except OSError as exc:
-        raise _write_failed(exc, target) from None
+    fd, tmp = _temp_beside(target, target.suffix)
     os.close(fd)
-    try:
+    with _committed(tmp, target):
         yield tmp
-        _commit(tmp, target)
-    except OSError as exc:
-        _discard(tmp)
-        if exc.filename in (None, str(tmp), tmp):
-            raise _write_failed(exc, target) from None
-        raise
-    except BaseException:
-        _discard(tmp)
-        raise

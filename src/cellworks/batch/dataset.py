@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cellworks import __version__
 from cellworks._io import atomic_write, claim_output_dir, sweep_stale_temps
 from cellworks.batch.inputs import _Item
 from cellworks.errors import InputError
@@ -52,18 +51,7 @@ def _write_result(df: pd.DataFrame, path: Path, item: _Item, code_version: str, 
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
-    meta[_META_KEY] = json.dumps(
-        {
-            "input_key": item.key,
-            "input": item.label,
-            "kind": item.kind,
-            "sha256": item.sha256,
-            "code_version": code_version,
-            "cellworks_version": __version__,
-            "task": task_name,
-            "rows": len(df),
-        }
-    ).encode()
+    meta[_META_KEY] = json.dumps({**item.provenance(code_version, task_name), "rows": len(df)}).encode()
     table = table.replace_schema_metadata(meta)
     # temporary ".part-0.parquet.tmp.<host>-<pid>.<random>" beside the target (hidden: ignored by
     # every dataset reader),

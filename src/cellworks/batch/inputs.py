@@ -82,6 +82,11 @@ class _Item:
     sha256: str
     payload: Any  # what the task receives
 
+    def provenance(self, code_version: str, task_name: str) -> dict[str, Any]:
+        """Who made a result: the fields the manifest row and the result file's metadata share."""
+        return {"input_key": self.key, "input": self.label, "kind": self.kind, "sha256": self.sha256,
+                "code_version": code_version, "cellworks_version": __version__, "task": task_name}
+
 
 def _normalise(
     inputs: Iterable[BatchInput | str], key_fn: Callable[[BatchInput], str]

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from cellworks import __version__
 from cellworks.batch.dataset import BatchError
 from cellworks.batch.inputs import _Item
 from cellworks.batch.worker import _error_text, _run_one
@@ -132,18 +131,8 @@ def _iter_distributed(client: Any, calls: list[tuple[Any, ...]]) -> Iterator[dic
                 error = f"worker lost while running this input ({_error_text(exc)})"
             else:  # e.g. the task cannot be unpickled on the worker (module not installed there)
                 error = f"could not run on the cluster ({_error_text(exc)})"
-            rec = {
-                "input_key": item.key,
-                "input": item.label,
-                "kind": item.kind,
-                "sha256": item.sha256,
-                "status": "failed",
-                "error": error,
-                "code_version": code_version,
-                "cellworks_version": __version__,
-                "task": task_name,
-                "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
+            rec = {**item.provenance(code_version, task_name), "status": "failed", "error": error,
+                   "finished_utc": datetime.now(UTC).isoformat(timespec="seconds")}
         fut.release()
         yield rec
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cellworks import __version__
 from cellworks.batch.dataset import PARTITION, _relative_output, _write_result
 from cellworks.batch.inputs import Task, _Item
 from cellworks.errors import InputError
@@ -35,18 +34,7 @@ def _error_text(exc: BaseException) -> str:
 def _run_one(blob: bytes, item: _Item, out_path: str, code_version: str, task_name: str) -> dict[str, Any]:
     """Run the task on one input and commit its result; never raises for a failing task."""
     t0 = time.perf_counter()
-    record: dict[str, Any] = {
-        "input_key": item.key,
-        "input": item.label,
-        "kind": item.kind,
-        "sha256": item.sha256,
-        "code_version": code_version,
-        "cellworks_version": __version__,
-        "task": task_name,
-        "error": None,
-        "output": None,
-        "rows": None,
-    }
+    record: dict[str, Any] = {**item.provenance(code_version, task_name), "error": None, "output": None, "rows": None}
     try:
         import pandas as pd
 
