@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from cellworks.constants import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from cellworks.errors import ParameterError
-from cellworks.lis.params import THEORETICAL_MAH_PER_G_S, FieldInfo
+from cellworks.lis.params import CellResistances, FieldInfo
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,7 +53,7 @@ KUMARESAN = ("Kumaresan, Mikhaylik & White, JES 155 (2008) A576: U⁰ 2.39/2.37/
 
 
 @dataclass(frozen=True)
-class Chain3Parameters:
+class Chain3Parameters(CellResistances):
     """One Li–S cell of the three-reaction model (see the module docstring and ``FIELD_INFO``)."""
 
     MODEL: ClassVar[str] = "chain3"
@@ -128,25 +128,6 @@ class Chain3Parameters:
     def sulfur_total_initial_g(self) -> float:
         """All sulfur of the cell in the species at the start [g] (= ``sulfur_mass_g``)."""
         return self.sulfur_mass_g
-
-    @property
-    def capacity_nominal_Ah(self) -> float:
-        """1C [Ah]: ``nominal_capacity_Ah`` or 1675 mAh/g × sulfur mass."""
-        if self.nominal_capacity_Ah > 0:
-            return self.nominal_capacity_Ah
-        return THEORETICAL_MAH_PER_G_S * self.sulfur_mass_g / 1000.0
-
-    @property
-    def layer_resistance_Ohm(self) -> float:
-        """Protective layer on the anode in series: thickness / (conductivity · area) [Ω]."""
-        if self.layer_thickness_m <= 0 or self.anode_area_m2 <= 0:
-            return 0.0
-        return self.layer_thickness_m / (self.layer_conductivity_S_per_m * self.anode_area_m2)
-
-    @property
-    def series_resistance_Ohm(self) -> float:
-        """Resistance outside the cathode pores: ohmic + protective layer [Ω]."""
-        return self.resistance_ohmic_Ohm + self.layer_resistance_Ohm
 
     @property
     def li2s_full_conversion_volume_L(self) -> float:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from cellworks.constants import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from cellworks.errors import ParameterError
@@ -34,8 +34,40 @@ class FieldInfo(NamedTuple):
     kind: str = "literature"
 
 
+class CellResistances:
+    """Properties both models' parameter sets derive from the same field names (1C, protective
+    layer, series resistance); a base of :class:`LiSParameters` and ``Chain3Parameters``."""
+
+    if TYPE_CHECKING:
+        nominal_capacity_Ah: float
+        sulfur_mass_g: float
+        layer_thickness_m: float
+        layer_conductivity_S_per_m: float
+        anode_area_m2: float
+        resistance_ohmic_Ohm: float
+
+    @property
+    def capacity_nominal_Ah(self) -> float:
+        """1C [Ah]: ``nominal_capacity_Ah`` or 1675 mAh/g × sulfur mass."""
+        if self.nominal_capacity_Ah > 0:
+            return self.nominal_capacity_Ah
+        return THEORETICAL_MAH_PER_G_S * self.sulfur_mass_g / 1000.0
+
+    @property
+    def layer_resistance_Ohm(self) -> float:
+        """Protective layer on the anode in series: thickness / (conductivity · area) [Ω]."""
+        if self.layer_thickness_m <= 0 or self.anode_area_m2 <= 0:
+            return 0.0
+        return self.layer_thickness_m / (self.layer_conductivity_S_per_m * self.anode_area_m2)
+
+    @property
+    def series_resistance_Ohm(self) -> float:
+        """Resistance outside the cathode pores: ohmic + protective layer [Ω]."""
+        return self.resistance_ohmic_Ohm + self.layer_resistance_Ohm
+
+
 @dataclass(frozen=True)
-class LiSParameters:
+class LiSParameters(CellResistances):
     """One Li–S cell: cathode chemistry (Marinescu 2016), shuttle/fade, anode, lumped impedance.
 
     Masses are grams of sulfur in each species (S₈⁰, S₄²⁻, S₂²⁻, S²⁻ dissolved; Sₚ precipitated
@@ -102,25 +134,6 @@ class LiSParameters:
         return (
             self.S8_initial_g + self.S4_initial_g + self.S2_initial_g + self.S_initial_g + self.Sp_initial_g
         )
-
-    @property
-    def capacity_nominal_Ah(self) -> float:
-        """1C [Ah]: ``nominal_capacity_Ah`` or 1675 mAh/g × sulfur mass."""
-        if self.nominal_capacity_Ah > 0:
-            return self.nominal_capacity_Ah
-        return THEORETICAL_MAH_PER_G_S * self.sulfur_mass_g / 1000.0
-
-    @property
-    def layer_resistance_Ohm(self) -> float:
-        """Protective layer in series: thickness / (conductivity · area)."""
-        if self.layer_thickness_m <= 0 or self.anode_area_m2 <= 0:
-            return 0.0
-        return self.layer_thickness_m / (self.layer_conductivity_S_per_m * self.anode_area_m2)
-
-    @property
-    def series_resistance_Ohm(self) -> float:
-        """Ohmic + protective layer [Ω]."""
-        return self.resistance_ohmic_Ohm + self.layer_resistance_Ohm
 
     def validate(self) -> LiSParameters:
         """Raise :class:`ParameterError` for impossible values; return self."""
