@@ -69,6 +69,8 @@ class FitParameter:
 
 
 #: parameters fitted when ``--fit`` is not given
+#: distance from a bound, as a share of a parameter's search range, that counts as at the bound
+AT_BOUND_UNIT = 1e-4
 DEFAULT_FIT: dict[str, tuple[str, ...]] = {
     "chain3": ("E_H0_V", "E_L0_V", "passivation_resistance_Ohm", "li2s_pore_volume_L"),
     "marinescu2016": ("E_H0_V", "E_L0_V", "resistance_ohmic_Ohm"),
@@ -189,7 +191,9 @@ def fit_curves(
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(stderr, stderr)
     values = [fp.from_unit(float(x)) for fp, x in zip(free, u_best, strict=True)]
-    at_bound = [bool(x <= 1e-6 or x >= 1 - 1e-6) for x in u_best]
+    # a bounded least-squares stops near, not on, an active bound (trust-region reflective keeps
+    # the iterate strictly inside): within 1e-4 of the search range counts as at the bound
+    at_bound = [bool(x <= AT_BOUND_UNIT or x >= 1 - AT_BOUND_UNIT) for x in u_best]
     par_rows = []
     for k, fp in enumerate(free):
         others = [abs(corr[k, j]) for j in range(n) if j != k and np.isfinite(corr[k, j])]
@@ -234,5 +238,5 @@ def fit_curves(
     }
 
 
-__all__ = ["CAPACITY_WEIGHT_V", "DEFAULT_FIT", "FitParameter", "GRID_POINTS", "curve_residuals", "fit_curves",
+__all__ = ["AT_BOUND_UNIT", "CAPACITY_WEIGHT_V", "DEFAULT_FIT", "FitParameter", "GRID_POINTS", "curve_residuals", "fit_curves",
            "fit_parameter", "rms_voltage", "simulate_curve"]
