@@ -121,3 +121,12 @@ def test_help_has_a_runnable_example(command) -> None:
 
     res = CliRunner().invoke(app, [command, "--help"])
     assert res.exit_code == 0 and "cellworks lis " + command.split()[0] in res.output
+
+
+def test_reproduce_takes_a_targets_file_and_a_calibration(tmp_path, capsys) -> None:
+    # --targets/--fitted are zhang2016's; polyplus refuses them, a missing calibration names its file
+    assert main(["lis", "reproduce", "polyplus", "--fitted", str(tmp_path / "f.json"), "--json"]) == 2
+    assert "zhang2016 only" in capsys.readouterr().err
+    assert main(["lis", "reproduce", "zhang2016", "--fitted", str(tmp_path / "none.json"), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "none.json" in err and len(err.strip().splitlines()) == 1

@@ -124,3 +124,30 @@ def test_unknown_twin_parameter(doc) -> None:
         cell_from_spec("zhang2016_ac_s", doc, {"no_such_parameter": 1.0})
     with pytest.raises(ParameterError):
         cell_from_spec("zhang2016_ac_s", doc, {"accessible_fraction_initial": 0.0})
+
+
+def test_clogged_pore_volume_is_the_volume_of_the_isolated_li2s() -> None:
+    # 1 mg of sulfur as Li₂S: 1 mg × 45.95/32.06 (M(Li₂S)/M(S)) / 1640 g/L (Li₂S density, BatCan)
+    v = 1e-3 * (45.95 / 32.06) / 1640.0
+    assert mech.clogged_pore_volume_L(2e-6, 1e-3, 1640.0) == pytest.approx(2e-6 - v, rel=1e-12)
+    # a cathode whose pores are full keeps the floor share of its fresh volume (θ stays < 1)
+    assert mech.clogged_pore_volume_L(2e-6, 1.0, 1640.0) == pytest.approx(mech.PORE_VOLUME_FLOOR_FRACTION * 2e-6)
+
+
+def test_isolated_li2s_keeps_its_pore_volume(doc) -> None:
+    # with isolated_li2s_pore_share = 1 the isolated Li₂S leaves the active sulfur (lost, y[6]) but
+    # stays in the cathode's pores; half of it with 0.5
+    prot = protocols.cycling_protocol(0.8, 4)
+    for share in (1.0, 0.5):
+        cell = cell_from_spec("zhang2016_ac_s", doc, {"li2s_isolation_fraction": 0.05, "isolated_li2s_pore_share": share})
+        run = mech.run_twin(cell, prot)
+        assert run.status == "ok" and run.isolated_sulfur_g > 0
+        p = cell.params
+        assert run.pore_volume_end_L == pytest.approx(
+            p.li2s_pore_volume_L - share * run.isolated_sulfur_g * (45.95 / 32.06) / p.li2s_density_g_per_L, rel=1e-12)
+        assert run.sulfur_drift_rel < 1e-12
+    # share 0 (the committed twins): isolated, but the pores stay open
+    shed = mech.run_twin(cell_from_spec("zhang2016_ac_s", doc, {"li2s_isolation_fraction": 0.05}), prot)
+    assert shed.isolated_sulfur_g > 0 and shed.pore_volume_end_L == p.li2s_pore_volume_L
+    with pytest.raises(ParameterError):
+        cell_from_spec("zhang2016_ac_s", doc, {"isolated_li2s_pore_share": 1.5})

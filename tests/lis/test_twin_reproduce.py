@@ -95,3 +95,18 @@ def test_cli_reproduce_polyplus_json(tmp_path) -> None:
     assert out["any_fitted_to_188_2_uAh"] is False
     assert all(x["source"] for x in out["lithium_loss"])
     assert (tmp_path / "fig5_voltage_vs_li_to_s.png").stat().st_size > 1000
+
+
+def test_documented_experiment_calibration_matches_its_targets_file() -> None:
+    # docs/lis-experiments: a calibration is only meaningful with the targets file it was made from
+    import hashlib
+    import json
+    from pathlib import Path
+
+    exp = Path(__file__).parents[2] / "docs" / "lis-experiments"
+    fit = json.loads((exp / "zhang2016_fitted_pore_share1.json").read_text())
+    toml = (exp / "zhang2016_targets_pore_share1.toml").read_bytes()
+    assert fit["targets_sha256"] == hashlib.sha256(toml).hexdigest()
+    assert fit["held_out_read"] is False
+    doc = load_targets(exp / "zhang2016_targets_pore_share1.toml")
+    assert all(doc["cells"][n]["fixed"]["isolated_li2s_pore_share"] == 1.0 for n in doc["cells"])

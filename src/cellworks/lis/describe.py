@@ -17,6 +17,9 @@ _TWIN_MECH_INFO = {
     "li2s_isolation_fraction": FieldInfo(
         "–", "document 000: 'insoluble and insulating Li2S2/Li2S … loss of active materials'; share of the "
         "Li2S a discharge makes that becomes isolated (0 unless a targets file frees it)", "assumption"),
+    "isolated_li2s_pore_share": FieldInfo(
+        "–", "share of the isolated Li2S's volume that stays in the cathode's pores (0: shed from the carbon; "
+        "1: stays where it precipitated); the document does not say", "assumption"),
 }
 
 

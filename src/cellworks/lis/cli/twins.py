@@ -105,6 +105,10 @@ def fit_command(
 def reproduce_command(
     system: Annotated[str, typer.Argument(help="zhang2016 (document 000) or polyplus (document 001).")],
     plots: Annotated[Path | None, typer.Option("--plots", help="Write the twin's figures (PNG) into this directory.")] = None,
+    targets: Annotated[Path | None, typer.Option(
+        "--targets", help="zhang2016: targets file (TOML); default: the packaged zhang2016_targets.toml.")] = None,
+    fitted: Annotated[Path | None, typer.Option(
+        "--fitted", help="zhang2016: calibration (JSON from `cellworks lis fit`); default: the packaged one.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
     """Run a documented cell's protocols and compare with the document's numbers (role of every row).
@@ -116,14 +120,18 @@ def reproduce_command(
       cellworks lis reproduce polyplus --json
 
       cellworks lis reproduce zhang2016 --plots figs/
+
+      cellworks lis reproduce zhang2016 --targets my_targets.toml --fitted my_fit.json --json
     """
     from cellworks.clikit import emit_json
     from cellworks.errors import ParameterError
     from cellworks.lis.twins.reproduce import reproduce_polyplus, reproduce_zhang2016
 
     if system == "zhang2016":
-        res = reproduce_zhang2016(plots_dir=plots)
+        res = reproduce_zhang2016(plots_dir=plots, targets=targets, fitted=fitted)
     elif system == "polyplus":
+        if targets is not None or fitted is not None:
+            raise ParameterError("--targets and --fitted apply to zhang2016 only", field="--targets")
         res = reproduce_polyplus(plots_dir=plots)
     else:
         raise ParameterError(f"unknown system '{system}' (zhang2016, polyplus)", field="system", token=system)

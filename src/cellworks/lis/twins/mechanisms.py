@@ -14,7 +14,12 @@ them and applied here, by operator splitting at every protocol-step boundary:
 
 Optionally (``li2s_isolation_fraction``, 0 unless a targets file frees it): a share of the Li₂S a
 discharge made becomes electronically isolated ("insoluble and insulating Li₂S₂/Li₂S … loss of
-active materials").
+active materials"). Where the isolated Li₂S goes is ``isolated_li2s_pore_share``: the share of its
+volume that stays in the cathode's pores, shrinking the pore volume open to new Li₂S
+(``li2s_pore_volume_L``, which sets the surface blocking θ and the film resistance) after every
+discharge. 0 (the default and the committed document-000 twins): it leaves the pores (shed from the
+carbon, as the lithium's shuttle deposit does); 1: it stays where it precipitated. The document does
+not say which; docs/lis-twins.md reports the calibration with 1.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cellworks.errors import ParameterError
-from cellworks.lis.chain3 import CHAIN3_LITERATURE, Chain3Parameters, scaled
+from cellworks.lis.chain3 import CHAIN3_LITERATURE, LI2S_PER_S_MASS_RATIO, Chain3Parameters, scaled
 from cellworks.lis.params import THEORETICAL_MAH_PER_G_S, numeric_fields
 
 if TYPE_CHECKING:
@@ -50,6 +55,8 @@ class TwinMechanisms:
     activation_rate_per_h: float = 0.0
     #: fraction of the Li₂S precipitated in a discharge that becomes electronically isolated [–]
     li2s_isolation_fraction: float = 0.0
+    #: share of the isolated Li₂S's volume that stays in the cathode's pores [–] (module docstring)
+    isolated_li2s_pore_share: float = 0.0
 
     def validate(self, record: str = "") -> TwinMechanisms:
         """Raise :class:`ParameterError` for impossible values; return self."""
@@ -57,6 +64,8 @@ class TwinMechanisms:
             raise ParameterError("must be in (0, 1]", field="accessible_fraction_initial", record=record)
         if not 0.0 <= self.li2s_isolation_fraction < 1.0:
             raise ParameterError("must be in [0, 1)", field="li2s_isolation_fraction", record=record)
+        if not 0.0 <= self.isolated_li2s_pore_share <= 1.0:
+            raise ParameterError("must be in [0, 1]", field="isolated_li2s_pore_share", record=record)
         if not (math.isfinite(self.activation_rate_per_h) and self.activation_rate_per_h >= 0.0):
             raise ParameterError("must be finite and ≥ 0", field="activation_rate_per_h", record=record)
         return self
@@ -168,6 +177,9 @@ class TwinRun:
     status: str = "ok"
     wall_s: float = 0.0
     sulfur_drift_rel: float = 0.0
+    #: sulfur of the Li₂S isolated in the cathode over the run [g], and the Li₂S pore volume left [L]
+    isolated_sulfur_g: float = 0.0
+    pore_volume_end_L: float | None = None
 
     @property
     def discharge(self) -> list[float]:
@@ -178,6 +190,18 @@ class TwinRun:
     def charge(self) -> list[float]:
         """Charge capacity of every cycle [mAh/g]."""
         return [c.charge_mAh_per_g for c in self.cycles]
+
+
+#: the pore volume isolated Li₂S can fill is capped at this share of the fresh cathode's: the film
+#: resistance diverges as θ → 1, so a cathode whose pores are full ends every discharge at once
+PORE_VOLUME_FLOOR_FRACTION = 1e-3
+
+
+def clogged_pore_volume_L(pore_volume_L: float, isolated_sulfur_g: float, li2s_density_g_per_L: float) -> float:
+    """Pore volume left open to new Li₂S once ``isolated_sulfur_g`` of sulfur sits in it as isolated
+    Li₂S [L] (never below :data:`PORE_VOLUME_FLOOR_FRACTION` of the fresh volume)."""
+    left = pore_volume_L - isolated_sulfur_g * LI2S_PER_S_MASS_RATIO / li2s_density_g_per_L
+    return max(left, PORE_VOLUME_FLOOR_FRACTION * pore_volume_L)
 
 
 def _isolate(y: Any, fraction: float, before_g: float) -> float:
@@ -223,6 +247,8 @@ def run_twin(
         y[:5] += math.log(mech.accessible_fraction_initial)
     sulfur_start = float(np.exp(y[:5]).sum() + y[6]) + inactive
     k_act = mech.activation_rate_per_h / 3600.0
+    pore0_L: float | None = getattr(p, "li2s_pore_volume_L", None)  # chain3 only: marinescu has no Li₂S pores
+    isolated_g = 0.0
     run = TwinRun(cell=cell, protocol_text=prot.text, cycles=[])
     want = set(profile_cycles)
     drift = 0.0
@@ -267,7 +293,10 @@ def run_twin(
                 inactive -= rel
                 y[0] = math.log(math.exp(y[0]) + rel)
             if rec.kind == "discharge" and mech.li2s_isolation_fraction > 0.0:
-                _isolate(y, mech.li2s_isolation_fraction, li2s_before_g)
+                isolated_g += _isolate(y, mech.li2s_isolation_fraction, li2s_before_g)
+                if pore0_L is not None and mech.isolated_li2s_pore_share > 0.0:
+                    p = dataclasses.replace(p, li2s_pore_volume_L=clogged_pore_volume_L(
+                        pore0_L, mech.isolated_li2s_pore_share * isolated_g, p.li2s_density_g_per_L))
         species = float(np.exp(y[:5]).sum())
         run.cycles.append(CycleRecord(
             cycle=ci + 1, discharge_mAh_per_g=qd * 1e3 / m_s, charge_mAh_per_g=qc * 1e3 / m_s,
@@ -282,6 +311,8 @@ def run_twin(
             break
     total_end = float(np.exp(y[:5]).sum() + y[6]) + inactive
     run.sulfur_drift_rel = max(drift, abs(total_end - sulfur_start) / sulfur_start)
+    run.isolated_sulfur_g = isolated_g
+    run.pore_volume_end_L = getattr(p, "li2s_pore_volume_L", None)
     run.wall_s = time.perf_counter() - t_wall
     return run
 
@@ -291,6 +322,7 @@ def theoretical_charge_ok(record: CycleRecord) -> bool:
     return record.oxidation_mAh_per_g <= THEORETICAL_MAH_PER_G_S + CHARGE_BALANCE_SLACK_MAH_PER_G
 
 
-__all__ = ["DERIVED_FIELDS", "MECHANISM_FIELDS", "TWIN_RTOL", "CoinCellRecipe", "CycleRecord", "TwinCell",
-           "TwinMechanisms", "TwinRun", "chain3_cell", "run_twin", "theoretical_charge_ok"]
+__all__ = ["DERIVED_FIELDS", "MECHANISM_FIELDS", "PORE_VOLUME_FLOOR_FRACTION", "TWIN_RTOL", "CoinCellRecipe",
+           "CycleRecord", "TwinCell", "TwinMechanisms", "TwinRun", "chain3_cell", "clogged_pore_volume_L", "run_twin",
+           "theoretical_charge_ok"]
 _ = Chain3Parameters
