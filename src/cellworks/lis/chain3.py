@@ -52,6 +52,11 @@ KUMARESAN = ("Kumaresan, Mikhaylik & White, JES 155 (2008) A576: U⁰ 2.39/2.37/
              "reactions, electron-weighted (as recalled in the research notes; the table was not re-read)")
 
 
+def li2s_volume_L(sulfur_g: float, li2s_density_g_per_L: float) -> float:
+    """Volume of the Li₂S that ``sulfur_g`` of sulfur makes [L] (M(Li₂S)/M(S) over the density)."""
+    return sulfur_g * LI2S_PER_S_MASS_RATIO / li2s_density_g_per_L
+
+
 @dataclass(frozen=True)
 class Chain3Parameters(CellResistances):
     """One Li–S cell of the three-reaction model (see the module docstring and ``FIELD_INFO``)."""
@@ -132,7 +137,7 @@ class Chain3Parameters(CellResistances):
     @property
     def li2s_full_conversion_volume_L(self) -> float:
         """Volume of the Li₂S all the sulfur would make [L]."""
-        return self.sulfur_mass_g * LI2S_PER_S_MASS_RATIO / self.li2s_density_g_per_L
+        return li2s_volume_L(self.sulfur_mass_g, self.li2s_density_g_per_L)
 
     @property
     def transport_rate_per_s(self) -> float:
@@ -396,5 +401,5 @@ CHAIN3_LITERATURE = dataclasses.replace(
 
 PRESETS: dict[str, Chain3Parameters] = {"chain3_literature": CHAIN3_LITERATURE}
 
-__all__ = ["FIELD_INFO", "PRESETS", "Chain3Parameters", "equilibrium_species", "initial_state", "pack_params",
-           "scaled"]
+__all__ = ["FIELD_INFO", "PRESETS", "Chain3Parameters", "equilibrium_species", "initial_state", "li2s_volume_L",
+           "pack_params", "scaled"]

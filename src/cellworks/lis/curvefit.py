@@ -68,9 +68,9 @@ class FitParameter:
         return self.hi - self.lo
 
 
-#: parameters fitted when ``--fit`` is not given
 #: distance from a bound, as a share of a parameter's search range, that counts as at the bound
 AT_BOUND_UNIT = 1e-4
+#: parameters fitted when ``--fit`` is not given
 DEFAULT_FIT: dict[str, tuple[str, ...]] = {
     "chain3": ("E_H0_V", "E_L0_V", "passivation_resistance_Ohm", "li2s_pore_volume_L"),
     "marinescu2016": ("E_H0_V", "E_L0_V", "resistance_ohmic_Ohm"),
@@ -192,7 +192,7 @@ def fit_curves(
         corr = cov / np.outer(stderr, stderr)
     values = [fp.from_unit(float(x)) for fp, x in zip(free, u_best, strict=True)]
     # a bounded least-squares stops near, not on, an active bound (trust-region reflective keeps
-    # the iterate strictly inside): within 1e-4 of the search range counts as at the bound
+    # the iterate strictly inside): within AT_BOUND_UNIT of the search range counts as at the bound
     at_bound = [bool(x <= AT_BOUND_UNIT or x >= 1 - AT_BOUND_UNIT) for x in u_best]
     par_rows = []
     for k, fp in enumerate(free):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cellworks.errors import ParameterError
-from cellworks.lis.chain3 import CHAIN3_LITERATURE, LI2S_PER_S_MASS_RATIO, Chain3Parameters, scaled
+from cellworks.lis.chain3 import CHAIN3_LITERATURE, Chain3Parameters, li2s_volume_L, scaled
 from cellworks.lis.params import THEORETICAL_MAH_PER_G_S, numeric_fields
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ PORE_VOLUME_FLOOR_FRACTION = 1e-3
 def clogged_pore_volume_L(pore_volume_L: float, isolated_sulfur_g: float, li2s_density_g_per_L: float) -> float:
     """Pore volume left open to new Li₂S once ``isolated_sulfur_g`` of sulfur sits in it as isolated
     Li₂S [L] (never below :data:`PORE_VOLUME_FLOOR_FRACTION` of the fresh volume)."""
-    left = pore_volume_L - isolated_sulfur_g * LI2S_PER_S_MASS_RATIO / li2s_density_g_per_L
+    left = pore_volume_L - li2s_volume_L(isolated_sulfur_g, li2s_density_g_per_L)
     return max(left, PORE_VOLUME_FLOOR_FRACTION * pore_volume_L)
 
 
